@@ -1,0 +1,94 @@
+//! Operations: what a span is an instance of ([`identity`]), the call trees spans form
+//! ([`tree`]), and the statistics of each operation across traces ([`stats`], [`table`]).
+//!
+//! A [`Catalog`] is shared by every trace of one command (both sides of a comparison), so an
+//! [`OpId`] means the same operation everywhere in that command.
+
+pub mod identity;
+pub mod profile;
+pub mod stats;
+pub mod table;
+pub mod tree;
+
+use rustc_hash::FxHashMap;
+
+pub use identity::{KeyMode, parse_name};
+pub use profile::{ChildEdge, OpProfile, Profile, RunFigures};
+pub use stats::{OpSamples, OpStats, collect_samples, percentile};
+pub use table::{OpFilter, SortKey};
+pub use tree::{CallTree, NO_PARENT};
+
+/// Index of an operation in its [`Catalog`].
+pub type OpId = u32;
+
+/// What is known of one operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpInfo {
+    /// The identity key; equal keys are the same operation.
+    pub key: String,
+    pub function: String,
+    /// The source file as the first trace that had it wrote it (absolute for viztracer).
+    pub file: Option<String>,
+    /// The line in that file.
+    pub line: Option<u32>,
+}
+
+/// The operations seen by one command, by key.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    mode: KeyMode,
+    ops: Vec<OpInfo>,
+    by_key: FxHashMap<String, OpId>,
+}
+
+impl Catalog {
+    pub fn new(mode: KeyMode) -> Self {
+        Catalog {
+            mode,
+            ..Catalog::default()
+        }
+    }
+
+    pub fn mode(&self) -> KeyMode {
+        self.mode
+    }
+
+    /// The operation of a raw span name, registered on first sight.
+    pub fn intern_name(&mut self, raw: &str) -> OpId {
+        let parsed = parse_name(raw);
+        let key = identity::operation_key(&parsed, raw, self.mode);
+        self.intern(OpInfo {
+            key,
+            function: parsed.function,
+            file: parsed.file,
+            line: parsed.line,
+        })
+    }
+
+    /// Registers an operation by its info (used by baselines, which store keys).
+    pub fn intern(&mut self, info: OpInfo) -> OpId {
+        if let Some(&id) = self.by_key.get(&info.key) {
+            return id;
+        }
+        let id = self.ops.len() as OpId;
+        self.by_key.insert(info.key.clone(), id);
+        self.ops.push(info);
+        id
+    }
+
+    pub fn lookup(&self, key: &str) -> Option<OpId> {
+        self.by_key.get(key).copied()
+    }
+
+    pub fn info(&self, op: OpId) -> &OpInfo {
+        &self.ops[op as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}

@@ -1,0 +1,133 @@
+//! Per-operation statistics: the samples of every call, and the figures computed from them
+//! (count, total, self, mean, min, percentiles, max).
+//!
+//! Percentiles interpolate linearly between closest ranks, numpy's default
+//! (`numpy.percentile(..., method="linear")`): for `n` sorted values and quantile `q`, the
+//! rank is `h = (n - 1) q` and the value `x[⌊h⌋] + (h - ⌊h⌋)(x[⌊h⌋+1] - x[⌊h⌋])`.
+
+use serde::Serialize;
+
+use super::{CallTree, Catalog, OpId};
+
+/// Every call of one operation across a set of traces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpSamples {
+    pub op: OpId,
+    /// Inclusive duration of each call, µs.
+    pub durations: Vec<f64>,
+    /// Self time of each call, µs.
+    pub self_us: Vec<f64>,
+    /// Which trace (run) each call came from: an index into the trees given.
+    pub run: Vec<u32>,
+}
+
+/// Gathers the calls of every operation of `trees`, indexed by operation. Operations with no
+/// call in these trees have empty samples.
+pub fn collect_samples(trees: &[CallTree], catalog: &Catalog) -> Vec<OpSamples> {
+    let mut out: Vec<OpSamples> = (0..catalog.len())
+        .map(|op| OpSamples {
+            op: op as OpId,
+            ..OpSamples::default()
+        })
+        .collect();
+    for (run, tree) in trees.iter().enumerate() {
+        let self_us = tree.self_times();
+        for (i, span) in tree.spans.iter().enumerate() {
+            let s = &mut out[tree.ops[i] as usize];
+            s.durations.push(span.dur);
+            s.self_us.push(self_us[i]);
+            s.run.push(run as u32);
+        }
+    }
+    out
+}
+
+/// The linear-interpolation percentile of sorted values; `q` in 0..=1. NaN when empty.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
+/// Sorts a copy of `values` ascending.
+pub fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// The figures of one operation, as `summary` shows them and JSON carries them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpStats {
+    #[serde(skip)]
+    pub op: OpId,
+    /// The operation key (see [`super::identity`]).
+    pub name: String,
+    pub function: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub count: u64,
+    pub total_us: f64,
+    pub self_us: f64,
+    pub mean_us: f64,
+    pub min_us: f64,
+    pub p50_us: f64,
+    pub p90_us: f64,
+    pub p95_us: f64,
+    pub p99_us: f64,
+    pub max_us: f64,
+}
+
+impl OpStats {
+    /// Figures of one operation's samples; `None` when it was never called.
+    pub fn from_samples(samples: &OpSamples, catalog: &Catalog) -> Option<OpStats> {
+        if samples.durations.is_empty() {
+            return None;
+        }
+        let info = catalog.info(samples.op);
+        let d = sorted(&samples.durations);
+        let total: f64 = d.iter().sum();
+        Some(OpStats {
+            op: samples.op,
+            name: info.key.clone(),
+            function: info.function.clone(),
+            file: info.file.clone(),
+            line: info.line,
+            count: d.len() as u64,
+            total_us: total,
+            self_us: samples.self_us.iter().sum(),
+            mean_us: total / d.len() as f64,
+            min_us: d[0],
+            p50_us: percentile(&d, 0.50),
+            p90_us: percentile(&d, 0.90),
+            p95_us: percentile(&d, 0.95),
+            p99_us: percentile(&d, 0.99),
+            max_us: d[d.len() - 1],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_match_numpy_linear() {
+        // numpy.percentile([1, 2, 3, 4, 10], [50, 90, 95, 99]) == [3, 7.6, 8.8, 9.76]
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(percentile(&v, 0.5), 3.0));
+        assert!(close(percentile(&v, 0.9), 7.6));
+        assert!(close(percentile(&v, 0.95), 8.8));
+        assert!(close(percentile(&v, 0.99), 9.76));
+        assert_eq!(percentile(&[7.0], 0.95), 7.0);
+        assert!(percentile(&[], 0.5).is_nan());
+    }
+}

@@ -1,0 +1,246 @@
+//! Call trees rebuilt from unsorted spans: every span gets its parent and depth, per track.
+//!
+//! viztracer writes a call when it returns, so children come before parents and `ts` is not
+//! sorted. Spans are sorted per track by start ascending and duration descending (on equal
+//! starts the longer span is the parent); a span's parent is the innermost open span that
+//! contains it. A span that starts inside another but ends after it (partial overlap, which
+//! real files have) is not its child: it nests under the next enclosing span instead.
+
+use crate::trace::{ReadNotes, Span, Trace, Track, TrackId};
+
+use super::{Catalog, OpId};
+
+/// `parent` of a root span.
+pub const NO_PARENT: u32 = u32::MAX;
+
+/// Tolerance for comparing span boundaries: producers round `ts` and `dur` separately.
+const EPSILON_US: f64 = 1e-3;
+
+/// The spans of one trace in call-tree order, with their operations and nesting.
+///
+/// Spans are stored in pre-order per track (sorted by track, start, longer first), so the
+/// descendants of span `i` are the contiguous run `i+1..subtree_end(i)`.
+#[derive(Debug, Clone, Default)]
+pub struct CallTree {
+    /// The trace's name in messages.
+    pub source: String,
+    pub spans: Vec<Span>,
+    /// The operation of each span.
+    pub ops: Vec<OpId>,
+    /// The index of each span's parent, or [`NO_PARENT`].
+    pub parent: Vec<u32>,
+    /// 0 for roots.
+    pub depth: Vec<u16>,
+    pub tracks: Vec<Track>,
+    pub notes: ReadNotes,
+}
+
+impl CallTree {
+    /// Builds the tree of one trace, registering its span names as operations in `catalog`.
+    pub fn build(trace: Trace, catalog: &mut Catalog) -> CallTree {
+        let Trace {
+            source,
+            names,
+            tracks,
+            mut spans,
+            notes,
+        } = trace;
+        let op_of_name: Vec<OpId> = names.iter().map(|n| catalog.intern_name(n)).collect();
+        spans.sort_unstable_by(|a, b| {
+            a.track
+                .cmp(&b.track)
+                .then(a.ts.total_cmp(&b.ts))
+                .then(b.dur.total_cmp(&a.dur))
+        });
+        let ops = spans.iter().map(|s| op_of_name[s.name as usize]).collect();
+        let (parent, depth) = nest(&spans);
+        CallTree {
+            source,
+            spans,
+            ops,
+            parent,
+            depth,
+            tracks,
+            notes,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// One past the last descendant of span `i`.
+    pub fn subtree_end(&self, i: usize) -> usize {
+        let d = self.depth[i];
+        let track = self.spans[i].track;
+        let mut j = i + 1;
+        while j < self.spans.len() && self.spans[j].track == track && self.depth[j] > d {
+            j += 1;
+        }
+        j
+    }
+
+    /// The direct children of span `i`, in start order.
+    pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.subtree_end(i);
+        (i + 1..end).filter(move |&j| self.parent[j] == i as u32)
+    }
+
+    /// The ancestors of span `i`, innermost first.
+    pub fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let first = Some(self.parent[i]).filter(|&p| p != NO_PARENT);
+        std::iter::successors(first, move |&p| {
+            Some(self.parent[p as usize]).filter(|&q| q != NO_PARENT)
+        })
+        .map(|p| p as usize)
+    }
+
+    /// Self time of every span: its duration minus its direct children's, never below zero.
+    pub fn self_times(&self) -> Vec<f64> {
+        let mut self_us: Vec<f64> = self.spans.iter().map(|s| s.dur).collect();
+        for (i, &p) in self.parent.iter().enumerate() {
+            if p != NO_PARENT {
+                self_us[p as usize] -= self.spans[i].dur;
+            }
+        }
+        for v in &mut self_us {
+            *v = v.max(0.0);
+        }
+        self_us
+    }
+
+    pub fn track(&self, id: TrackId) -> &Track {
+        &self.tracks[id as usize]
+    }
+}
+
+/// Parent and depth of spans sorted by (track, ts asc, dur desc).
+fn nest(spans: &[Span]) -> (Vec<u32>, Vec<u16>) {
+    let mut parent = vec![NO_PARENT; spans.len()];
+    let mut depth = vec![0u16; spans.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut track = None;
+    for (i, span) in spans.iter().enumerate() {
+        if track != Some(span.track) {
+            stack.clear();
+            track = Some(span.track);
+        }
+        while let Some(&top) = stack.last() {
+            let top_end = spans[top].end();
+            let ended = top_end <= span.ts + EPSILON_US;
+            let overlaps_out = top_end < span.end() - EPSILON_US;
+            if ended || overlaps_out {
+                stack.pop();
+            } else {
+                break;
+            }
+        }
+        if let Some(&top) = stack.last() {
+            parent[i] = top as u32;
+            depth[i] = depth[top].saturating_add(1);
+        }
+        stack.push(i);
+    }
+    (parent, depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::KeyMode;
+
+    fn trace(spans: &[(&str, u32, f64, f64)]) -> Trace {
+        let mut names: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for &(name, track, ts, dur) in spans {
+            let id = names.iter().position(|n| n == name).unwrap_or_else(|| {
+                names.push(name.to_string());
+                names.len() - 1
+            });
+            out.push(Span {
+                name: id as u32,
+                track,
+                ts,
+                dur,
+            });
+        }
+        let tracks = (0..2)
+            .map(|t| Track {
+                key: crate::trace::TrackKey::Thread {
+                    pid: crate::trace::IdValue::Int(1),
+                    tid: crate::trace::IdValue::Int(t),
+                },
+                name: None,
+            })
+            .collect();
+        Trace {
+            source: "t".into(),
+            names,
+            tracks,
+            spans: out,
+            notes: ReadNotes::default(),
+        }
+    }
+
+    fn named_parents(tree: &CallTree, cat: &Catalog) -> Vec<(String, Option<String>)> {
+        (0..tree.len())
+            .map(|i| {
+                let name = cat.info(tree.ops[i]).key.clone();
+                let p = tree.parent[i];
+                let pname = (p != NO_PARENT).then(|| cat.info(tree.ops[p as usize]).key.clone());
+                (name, pname)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn children_written_before_parents_are_nested() {
+        // viztracer order: children return first.
+        let t = trace(&[
+            ("child_a", 0, 1.0, 2.0),
+            ("child_b", 0, 4.0, 3.0),
+            ("parent", 0, 0.0, 10.0),
+            ("other_thread", 1, 2.0, 1.0),
+        ]);
+        let mut cat = Catalog::new(KeyMode::File);
+        let tree = CallTree::build(t, &mut cat);
+        let got = named_parents(&tree, &cat);
+        assert_eq!(
+            got,
+            vec![
+                ("parent".into(), None),
+                ("child_a".into(), Some("parent".into())),
+                ("child_b".into(), Some("parent".into())),
+                ("other_thread".into(), None),
+            ]
+        );
+        let self_us = tree.self_times();
+        assert_eq!(self_us, vec![5.0, 2.0, 3.0, 1.0]);
+        assert_eq!(tree.children(0).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(tree.ancestors(2).collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn equal_start_longer_is_parent_and_partial_overlap_is_no_child() {
+        let t = trace(&[
+            ("inner", 0, 0.0, 4.0),
+            ("outer", 0, 0.0, 10.0),
+            ("overlap", 0, 8.0, 5.0),
+        ]);
+        let mut cat = Catalog::new(KeyMode::File);
+        let tree = CallTree::build(t, &mut cat);
+        let got = named_parents(&tree, &cat);
+        assert_eq!(
+            got,
+            vec![
+                ("outer".into(), None),
+                ("inner".into(), Some("outer".into())),
+                ("overlap".into(), None),
+            ]
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! Human units for durations, shared by every renderer that shows times to people.
+
+/// A duration in µs as people read it: `850us`, `12.3ms`, `1.52s`.
+pub fn human_us(us: f64) -> String {
+    if !us.is_finite() {
+        return "-".into();
+    }
+    let abs = us.abs();
+    if abs >= 1_000_000.0 {
+        format!("{:.2}s", us / 1_000_000.0)
+    } else if abs >= 100_000.0 {
+        format!("{:.0}ms", us / 1000.0)
+    } else if abs >= 1000.0 {
+        format!("{:.1}ms", us / 1000.0)
+    } else if abs >= 10.0 {
+        format!("{us:.0}us")
+    } else {
+        format!("{us:.1}us")
+    }
+}
+
+/// A signed duration change: `+310ms`, `-1.2ms`.
+pub fn signed_us(us: f64) -> String {
+    if us > 0.0 {
+        format!("+{}", human_us(us))
+    } else {
+        human_us(us)
+    }
+}
+
+/// A signed percentage: `+12.5%`.
+pub fn signed_pct(pct: f64) -> String {
+    if !pct.is_finite() {
+        return "-".into();
+    }
+    format!("{pct:+.1}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_the_unit_people_read() {
+        assert_eq!(human_us(3.25), "3.2us");
+        assert_eq!(human_us(850.0), "850us");
+        assert_eq!(human_us(12_340.0), "12.3ms");
+        assert_eq!(human_us(412_000.0), "412ms");
+        assert_eq!(human_us(1_520_000.0), "1.52s");
+        assert_eq!(signed_us(310_000.0), "+310ms");
+        assert_eq!(signed_pct(-4.25), "-4.2%");
+    }
+}

@@ -1,0 +1,212 @@
+//! Reading traces: format detection, the streaming Chrome Trace Event reader, and the span
+//! model the rest of perfgate works on.
+//!
+//! A [`Trace`] is what one file holds once read: the spans (complete events, matched
+//! begin/end pairs, matched nestable async pairs) with interned names, the tracks they ran
+//! on, and what was odd about the file ([`ReadNotes`]). Nothing here knows about operations,
+//! budgets or reports.
+
+mod detect;
+pub mod event;
+mod reader;
+mod scan;
+
+use std::path::{Path, PathBuf};
+
+pub use event::IdValue;
+pub use reader::{read_trace, read_trace_from};
+
+/// Why a trace could not be read. Every variant is reported with the file's name.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("this is not a Chrome JSON trace: {0}")]
+    NotATrace(String),
+    #[error("byte {offset}: {message}")]
+    Syntax { offset: u64, message: String },
+    #[error("byte {offset}: invalid event: {message}")]
+    Event { offset: u64, message: String },
+}
+
+/// A [`TraceError`] with the file it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct ReadError {
+    pub path: String,
+    #[source]
+    pub source: TraceError,
+}
+
+/// Where a trace comes from: a file, or standard input (`-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceSource {
+    File(PathBuf),
+    Stdin,
+}
+
+impl TraceSource {
+    pub fn parse(arg: &str) -> Self {
+        if arg == "-" {
+            TraceSource::Stdin
+        } else {
+            TraceSource::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The name used in messages and reports.
+    pub fn display_name(&self) -> String {
+        match self {
+            TraceSource::File(p) => p.display().to_string(),
+            TraceSource::Stdin => "<stdin>".into(),
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            TraceSource::File(p) => Some(p),
+            TraceSource::Stdin => None,
+        }
+    }
+}
+
+/// Index of a name in [`Trace::names`].
+pub type NameId = u32;
+/// Index of a track in [`Trace::tracks`].
+pub type TrackId = u32;
+
+/// One timed slice: a call of a function, a browser task, an async operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub name: NameId,
+    pub track: TrackId,
+    /// Start, microseconds.
+    pub ts: f64,
+    /// Duration, microseconds, never negative.
+    pub dur: f64,
+}
+
+impl Span {
+    pub fn end(&self) -> f64 {
+        self.ts + self.dur
+    }
+}
+
+/// What identifies a track: a thread of a process, or a nestable async id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrackKey {
+    Thread {
+        pid: IdValue,
+        tid: IdValue,
+    },
+    Async {
+        pid: IdValue,
+        cat: String,
+        id: IdValue,
+    },
+}
+
+/// A timeline that spans nest on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    pub key: TrackKey,
+    /// From `thread_name` metadata, when the trace has one.
+    pub name: Option<String>,
+}
+
+impl Track {
+    /// viztracer `--log_async` gives each asyncio task a fake thread whose name is the task's
+    /// (for example `Task-3` or the coroutine's name); its spans run inside a coroutine.
+    pub fn is_async_task(&self) -> bool {
+        match (&self.key, &self.name) {
+            (TrackKey::Async { .. }, _) => true,
+            (TrackKey::Thread { .. }, Some(name)) => {
+                name.starts_with("Task-") || name.starts_with("<Task") || name.contains("coro")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What was unusual about a trace: reported, never fatal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadNotes {
+    /// Bytes of (decompressed) JSON read.
+    pub bytes: u64,
+    /// Event objects seen, of every phase.
+    pub events: u64,
+    /// The file ended inside the event array: every complete event before the cut was kept.
+    pub truncated: bool,
+    pub gzip: bool,
+    /// viztracer's ring buffer overflowed: the oldest calls are missing.
+    pub viztracer_overflow: bool,
+    /// `B` events never closed by an `E` (a stopped tracer, a killed process).
+    pub unmatched_begin: u64,
+    /// `E` events with no open `B`.
+    pub unmatched_end: u64,
+    /// Nestable async `b` never closed, and `e` with no `b`.
+    pub unmatched_async: u64,
+    /// `X` events with a negative duration, or without `ts`/`dur`, dropped.
+    pub dropped_invalid: u64,
+    /// Events of phases that carry no duration (instants, counters, flows, samples...).
+    pub ignored_phases: u64,
+}
+
+impl ReadNotes {
+    /// One human sentence per note worth a warning.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.truncated {
+            out.push(
+                "the trace is truncated (the file ends inside the event list); \
+                 every complete event before the cut was kept"
+                    .to_string(),
+            );
+        }
+        if self.viztracer_overflow {
+            out.push(
+                "viztracer's buffer overflowed (viztracer_metadata.overflow): the oldest calls \
+                 were dropped, counts are incomplete; raise --tracer_entries"
+                    .to_string(),
+            );
+        }
+        if self.unmatched_begin > 0 {
+            out.push(format!(
+                "{} begin (B) event(s) never ended; they are left out",
+                self.unmatched_begin
+            ));
+        }
+        if self.unmatched_end > 0 {
+            out.push(format!(
+                "{} end (E) event(s) had no matching begin; they are left out",
+                self.unmatched_end
+            ));
+        }
+        if self.unmatched_async > 0 {
+            out.push(format!(
+                "{} async begin/end event(s) (b/e) had no partner; they are left out",
+                self.unmatched_async
+            ));
+        }
+        if self.dropped_invalid > 0 {
+            out.push(format!(
+                "{} complete (X) event(s) without a valid ts/dur (missing or negative) were left out",
+                self.dropped_invalid
+            ));
+        }
+        out
+    }
+}
+
+/// Everything perfgate keeps of one trace file.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// What to call the trace in messages.
+    pub source: String,
+    /// Distinct span names; spans refer to them by index.
+    pub names: Vec<String>,
+    pub tracks: Vec<Track>,
+    /// Spans in no particular order.
+    pub spans: Vec<Span>,
+    pub notes: ReadNotes,
+}

@@ -1,0 +1,457 @@
+//! Turns the event stream of one trace into spans: `X` complete events directly, `B`/`E` pairs
+//! matched per (pid, tid) in time order, nestable async `b`/`e` matched by cat + id + name.
+//! Phases without a duration are counted and ignored; odd events are counted in
+//! [`ReadNotes`], not fatal.
+
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+
+use rustc_hash::FxHashMap;
+
+use super::detect::{decompress_if_gzip, describe_non_trace};
+use super::event::{IdValue, RawEvent, sanitize_non_finite};
+use super::scan::Scanner;
+use super::{NameId, ReadError, Span, Trace, TraceError, TraceSource, Track, TrackId, TrackKey};
+
+/// Files at least this large get a progress line on a terminal.
+const PROGRESS_MIN_BYTES: u64 = 32 << 20;
+
+/// Reads a whole trace from a file or standard input.
+pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
+    let name = source.display_name();
+    let wrap = |e: TraceError| ReadError {
+        path: name.clone(),
+        source: e,
+    };
+    let (input, size): (Box<dyn Read>, Option<u64>) = match source {
+        TraceSource::Stdin => (Box::new(std::io::stdin().lock()), None),
+        TraceSource::File(path) => {
+            let file = File::open(path).map_err(|e| wrap(TraceError::Io(e)))?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), size)
+        }
+    };
+    let progress = size.filter(|&s| s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal());
+    read_trace_from(input, &name, progress).map_err(wrap)
+}
+
+/// Reads a trace from any byte source. `progress_total`, when set, prints progress to stderr.
+pub fn read_trace_from(
+    input: Box<dyn Read>,
+    name: &str,
+    progress_total: Option<u64>,
+) -> Result<Trace, TraceError> {
+    let (input, gzip) = decompress_if_gzip(input)?;
+    let mut scanner = Scanner::new(input);
+    if let Some(total) = progress_total {
+        scanner = scanner.with_progress(progress_printer(name.to_string(), total, gzip));
+    }
+    if let Some(what) = describe_non_trace(scanner.head(256)?) {
+        return Err(TraceError::NotATrace(what));
+    }
+    let mut builder = Builder::new(name);
+    let framing = scanner.run(&mut |bytes, offset| builder.add_event(bytes, offset))?;
+    if progress_total.is_some() {
+        eprint!("\r\x1b[2K");
+    }
+    if !framing.saw_events {
+        return Err(TraceError::NotATrace(
+            "it is a JSON object without a \"traceEvents\" array (a JSON document, not a trace)"
+                .into(),
+        ));
+    }
+    let mut trace = builder.finish();
+    trace.notes.bytes = scanner.offset();
+    trace.notes.truncated = framing.truncated;
+    trace.notes.viztracer_overflow = framing.viztracer_overflow;
+    trace.notes.gzip = gzip;
+    Ok(trace)
+}
+
+fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)> {
+    let mut last_mb = 0;
+    Box::new(move |bytes| {
+        let mb = bytes >> 20;
+        if mb >= last_mb + 16 {
+            last_mb = mb;
+            let mut err = std::io::stderr().lock();
+            if gzip {
+                let _ = write!(err, "\rreading {name}: {mb} MB decompressed");
+            } else {
+                let pct = (bytes * 100).checked_div(total).unwrap_or(0).min(100);
+                let _ = write!(err, "\rreading {name}: {mb} / {} MB ({pct}%)", total >> 20);
+            }
+            let _ = err.flush();
+        }
+    })
+}
+
+/// One `B` or `E` event, kept until the end of the file because producers do not promise
+/// time order.
+struct Edge {
+    track: TrackId,
+    ts: f64,
+    name: Option<NameId>,
+    begin: bool,
+}
+
+/// One nestable async `b` or `e` event.
+struct AsyncEdge {
+    track: TrackId,
+    name: NameId,
+    ts: f64,
+    begin: bool,
+}
+
+/// Accumulates spans, names and tracks while the events stream by.
+struct Builder {
+    trace: Trace,
+    name_ids: FxHashMap<Box<str>, NameId>,
+    track_ids: FxHashMap<TrackKey, TrackId>,
+    last_thread: Option<(IdValue, IdValue, TrackId)>,
+    edges: Vec<Edge>,
+    async_edges: Vec<AsyncEdge>,
+}
+
+impl Builder {
+    fn new(source: &str) -> Self {
+        Builder {
+            trace: Trace {
+                source: source.to_string(),
+                ..Trace::default()
+            },
+            name_ids: FxHashMap::default(),
+            track_ids: FxHashMap::default(),
+            last_thread: None,
+            edges: Vec::new(),
+            async_edges: Vec::new(),
+        }
+    }
+
+    fn add_event(&mut self, bytes: &[u8], offset: u64) -> Result<(), TraceError> {
+        match serde_json::from_slice::<RawEvent>(bytes) {
+            Ok(event) => {
+                self.add(event);
+                Ok(())
+            }
+            Err(first) => {
+                let clean = sanitize_non_finite(bytes);
+                let event =
+                    serde_json::from_slice::<RawEvent>(&clean).map_err(|_| TraceError::Event {
+                        offset: offset + first.column().saturating_sub(1) as u64,
+                        message: first.to_string(),
+                    })?;
+                self.add(event);
+                Ok(())
+            }
+        }
+    }
+
+    fn add(&mut self, event: RawEvent<'_>) {
+        self.trace.notes.events += 1;
+        match event.phase() {
+            b'X' => self.add_complete(&event),
+            b'B' | b'E' => self.add_edge(&event),
+            b'b' | b'e' => self.add_async_edge(&event),
+            b'M' => self.add_metadata(&event),
+            _ => self.trace.notes.ignored_phases += 1,
+        }
+    }
+
+    fn add_complete(&mut self, event: &RawEvent<'_>) {
+        let (Some(ts), Some(dur)) = (event.ts, event.dur) else {
+            self.trace.notes.dropped_invalid += 1;
+            return;
+        };
+        if !(dur >= 0.0 && ts.is_finite() && dur.is_finite()) {
+            self.trace.notes.dropped_invalid += 1;
+            return;
+        }
+        let track = self.thread_track(event);
+        let name = self.intern(event.name.as_deref().unwrap_or(""));
+        self.trace.spans.push(Span {
+            name,
+            track,
+            ts,
+            dur,
+        });
+    }
+
+    fn add_edge(&mut self, event: &RawEvent<'_>) {
+        let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
+            self.trace.notes.dropped_invalid += 1;
+            return;
+        };
+        let track = self.thread_track(event);
+        let name = event.name.as_deref().map(|n| self.intern(n));
+        self.edges.push(Edge {
+            track,
+            ts,
+            name,
+            begin: event.phase() == b'B',
+        });
+    }
+
+    fn add_async_edge(&mut self, event: &RawEvent<'_>) {
+        let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
+            self.trace.notes.dropped_invalid += 1;
+            return;
+        };
+        let key = TrackKey::Async {
+            pid: event.pid.clone().unwrap_or(IdValue::Int(0)),
+            cat: event.cat.as_deref().unwrap_or("").to_string(),
+            id: event.async_id().unwrap_or(IdValue::Int(0)),
+        };
+        let track = self.track(key);
+        let name = self.intern(event.name.as_deref().unwrap_or(""));
+        self.async_edges.push(AsyncEdge {
+            track,
+            name,
+            ts,
+            begin: event.phase() == b'b',
+        });
+    }
+
+    fn add_metadata(&mut self, event: &RawEvent<'_>) {
+        if event.name.as_deref() == Some("thread_name") {
+            let track = self.thread_track(event);
+            self.trace.tracks[track as usize].name = event.metadata_name();
+        }
+    }
+
+    fn intern(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = self.trace.names.len() as NameId;
+        self.trace.names.push(name.to_string());
+        self.name_ids.insert(name.into(), id);
+        id
+    }
+
+    fn thread_track(&mut self, event: &RawEvent<'_>) -> TrackId {
+        let pid = event.pid.clone().unwrap_or(IdValue::Int(0));
+        let tid = event.tid.clone().unwrap_or(IdValue::Int(0));
+        if let Some((p, t, id)) = &self.last_thread
+            && *p == pid
+            && *t == tid
+        {
+            return *id;
+        }
+        let id = self.track(TrackKey::Thread {
+            pid: pid.clone(),
+            tid: tid.clone(),
+        });
+        self.last_thread = Some((pid, tid, id));
+        id
+    }
+
+    fn track(&mut self, key: TrackKey) -> TrackId {
+        if let Some(&id) = self.track_ids.get(&key) {
+            return id;
+        }
+        let id = self.trace.tracks.len() as TrackId;
+        self.trace.tracks.push(Track {
+            key: key.clone(),
+            name: None,
+        });
+        self.track_ids.insert(key, id);
+        id
+    }
+
+    fn finish(mut self) -> Trace {
+        self.match_edges();
+        self.match_async_edges();
+        self.trace
+    }
+
+    /// Pairs `B` with `E` per track in time order (file order breaks ties), like a stack.
+    fn match_edges(&mut self) {
+        let mut edges = std::mem::take(&mut self.edges);
+        edges.sort_by(|a, b| a.track.cmp(&b.track).then(a.ts.total_cmp(&b.ts)));
+        let mut stack: Vec<&Edge> = Vec::new();
+        let mut current_track = None;
+        for edge in &edges {
+            if current_track != Some(edge.track) {
+                self.trace.notes.unmatched_begin += stack.len() as u64;
+                stack.clear();
+                current_track = Some(edge.track);
+            }
+            if edge.begin {
+                stack.push(edge);
+                continue;
+            }
+            match stack.pop() {
+                Some(begin) => {
+                    let name = match begin.name.or(edge.name) {
+                        Some(name) => name,
+                        None => self.intern(""),
+                    };
+                    self.trace.spans.push(Span {
+                        name,
+                        track: begin.track,
+                        ts: begin.ts,
+                        dur: edge.ts - begin.ts,
+                    });
+                }
+                None => self.trace.notes.unmatched_end += 1,
+            }
+        }
+        self.trace.notes.unmatched_begin += stack.len() as u64;
+    }
+
+    /// Pairs nestable async `b`/`e` with the same track (pid, cat, id) and name.
+    fn match_async_edges(&mut self) {
+        let mut edges = std::mem::take(&mut self.async_edges);
+        edges.sort_by(|a, b| {
+            (a.track, a.name)
+                .cmp(&(b.track, b.name))
+                .then(a.ts.total_cmp(&b.ts))
+        });
+        let mut open: Vec<&AsyncEdge> = Vec::new();
+        let mut current = None;
+        for edge in &edges {
+            if current != Some((edge.track, edge.name)) {
+                self.trace.notes.unmatched_async += open.len() as u64;
+                open.clear();
+                current = Some((edge.track, edge.name));
+            }
+            if edge.begin {
+                open.push(edge);
+            } else if let Some(begin) = open.pop() {
+                self.trace.spans.push(Span {
+                    name: begin.name,
+                    track: begin.track,
+                    ts: begin.ts,
+                    dur: edge.ts - begin.ts,
+                });
+            } else {
+                self.trace.notes.unmatched_async += 1;
+            }
+        }
+        self.trace.notes.unmatched_async += open.len() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str) -> Result<Trace, TraceError> {
+        read_trace_from(
+            Box::new(std::io::Cursor::new(json.as_bytes().to_vec())),
+            "t",
+            None,
+        )
+    }
+
+    fn names_and_durs(t: &Trace) -> Vec<(String, f64)> {
+        let mut v: Vec<_> = t
+            .spans
+            .iter()
+            .map(|s| (t.names[s.name as usize].clone(), s.dur))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        v
+    }
+
+    #[test]
+    fn array_form_with_trailing_comma_and_no_closing_bracket() {
+        let t = read(r#"[{"ph":"X","name":"a","ts":1,"dur":2,"pid":1,"tid":1},"#).unwrap();
+        assert_eq!(names_and_durs(&t), vec![("a".into(), 2.0)]);
+        assert!(t.notes.truncated);
+    }
+
+    #[test]
+    fn cut_in_the_middle_of_an_event_keeps_complete_ones() {
+        let t = read(
+            r#"{"traceEvents":[{"ph":"X","name":"a","ts":1,"dur":2},{"ph":"X","name":"b","ts":"#,
+        )
+        .unwrap();
+        assert_eq!(names_and_durs(&t), vec![("a".into(), 2.0)]);
+        assert!(t.notes.truncated);
+    }
+
+    #[test]
+    fn begin_end_pairs_unsorted_and_unmatched() {
+        let t = read(
+            r#"[{"ph":"E","ts":30,"pid":1,"tid":1},
+                {"ph":"B","name":"outer","ts":10,"pid":1,"tid":1},
+                {"ph":"B","name":"inner","ts":12,"pid":1,"tid":1},
+                {"ph":"E","ts":20,"pid":1,"tid":1},
+                {"ph":"B","name":"never","ts":40,"pid":1,"tid":1},
+                {"ph":"E","ts":5,"pid":1,"tid":2}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            names_and_durs(&t),
+            vec![("inner".into(), 8.0), ("outer".into(), 20.0)]
+        );
+        assert_eq!(t.notes.unmatched_begin, 1);
+        assert_eq!(t.notes.unmatched_end, 1);
+    }
+
+    #[test]
+    fn async_pairs_match_by_cat_id_and_name() {
+        let t = read(
+            r#"[{"ph":"b","name":"req","cat":"net","id":"0x1","ts":1,"pid":1},
+                {"ph":"b","name":"req","cat":"net","id":"0x2","ts":2,"pid":1},
+                {"ph":"e","name":"req","cat":"net","id":"0x1","ts":11,"pid":1},
+                {"ph":"e","name":"req","cat":"net","id2":{"local":"0x2"},"ts":7,"pid":1}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            names_and_durs(&t),
+            vec![("req".into(), 5.0), ("req".into(), 10.0)]
+        );
+    }
+
+    #[test]
+    fn nan_in_args_null_args_metadata_and_other_phases() {
+        let t = read(
+            r#"{"traceEvents":[
+                {"ph":"X","name":"a","ts":1,"dur":2,"args":{"v":NaN,"w":Infinity}},
+                {"ph":"X","name":"b","ts":1,"dur":2,"args":null},
+                {"ph":"M","name":"thread_name","pid":1,"tid":7,"args":{"name":"worker"}},
+                {"ph":"C","name":"mem","ts":1,"args":{"x":1}},
+                {"ph":"i","name":"tick","ts":1},
+                {"ph":"X","name":"neg","ts":1,"dur":-1}
+            ], "displayTimeUnit":"ns", "file_info": {"files": {"a.py": ["x = \"]}\"\n", 1]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.spans.len(), 2);
+        assert_eq!(t.notes.ignored_phases, 2);
+        assert_eq!(t.notes.dropped_invalid, 1);
+        assert!(
+            t.tracks
+                .iter()
+                .any(|tr| tr.name.as_deref() == Some("worker"))
+        );
+        assert!(!t.notes.truncated);
+    }
+
+    #[test]
+    fn json_document_without_trace_events_is_rejected() {
+        let err = read(r#"{"name": "config", "values": [1, 2]}"#).unwrap_err();
+        assert!(err.to_string().contains("traceEvents"), "{err}");
+    }
+
+    #[test]
+    fn malformed_event_names_the_byte_offset() {
+        let err = read(r#"[{"ph":"X","ts":1,"dur":2}, {"ph":"X","ts":tru}]"#).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("byte "), "{msg}");
+    }
+
+    #[test]
+    fn gzip_is_detected_by_content() {
+        use flate2::write::GzEncoder;
+        let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(br#"[{"ph":"X","name":"a","ts":1,"dur":2}]"#)
+            .unwrap();
+        let bytes = enc.finish().unwrap();
+        let t = read_trace_from(Box::new(std::io::Cursor::new(bytes)), "t.json", None).unwrap();
+        assert!(t.notes.gzip);
+        assert_eq!(t.spans.len(), 1);
+    }
+}

@@ -1,0 +1,408 @@
+//! Streaming framing of a Chrome trace: finds each event object in the byte stream and hands
+//! its bytes to a callback, without ever holding more than one buffer of the file.
+//!
+//! serde_json parses each event directly out of the buffer (it tells where the object ended);
+//! this module only walks the JSON structure around the events: the top-level array or object,
+//! keys, values to skip (such as viztracer's `file_info`, which holds the source of every
+//! traced file), trailing commas, and a file cut short.
+
+use std::io::Read;
+
+use super::TraceError;
+
+/// Bytes read from the source per refill. Large enough that the per-refill overhead vanishes,
+/// small enough that memory stays flat whatever the size of the file.
+const CHUNK: usize = 1 << 20;
+
+/// What the scanner found at the top level, besides the events.
+#[derive(Debug, Default)]
+pub struct Framing {
+    /// The file ended before the event array (or the enclosing object) was closed.
+    pub truncated: bool,
+    /// `viztracer_metadata.overflow` was true: viztracer's ring buffer dropped the oldest calls.
+    pub viztracer_overflow: bool,
+    /// The object form carried a `traceEvents` key (or the file was the array form).
+    pub saw_events: bool,
+}
+
+/// One event object: its bytes and the byte offset of its first byte in the (decompressed) stream.
+pub type EventSink<'s> = dyn FnMut(&[u8], u64) -> Result<(), TraceError> + 's;
+
+/// Walks a trace byte stream and calls `sink` once per event object.
+pub struct Scanner<R> {
+    src: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    on_progress: Option<Box<dyn FnMut(u64)>>,
+}
+
+impl<R: Read> Scanner<R> {
+    pub fn new(src: R) -> Self {
+        Scanner {
+            src,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            on_progress: None,
+        }
+    }
+
+    /// Reports the number of bytes consumed after each refill (for a progress indicator).
+    pub fn with_progress(mut self, f: Box<dyn FnMut(u64)>) -> Self {
+        self.on_progress = Some(f);
+        self
+    }
+
+    /// Stream offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Reads more bytes, keeping `buf[keep_from..end]`, which moves to the front. Returns the
+    /// number of positions everything shifted left, or `None` at end of input.
+    fn refill(&mut self, keep_from: usize) -> Result<Option<usize>, TraceError> {
+        if self.eof {
+            return Ok(None);
+        }
+        let shift = keep_from;
+        self.buf.copy_within(keep_from..self.end, 0);
+        self.end -= shift;
+        self.pos -= shift;
+        self.base += shift as u64;
+        if self.end == self.buf.len() {
+            // One value larger than the buffer: grow, it is held on purpose.
+            let len = self.buf.len();
+            self.buf.resize(len * 2, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(if shift > 0 { Some(shift) } else { None });
+                }
+                Ok(n) => {
+                    self.end += n;
+                    if let Some(progress) = self.on_progress.as_mut() {
+                        progress(self.base + self.end as u64);
+                    }
+                    return Ok(Some(shift));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(TraceError::Io(e)),
+            }
+        }
+    }
+
+    /// Ensures at least one unread byte is buffered; false at end of input.
+    fn ensure_byte(&mut self) -> Result<bool, TraceError> {
+        while self.pos == self.end {
+            if self.refill(self.pos)?.is_none() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Skips whitespace (and a UTF-8 byte-order mark at the very start); returns the next byte
+    /// without consuming it, or `None` at end of input.
+    pub fn peek_non_ws(&mut self) -> Result<Option<u8>, TraceError> {
+        loop {
+            if !self.ensure_byte()? {
+                return Ok(None);
+            }
+            let b = self.buf[self.pos];
+            match b {
+                b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
+                0xEF if self.offset() == 0 => {
+                    self.skip_bom()?;
+                }
+                _ => return Ok(Some(b)),
+            }
+        }
+    }
+
+    fn skip_bom(&mut self) -> Result<(), TraceError> {
+        while self.end - self.pos < 3 {
+            if self.refill(self.pos)?.is_none() {
+                break;
+            }
+        }
+        if self.buf[self.pos..self.end].starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.pos += 3;
+            Ok(())
+        } else {
+            Err(TraceError::NotATrace(
+                "it does not start with JSON (found byte 0xEF)".into(),
+            ))
+        }
+    }
+
+    /// The first bytes of the stream, for format sniffing (does not consume them).
+    pub fn head(&mut self, n: usize) -> Result<&[u8], TraceError> {
+        while self.end - self.pos < n {
+            if self.refill(self.pos)?.is_none() {
+                break;
+            }
+        }
+        let stop = self.end.min(self.pos + n);
+        Ok(&self.buf[self.pos..stop])
+    }
+
+    /// Walks the whole stream: the array form, or the object form with `traceEvents`.
+    pub fn run(&mut self, sink: &mut EventSink<'_>) -> Result<Framing, TraceError> {
+        let mut framing = Framing::default();
+        match self.peek_non_ws()? {
+            Some(b'[') => {
+                self.pos += 1;
+                framing.saw_events = true;
+                framing.truncated = !self.event_array(sink)?;
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                self.top_object(sink, &mut framing)?;
+            }
+            Some(_) | None => unreachable!("the caller sniffs the first byte"),
+        }
+        if !framing.truncated && self.peek_non_ws()?.is_some() {
+            return Err(TraceError::Syntax {
+                offset: self.offset(),
+                message: "unexpected data after the end of the trace".into(),
+            });
+        }
+        Ok(framing)
+    }
+
+    /// Reads `key: value` pairs of the top-level object. Returns when the object closes or the
+    /// input ends (which marks the trace truncated).
+    fn top_object(
+        &mut self,
+        sink: &mut EventSink<'_>,
+        framing: &mut Framing,
+    ) -> Result<(), TraceError> {
+        loop {
+            match self.peek_non_ws()? {
+                None => {
+                    framing.truncated = true;
+                    return Ok(());
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b',') => self.pos += 1,
+                Some(b'"') => {
+                    let Some(key) = self.read_key()? else {
+                        framing.truncated = true;
+                        return Ok(());
+                    };
+                    match self.peek_non_ws()? {
+                        None => {
+                            framing.truncated = true;
+                            return Ok(());
+                        }
+                        Some(b':') => self.pos += 1,
+                        Some(_) => return Err(self.syntax("expected ':' after an object key")),
+                    }
+                    if self.top_value(&key, sink, framing)? {
+                        continue;
+                    }
+                    framing.truncated = true;
+                    return Ok(());
+                }
+                Some(_) => return Err(self.syntax("expected a key or '}' in the top-level object")),
+            }
+        }
+    }
+
+    /// Handles the value of one top-level key; false when the input ended inside it.
+    fn top_value(
+        &mut self,
+        key: &str,
+        sink: &mut EventSink<'_>,
+        framing: &mut Framing,
+    ) -> Result<bool, TraceError> {
+        match (key, self.peek_non_ws()?) {
+            (_, None) => Ok(false),
+            ("traceEvents", Some(b'[')) => {
+                self.pos += 1;
+                framing.saw_events = true;
+                self.event_array(sink)
+            }
+            ("viztracer_metadata", Some(b'{')) => {
+                let Some((start, end)) = self.capture_value()? else {
+                    return Ok(false);
+                };
+                let meta: serde_json::Value =
+                    serde_json::from_slice(&self.buf[start..end]).unwrap_or_default();
+                framing.viztracer_overflow = meta
+                    .get("overflow")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false);
+                Ok(true)
+            }
+            _ => self.skip_value(),
+        }
+    }
+
+    /// Reads an object key (a short string) and returns it unescaped; `None` at end of input.
+    fn read_key(&mut self) -> Result<Option<String>, TraceError> {
+        let Some((start, end)) = self.capture_value()? else {
+            return Ok(None);
+        };
+        serde_json::from_slice::<String>(&self.buf[start..end])
+            .map(Some)
+            .map_err(|e| TraceError::Syntax {
+                offset: self.base + start as u64,
+                message: format!("invalid object key: {e}"),
+            })
+    }
+
+    /// Reads the elements of an event array up to its `]`. Returns false when the input ended
+    /// first (a truncated trace): every complete event before the cut has been delivered.
+    fn event_array(&mut self, sink: &mut EventSink<'_>) -> Result<bool, TraceError> {
+        loop {
+            match self.peek_non_ws()? {
+                None => return Ok(false),
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(true);
+                }
+                // Trailing and doubled commas are tolerated, as the trace viewers do.
+                Some(b',') => self.pos += 1,
+                Some(b'{') => {
+                    let Some((start, end)) = self.capture_value()? else {
+                        return Ok(false);
+                    };
+                    sink(&self.buf[start..end], self.base + start as u64)?;
+                }
+                Some(_) => {
+                    return Err(self.syntax("expected an event object in the event array"));
+                }
+            }
+        }
+    }
+
+    fn syntax(&self, message: &str) -> TraceError {
+        TraceError::Syntax {
+            offset: self.offset(),
+            message: message.into(),
+        }
+    }
+
+    /// Scans one JSON value starting at `pos`, keeping its bytes in the buffer. Returns its
+    /// range in the buffer, or `None` when the input ended inside it.
+    fn capture_value(&mut self) -> Result<Option<(usize, usize)>, TraceError> {
+        let mut start = self.pos;
+        match self.walk_value(&mut start, true)? {
+            true => Ok(Some((start, self.pos))),
+            false => Ok(None),
+        }
+    }
+
+    /// Scans past one JSON value without keeping it; false when the input ended inside it.
+    fn skip_value(&mut self) -> Result<bool, TraceError> {
+        let mut start = self.pos;
+        self.walk_value(&mut start, false)
+    }
+
+    /// The structural walk shared by capture and skip. `start` is kept pointing at the value's
+    /// first byte across refills when `keep` is set.
+    fn walk_value(&mut self, start: &mut usize, keep: bool) -> Result<bool, TraceError> {
+        let mut depth = 0usize;
+        loop {
+            if self.pos == self.end {
+                let keep_from = if keep { *start } else { self.pos };
+                match self.refill(keep_from)? {
+                    Some(shift) => {
+                        if keep {
+                            *start -= shift;
+                        }
+                        continue;
+                    }
+                    None => {
+                        // A bare scalar may end exactly at end of input.
+                        return Ok(depth == 0 && self.pos > *start);
+                    }
+                }
+            }
+            let b = self.buf[self.pos];
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    if !self.skip_string_body(start, keep)? {
+                        return Ok(false);
+                    }
+                    if depth == 0 {
+                        return Ok(true);
+                    }
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    if depth == 0 {
+                        // End of a scalar at the end of its container.
+                        return Ok(self.pos > *start);
+                    }
+                    depth -= 1;
+                    self.pos += 1;
+                    if depth == 0 {
+                        return Ok(true);
+                    }
+                }
+                b',' | b' ' | b'\n' | b'\r' | b'\t' | b':' if depth == 0 => {
+                    return Ok(self.pos > *start);
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// Advances past the rest of a string whose opening quote was consumed.
+    fn skip_string_body(&mut self, start: &mut usize, keep: bool) -> Result<bool, TraceError> {
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.buf[self.pos..self.end]) {
+                Some(i) if self.buf[self.pos + i] == b'"' => {
+                    self.pos += i + 1;
+                    return Ok(true);
+                }
+                Some(i) => {
+                    // Backslash: skip it and the escaped byte (which may need a refill).
+                    self.pos += i + 1;
+                    if !self.refill_if_empty(start, keep)? {
+                        return Ok(false);
+                    }
+                    self.pos += 1;
+                }
+                None => {
+                    self.pos = self.end;
+                    if !self.refill_if_empty(start, keep)? {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn refill_if_empty(&mut self, start: &mut usize, keep: bool) -> Result<bool, TraceError> {
+        while self.pos == self.end {
+            let keep_from = if keep { *start } else { self.pos };
+            match self.refill(keep_from)? {
+                Some(shift) => {
+                    if keep {
+                        *start -= shift;
+                    }
+                }
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+}
