@@ -46,7 +46,9 @@ impl CallTree {
             notes,
         } = trace;
         let op_of_name: Vec<OpId> = names.iter().map(|n| catalog.intern_name(n)).collect();
-        spans.sort_unstable_by(|a, b| {
+        // Stable: among equal starts and durations, the span opened first (in file order)
+        // stays first and becomes the parent.
+        spans.sort_by(|a, b| {
             a.track
                 .cmp(&b.track)
                 .then(a.ts.total_cmp(&b.ts))

@@ -269,35 +269,44 @@ impl Builder {
     fn match_edges(&mut self) {
         let mut edges = std::mem::take(&mut self.edges);
         edges.sort_by(|a, b| a.track.cmp(&b.track).then(a.ts.total_cmp(&b.ts)));
-        let mut stack: Vec<&Edge> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
         let mut current_track = None;
-        for edge in &edges {
+        // (position of the begin edge, span): spans are emitted when they close, inner first;
+        // ordering them by their begin keeps "opened first" first among equal ts and dur.
+        let mut closed: Vec<(usize, Span)> = Vec::new();
+        for (position, edge) in edges.iter().enumerate() {
             if current_track != Some(edge.track) {
                 self.trace.notes.unmatched_begin += stack.len() as u64;
                 stack.clear();
                 current_track = Some(edge.track);
             }
             if edge.begin {
-                stack.push(edge);
+                stack.push(position);
                 continue;
             }
             match stack.pop() {
-                Some(begin) => {
+                Some(begin_at) => {
+                    let begin = &edges[begin_at];
                     let name = match begin.name.or(edge.name) {
                         Some(name) => name,
                         None => self.intern(""),
                     };
-                    self.trace.spans.push(Span {
+                    let span = Span {
                         name,
                         track: begin.track,
                         ts: begin.ts,
                         dur: edge.ts - begin.ts,
-                    });
+                    };
+                    closed.push((begin_at, span));
                 }
                 None => self.trace.notes.unmatched_end += 1,
             }
         }
         self.trace.notes.unmatched_begin += stack.len() as u64;
+        closed.sort_unstable_by_key(|(begin_at, _)| *begin_at);
+        self.trace
+            .spans
+            .extend(closed.into_iter().map(|(_, span)| span));
     }
 
     /// Pairs nestable async `b`/`e` with the same track (pid, cat, id) and name.

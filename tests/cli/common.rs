@@ -1,0 +1,61 @@
+//! Shared helpers of the CLI tests.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// Absolute path of a file under tests/fixtures.
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// The string form of [`fixture`], for arguments.
+pub fn fixture_arg(rel: &str) -> String {
+    fixture(rel).display().to_string()
+}
+
+/// `perfgate` with a clean environment: no colour, no GitHub Actions detection.
+pub fn perfgate() -> Command {
+    let mut cmd = Command::cargo_bin("perfgate").expect("the perfgate binary is built");
+    cmd.env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "120");
+    cmd
+}
+
+/// Runs perfgate with `args`, expecting exit code `code`; returns (stdout, stderr).
+pub fn run(args: &[&str], code: i32) -> (String, String) {
+    let out = perfgate().args(args).output().expect("perfgate runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "perfgate {args:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+/// Runs perfgate with `--format json` appended, expecting `code`; returns the parsed JSON.
+pub fn run_json(args: &[&str], code: i32) -> serde_json::Value {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--format", "json"]);
+    let (stdout, _) = run(&all, code);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("invalid JSON ({e}):\n{stdout}"))
+}
+
+/// Relative closeness for figures computed two ways.
+pub fn assert_close(actual: f64, expected: f64, what: &str) {
+    let tolerance = 1e-9 * expected.abs().max(1.0);
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{what}: perfgate says {actual}, the reference says {expected}"
+    );
+}

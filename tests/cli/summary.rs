@@ -1,0 +1,201 @@
+//! `perfgate summary` on real traces, checked against statistics computed independently by
+//! tests/fixtures/reference_stats.py (numpy).
+
+use serde_json::Value;
+
+use crate::common::{assert_close, fixture, fixture_arg, run, run_json};
+
+const FIGURES: [&str; 10] = [
+    "total_us", "self_us", "mean_us", "min_us", "p50_us", "p90_us", "p95_us", "p99_us", "max_us",
+    "count",
+];
+
+/// Every operation of the trace, every figure, equals the reference's.
+fn assert_matches_reference(trace: &str, expected: &str) {
+    let report = run_json(&["summary", &fixture_arg(trace)], 0);
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(expected)).unwrap()).unwrap();
+    let reference = reference["operations"].as_object().unwrap();
+    let ops = report["operations"].as_array().unwrap();
+    assert_eq!(
+        ops.len(),
+        reference.len(),
+        "number of operations in {trace}"
+    );
+    for op in ops {
+        let name = op["name"].as_str().unwrap();
+        let want = reference.get(name).unwrap_or_else(|| {
+            panic!("{trace}: perfgate has operation {name:?}, the reference has not")
+        });
+        for figure in FIGURES {
+            assert_close(
+                op[figure].as_f64().unwrap(),
+                want[figure].as_f64().unwrap(),
+                &format!("{trace}: {name}: {figure}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn viztracer_statistics_match_the_numpy_reference() {
+    assert_matches_reference("viztracer/baseline.json", "expected/baseline.stats.json");
+    assert_matches_reference("viztracer/regressed.json", "expected/regressed.stats.json");
+    assert_matches_reference(
+        "viztracer/n_plus_one.json",
+        "expected/n_plus_one.stats.json",
+    );
+}
+
+#[test]
+fn gzip_async_chrome_and_pyspy_traces_match_the_reference() {
+    assert_matches_reference(
+        "viztracer/async_clean.json.gz",
+        "expected/async_clean.stats.json",
+    );
+    assert_matches_reference("chrome/startup.json.gz", "expected/startup.stats.json");
+    assert_matches_reference("pyspy/record.json", "expected/record.stats.json");
+}
+
+#[test]
+fn truncated_trace_keeps_complete_events_and_says_so() {
+    let (stdout, stderr) = run(
+        &[
+            "summary",
+            &fixture_arg("viztracer/truncated.json"),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert!(stderr.contains("truncated"), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        report["inputs"][0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("truncated")
+    );
+    assert_matches_reference("viztracer/truncated.json", "expected/truncated.stats.json");
+}
+
+#[test]
+fn json_schema_has_the_documented_fields() {
+    let report = run_json(
+        &[
+            "summary",
+            &fixture_arg("viztracer/baseline.json"),
+            "--top",
+            "3",
+        ],
+        0,
+    );
+    assert_eq!(report["schema_version"], 1);
+    let ops = report["operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 3);
+    for key in [
+        "name", "function", "file", "count", "total_us", "self_us", "mean_us", "min_us", "p50_us",
+        "p90_us", "p95_us", "p99_us", "max_us",
+    ] {
+        assert!(ops[0].get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn claude_calls_in_the_table_sorted_by_total() {
+    let (stdout, _) = run(
+        &[
+            "summary",
+            &fixture_arg("viztracer/baseline.json"),
+            "--name",
+            "call_claude*",
+        ],
+        0,
+    );
+    assert!(stdout.contains("call_claude (diagnostic.py)"), "{stdout}");
+    assert!(
+        stdout.contains("│    12 ┆") || stdout.contains("12"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("post_answer"),
+        "the filter keeps only call_claude: {stdout}"
+    );
+}
+
+#[test]
+fn several_traces_aggregate_together() {
+    let report = run_json(
+        &[
+            "summary",
+            &fixture_arg("viztracer/runs/before_1.json"),
+            &fixture_arg("viztracer/runs/before_2.json"),
+            "--name",
+            "post_answer*",
+        ],
+        0,
+    );
+    assert_eq!(report["operations"][0]["count"], 8);
+    assert_eq!(report["inputs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn unreadable_input_is_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("empty.json", b"", "empty"),
+        ("page.json", b"<!DOCTYPE html><html></html>", "HTML"),
+        (
+            "config.json",
+            br#"{"name": "x", "version": 2}"#,
+            "traceEvents",
+        ),
+        (
+            "proto.json",
+            b"\x0a\x8d\x01\x12\x00\x1a\x00\x00",
+            "protobuf",
+        ),
+    ];
+    for (name, bytes, what) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (_, stderr) = run(&["summary", path.to_str().unwrap()], 2);
+        assert!(
+            stderr.contains(name) && stderr.contains(what),
+            "{name}: {stderr}"
+        );
+    }
+    let (_, stderr) = run(&["summary", "does/not/exist.json"], 2);
+    assert!(stderr.contains("does/not/exist.json"), "{stderr}");
+}
+
+#[test]
+fn malformed_event_names_file_and_byte_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(
+        &path,
+        br#"[{"ph":"X","ts":1,"dur":2,"name":"a"},
+{"ph":"X","ts":1,"dur":oops}]"#,
+    )
+    .unwrap();
+    let (_, stderr) = run(&["summary", path.to_str().unwrap()], 2);
+    assert!(
+        stderr.contains("bad.json") && stderr.contains("byte"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let bytes = std::fs::read(fixture("pyspy/record.json")).unwrap();
+    let out = crate::common::perfgate()
+        .args(["summary", "-", "--format", "json"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inputs"][0]["source"], "<stdin>");
+    assert!(!report["operations"].as_array().unwrap().is_empty());
+}
