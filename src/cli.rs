@@ -27,6 +27,12 @@ pub enum Command {
     /// Where the time goes: per-operation statistics of one or more traces.
     #[command(after_help = EXIT_CODES)]
     Summary(SummaryArgs),
+    /// Save traces as a compact baseline file to commit, or merge baselines of CI shards.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// The pre-push git hook: install, uninstall, and the gate it runs.
+    #[command(subcommand)]
+    Hook(HookCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,4 +108,62 @@ pub struct SummaryArgs {
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Summarise traces into a baseline file (deterministic, diff-friendly, small).
+    Save(BaselineSaveArgs),
+    /// Merge baselines (e.g. saved on CI shards) as if one run had seen all their traces.
+    Merge(BaselineMergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineSaveArgs {
+    #[command(flatten)]
+    pub input: TraceArgs,
+
+    /// The baseline file to write (e.g. baselines/NAME.json); written whole or not at all.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineMergeArgs {
+    /// Baseline files to merge, in order.
+    #[arg(required = true, value_name = "BASELINE")]
+    pub baselines: Vec<String>,
+
+    /// The merged baseline file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write the pre-push hook (honours core.hooksPath; never replaces another hook unless --force).
+    Install(HookInstallArgs),
+    /// Remove the pre-push hook, if perfgate wrote it.
+    Uninstall,
+    /// What the hook runs: the [hook] gate of budgets.toml for the refs git is pushing.
+    #[command(after_help = EXIT_CODES)]
+    Run(HookRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookInstallArgs {
+    /// Replace an existing pre-push hook that perfgate did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookRunArgs {
+    /// The budgets file whose [hook] section says what to run.
+    #[arg(long, value_name = "FILE", default_value = "budgets.toml")]
+    pub config: String,
+
+    /// The remote name and URL git passes to pre-push hooks (unused, accepted).
+    #[arg(value_name = "REMOTE", num_args = 0..=2)]
+    pub remote: Vec<String>,
 }

@@ -5,8 +5,10 @@
 //! budgets, detectors, comparison → [`report`] (one model, one renderer per format).
 //! [`commands`] wires the stages for each subcommand; [`cli`] only defines the arguments.
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
+pub mod hook;
 pub mod ops;
 pub mod report;
 pub mod trace;

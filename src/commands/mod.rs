@@ -2,6 +2,8 @@
 //! settings, runs the pipeline (read → operations → evaluate → report), and hands the report
 //! to [`output`].
 
+mod baseline;
+mod hook;
 pub mod load;
 pub mod output;
 mod summary;
@@ -22,5 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let color = output::resolve_color(cli.color);
     match cli.command {
         Command::Summary(args) => summary::run(args, color),
+        Command::Baseline(cmd) => baseline::run(cmd),
+        Command::Hook(cmd) => hook::run(cmd),
     }
 }

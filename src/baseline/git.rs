@@ -1,0 +1,344 @@
+//! Reading baselines at a git revision, from the object database (git2), without a checkout:
+//! `REV:PATH` sides (`origin/main:baselines/diagnostic.json`) and the base revision of a
+//! pull request (`--base-ref auto`: the merge-base of HEAD with the default branch, or with
+//! `GITHUB_BASE_REF` on GitHub Actions).
+//!
+//! Errors say what to do: not a repository, an unknown revision, a path absent at that
+//! revision, and the shallow clone of CI checkouts (`fetch-depth: 0`).
+
+use std::path::{Component, Path, PathBuf};
+
+use git2::{ErrorCode, Oid, Repository};
+
+/// What to tell the user of a shallow clone that lacks the history asked for.
+const SHALLOW_HINT: &str = "this clone is shallow (CI checkouts usually are) and does not hold \
+that history: fetch it with `git fetch --unshallow`, or with `fetch-depth: 0` on \
+actions/checkout";
+
+/// Why a baseline could not be read from git.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{dir}: not a git repository (needed to read {what})")]
+    NotARepository { dir: String, what: String },
+    #[error("unknown revision '{rev}'{}", hint(*.shallow, "; "))]
+    UnknownRevision { rev: String, shallow: bool },
+    #[error("'{path}' does not exist at revision '{rev}' ({commit})")]
+    PathNotAtRevision {
+        rev: String,
+        commit: String,
+        path: String,
+    },
+    #[error("'{path}' at revision '{rev}' is not a file")]
+    NotAFile { rev: String, path: String },
+    #[error(
+        "--base-ref auto: no default branch found (tried {tried}); give the base revision with --base-ref REV"
+    )]
+    NoDefaultBranch { tried: String },
+    #[error("HEAD and '{base}' have no common ancestor{}", hint(*.shallow, ": "))]
+    NoMergeBase { base: String, shallow: bool },
+    #[error("{path}: the path is outside the repository at {root}")]
+    OutsideRepository { path: String, root: String },
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+}
+
+fn hint(shallow: bool, sep: &str) -> String {
+    if shallow {
+        format!("{sep}{SHALLOW_HINT}")
+    } else {
+        String::new()
+    }
+}
+
+/// Splits `REV:PATH`. A path that exists on disk is never a revision, so `C:\x` or a file
+/// named `a:b` stay files; the caller checks that first.
+pub fn split_spec(spec: &str) -> Option<(&str, &str)> {
+    let (rev, path) = spec.split_once(':')?;
+    (!rev.is_empty() && !path.is_empty()).then_some((rev, path))
+}
+
+/// How `--base-ref` names the base revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseRef {
+    /// The merge-base of HEAD with the default branch (or with `GITHUB_BASE_REF`).
+    Auto {
+        /// The value of `GITHUB_BASE_REF`, when set (the target branch of a pull request).
+        github_base_ref: Option<String>,
+    },
+    /// A revision as git understands it (`origin/main`, a tag, a sha).
+    Rev(String),
+}
+
+impl BaseRef {
+    /// `auto` or a revision; `github_base_ref` is the environment's `GITHUB_BASE_REF`.
+    pub fn parse(arg: &str, github_base_ref: Option<String>) -> BaseRef {
+        if arg == "auto" {
+            BaseRef::Auto {
+                github_base_ref: github_base_ref.filter(|s| !s.is_empty()),
+            }
+        } else {
+            BaseRef::Rev(arg.to_string())
+        }
+    }
+}
+
+/// A repository opened from a directory inside it.
+pub struct Repo {
+    repo: Repository,
+}
+
+impl Repo {
+    /// Finds the repository containing `dir`; `what` says what it was needed for.
+    pub fn discover(dir: &Path, what: &str) -> Result<Repo, GitError> {
+        match Repository::discover(dir) {
+            Ok(repo) => Ok(Repo { repo }),
+            Err(e) if e.code() == ErrorCode::NotFound => Err(GitError::NotARepository {
+                dir: dir.display().to_string(),
+                what: what.to_string(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The underlying git2 repository.
+    pub fn git2(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The commit a revision names.
+    fn commit_of(&self, rev: &str) -> Result<git2::Commit<'_>, GitError> {
+        let unknown = || GitError::UnknownRevision {
+            rev: rev.to_string(),
+            shallow: self.repo.is_shallow(),
+        };
+        let object = self.repo.revparse_single(rev).map_err(|e| match e.code() {
+            ErrorCode::NotFound | ErrorCode::InvalidSpec | ErrorCode::Ambiguous => unknown(),
+            _ => e.into(),
+        })?;
+        // A sha of a commit cut off by a shallow clone parses but cannot be read.
+        object.peel_to_commit().map_err(|e| match e.code() {
+            ErrorCode::NotFound => unknown(),
+            _ => e.into(),
+        })
+    }
+
+    /// The bytes of `path` (relative to the repository root) at `rev`.
+    pub fn read_blob(&self, rev: &str, path: &str) -> Result<Vec<u8>, GitError> {
+        let commit = self.commit_of(rev)?;
+        let tree = commit.tree()?;
+        let clean = path.trim_start_matches("./");
+        let entry = tree
+            .get_path(Path::new(clean))
+            .map_err(|e| match e.code() {
+                ErrorCode::NotFound => GitError::PathNotAtRevision {
+                    rev: rev.to_string(),
+                    commit: short(commit.id()),
+                    path: path.to_string(),
+                },
+                _ => e.into(),
+            })?;
+        let object = entry.to_object(&self.repo)?;
+        let blob = object.as_blob().ok_or_else(|| GitError::NotAFile {
+            rev: rev.to_string(),
+            path: path.to_string(),
+        })?;
+        Ok(blob.content().to_vec())
+    }
+
+    /// The base revision `base` names, as a sha, and a description for messages
+    /// (`merge-base of HEAD and origin/main`).
+    pub fn resolve_base(&self, base: &BaseRef) -> Result<(String, String), GitError> {
+        match base {
+            BaseRef::Rev(rev) => {
+                let commit = self.commit_of(rev)?;
+                Ok((commit.id().to_string(), rev.clone()))
+            }
+            BaseRef::Auto { github_base_ref } => {
+                let branch = self.default_branch(github_base_ref.as_deref())?;
+                let head = self.commit_of("HEAD")?.id();
+                let target = self.commit_of(&branch)?.id();
+                let base = self
+                    .repo
+                    .merge_base(head, target)
+                    .map_err(|e| match e.code() {
+                        ErrorCode::NotFound => GitError::NoMergeBase {
+                            base: branch.clone(),
+                            shallow: self.repo.is_shallow(),
+                        },
+                        _ => e.into(),
+                    })?;
+                Ok((base.to_string(), format!("merge-base of HEAD and {branch}")))
+            }
+        }
+    }
+
+    /// The branch a pull request targets: `GITHUB_BASE_REF` (as a remote-tracking branch
+    /// first), else what origin/HEAD points to, else origin/main, origin/master, main, master.
+    fn default_branch(&self, github_base_ref: Option<&str>) -> Result<String, GitError> {
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(b) = github_base_ref {
+            candidates.extend([format!("origin/{b}"), b.to_string()]);
+        } else {
+            if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD")
+                && let Ok(Some(target)) = r.symbolic_target()
+            {
+                candidates.push(target.trim_start_matches("refs/remotes/").to_string());
+            }
+            candidates.extend(["origin/main", "origin/master", "main", "master"].map(String::from));
+        }
+        candidates
+            .iter()
+            .find(|c| self.commit_of(c).is_ok())
+            .cloned()
+            .ok_or_else(|| {
+                let tried = candidates.join(", ");
+                match github_base_ref {
+                    Some(b) => GitError::UnknownRevision {
+                        rev: format!("origin/{b} (GITHUB_BASE_REF)"),
+                        shallow: self.repo.is_shallow(),
+                    },
+                    None => GitError::NoDefaultBranch { tried },
+                }
+            })
+    }
+
+    /// `path` (relative to the current directory `cwd`, or absolute) as a path from the
+    /// repository root with `/` separators, as git names it in a tree.
+    pub fn path_in_repo(&self, path: &Path, cwd: &Path) -> Result<String, GitError> {
+        let root = self.repo.workdir().unwrap_or_else(|| self.repo.commondir());
+        let root = canonical(root);
+        let full = normalize(&canonical(cwd).join(path));
+        let rel = full
+            .strip_prefix(&root)
+            .map_err(|_| GitError::OutsideRepository {
+                path: path.display().to_string(),
+                root: root.display().to_string(),
+            })?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Ok(parts.join("/"))
+    }
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..10].to_string()
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Removes `.` and resolves `..` lexically (the file need not exist in the working tree).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository with `file` committed on main, then changed on a `feature` branch.
+    fn two_branch_repo(dir: &Path) {
+        let repo = Repository::init(dir).unwrap();
+        let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
+        let commit = |repo: &Repository, content: &str, parents: &[&git2::Commit]| {
+            let blob = repo.blob(content.as_bytes()).unwrap();
+            let mut sub = repo.treebuilder(None).unwrap();
+            sub.insert("b.json", blob, 0o100644).unwrap();
+            let sub = sub.write().unwrap();
+            let mut root = repo.treebuilder(None).unwrap();
+            root.insert("baselines", sub, 0o040000).unwrap();
+            let tree = repo.find_tree(root.write().unwrap()).unwrap();
+            repo.commit(None, &sig, &sig, content, &tree, parents)
+                .unwrap()
+        };
+        let c1 = commit(&repo, "main-1", &[]);
+        let c1 = repo.find_commit(c1).unwrap();
+        repo.branch("main", &c1, true).unwrap();
+        let c2 = commit(&repo, "feature-2", &[&c1]);
+        let c2 = repo.find_commit(c2).unwrap();
+        repo.branch("feature", &c2, true).unwrap();
+        let c3 = commit(&repo, "main-3", &[&c1]);
+        repo.reference("refs/heads/main", c3, true, "advance main")
+            .unwrap();
+        repo.set_head("refs/heads/feature").unwrap();
+    }
+
+    #[test]
+    fn reads_blobs_at_revisions_and_finds_the_merge_base() {
+        let dir = tempfile::tempdir().unwrap();
+        two_branch_repo(dir.path());
+        let repo = Repo::discover(dir.path(), "a baseline").unwrap();
+        assert_eq!(
+            repo.read_blob("main", "baselines/b.json").unwrap(),
+            b"main-3"
+        );
+        assert_eq!(
+            repo.read_blob("HEAD", "./baselines/b.json").unwrap(),
+            b"feature-2"
+        );
+        let auto = BaseRef::parse("auto", None);
+        let (sha, label) = repo.resolve_base(&auto).unwrap();
+        assert_eq!(label, "merge-base of HEAD and main");
+        assert_eq!(repo.read_blob(&sha, "baselines/b.json").unwrap(), b"main-1");
+        // On Actions the target branch comes from GITHUB_BASE_REF.
+        let gh = BaseRef::parse("auto", Some("feature".into()));
+        assert_eq!(
+            repo.resolve_base(&gh).unwrap().1,
+            "merge-base of HEAD and feature"
+        );
+    }
+
+    #[test]
+    fn errors_say_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        two_branch_repo(dir.path());
+        let repo = Repo::discover(dir.path(), "a baseline").unwrap();
+        let e = repo.read_blob("nope", "baselines/b.json").unwrap_err();
+        assert_eq!(e.to_string(), "unknown revision 'nope'");
+        let e = repo.read_blob("main", "baselines/x.json").unwrap_err();
+        assert!(matches!(e, GitError::PathNotAtRevision { .. }), "{e}");
+        let e = repo.read_blob("main", "baselines").unwrap_err();
+        assert!(matches!(e, GitError::NotAFile { .. }), "{e}");
+        let outside = tempfile::tempdir().unwrap();
+        let e = Repo::discover(outside.path(), "a baseline").err().unwrap();
+        assert!(e.to_string().contains("not a git repository"), "{e}");
+    }
+
+    #[test]
+    fn paths_are_made_relative_to_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        two_branch_repo(dir.path());
+        let repo = Repo::discover(dir.path(), "a baseline").unwrap();
+        let sub = dir.path().join("baselines");
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_eq!(
+            repo.path_in_repo(Path::new("../baselines/./b.json"), &sub)
+                .unwrap(),
+            "baselines/b.json"
+        );
+        assert!(repo.path_in_repo(Path::new("/elsewhere/x"), &sub).is_err());
+    }
+
+    #[test]
+    fn specs_split_at_the_first_colon() {
+        assert_eq!(
+            split_spec("origin/main:baselines/x.json"),
+            Some(("origin/main", "baselines/x.json"))
+        );
+        assert_eq!(split_spec("trace.json"), None);
+        assert_eq!(split_spec(":x"), None);
+    }
+}

@@ -1,0 +1,651 @@
+//! Baselines: the committed, compact summary of one comparison side ([`Baseline`]), its file
+//! format, merging baselines saved on several CI shards, and reading them at a git revision
+//! ([`git`]).
+//!
+//! The file is a versioned JSON document:
+//!
+//! ```text
+//! {
+//!   "perfgate_baseline": 1,
+//!   "key_mode": "file",
+//!   "sources": ["trace.json"],
+//!   "runs": 1,
+//!   "operations": {
+//!     "call_claude (diagnostic.py)": {"function": .., "count": 12, "total_us": .., "sample_us": [..], ..},
+//!     ...
+//!   }
+//! }
+//! ```
+//!
+//! One operation per line, keys sorted, so a diff shows which operations changed. Times are
+//! rounded to the nanosecond (the resolution viztracer writes) and each operation keeps at
+//! most [`MAX_SAMPLE`] durations: evenly spaced order statistics of the sorted durations
+//! (min and max included), while `count`, `total_us`, `min_us` and `max_us` stay exact. The
+//! same traces always give the same bytes: nothing in the file comes from the clock or the
+//! machine, only from the traces and the paths they were given as.
+
+pub mod git;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ops::{ChildEdge, KeyMode, OpProfile, Profile, RunFigures};
+
+/// The version of the file format written by this perfgate.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The most durations kept per operation.
+pub const MAX_SAMPLE: usize = 200;
+
+/// The key that identifies a baseline file; written first so that it can be sniffed.
+const MAGIC_KEY: &str = "perfgate_baseline";
+
+/// Why a baseline could not be read, merged or written. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: byte {offset} (line {line}, column {column}): {message}")]
+    Syntax {
+        path: String,
+        offset: usize,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: not a perfgate baseline (no \"perfgate_baseline\" version field)")]
+    NotABaseline { path: String },
+    #[error(
+        "{path}: baseline format version {found} is newer than this perfgate reads ({FORMAT_VERSION}); upgrade perfgate"
+    )]
+    NewerVersion { path: String, found: u64 },
+    #[error("{path}: operation {operation:?}: {message}")]
+    Invalid {
+        path: String,
+        operation: String,
+        message: String,
+    },
+    #[error(
+        "cannot merge baselines keyed differently: {first} uses --key {first_mode}, {other} uses --key {other_mode}"
+    )]
+    KeyModeMismatch {
+        first: String,
+        first_mode: KeyMode,
+        other: String,
+        other_mode: KeyMode,
+    },
+    #[error("nothing to merge")]
+    Empty,
+    #[error(transparent)]
+    Git(#[from] git::GitError),
+    #[error(
+        "{label}: not a perfgate baseline (a side read from git must be a baseline saved with `perfgate baseline save`)"
+    )]
+    GitBlobNotABaseline { label: String },
+}
+
+/// A saved comparison side: a [`Profile`] whose durations are a bounded sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    /// How the operations were keyed when it was saved.
+    pub key_mode: KeyMode,
+    /// Sources, runs and operations; `durations_us` holds the sample.
+    pub profile: Profile,
+}
+
+/// One operation as the file stores it (field order is the file's key order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FileOp {
+    function: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    count: u64,
+    total_us: f64,
+    self_us: f64,
+    min_us: f64,
+    max_us: f64,
+    sample_us: Vec<f64>,
+    per_run: Vec<RunFigures>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    children: BTreeMap<String, ChildEdge>,
+}
+
+/// The whole document, for reading.
+#[derive(Debug, Deserialize)]
+struct FileDoc {
+    key_mode: KeyMode,
+    #[serde(default)]
+    sources: Vec<String>,
+    runs: u32,
+    operations: BTreeMap<String, FileOp>,
+}
+
+impl Baseline {
+    /// Summarises a side built from traces: durations sampled, times rounded to the ns.
+    pub fn from_profile(profile: &Profile, key_mode: KeyMode) -> Baseline {
+        let operations = profile
+            .operations
+            .iter()
+            .map(|(key, op)| {
+                let durations: Vec<f64> = op.durations_us.iter().map(|&d| round_ns(d)).collect();
+                let sample = merge_samples(&[(&durations, op.count)]);
+                let op = OpProfile {
+                    total_us: round_ns(op.total_us),
+                    self_us: round_ns(op.self_us),
+                    min_us: round_ns(op.min_us),
+                    max_us: round_ns(op.max_us),
+                    durations_us: sample,
+                    per_run: op.per_run.iter().map(round_run).collect(),
+                    children: round_children(&op.children),
+                    ..op.clone()
+                };
+                (key.clone(), op)
+            })
+            .collect();
+        Baseline {
+            key_mode,
+            profile: Profile {
+                sources: profile.sources.clone(),
+                runs: profile.runs,
+                operations,
+            },
+        }
+    }
+
+    /// The file's bytes: pretty at the top, one operation per line, a final newline.
+    pub fn to_json(&self) -> String {
+        let json = |v: &dyn erased::Json| v.to_json();
+        let mut out = String::from("{\n");
+        out.push_str(&format!("  \"{MAGIC_KEY}\": {FORMAT_VERSION},\n"));
+        out.push_str(&format!("  \"key_mode\": {},\n", json(&self.key_mode)));
+        out.push_str(&format!(
+            "  \"sources\": {},\n",
+            json(&self.profile.sources)
+        ));
+        out.push_str(&format!("  \"runs\": {},\n", self.profile.runs));
+        out.push_str("  \"operations\": {");
+        let mut first = true;
+        for (key, op) in &self.profile.operations {
+            out.push_str(if first { "\n" } else { ",\n" });
+            first = false;
+            out.push_str(&format!("    {}: {}", json(key), json(&to_file_op(op))));
+        }
+        out.push_str(if first { "}\n}\n" } else { "\n  }\n}\n" });
+        out
+    }
+
+    /// Parses a baseline file's bytes; `path` names it in errors.
+    pub fn from_slice(bytes: &[u8], path: &str) -> Result<Baseline, BaselineError> {
+        let syntax = |e: serde_json::Error| syntax_error(bytes, path, &e);
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(syntax)?;
+        match value.get(MAGIC_KEY).and_then(serde_json::Value::as_u64) {
+            None => {
+                return Err(BaselineError::NotABaseline { path: path.into() });
+            }
+            Some(v) if v > u64::from(FORMAT_VERSION) => {
+                return Err(BaselineError::NewerVersion {
+                    path: path.into(),
+                    found: v,
+                });
+            }
+            Some(_) => {}
+        }
+        // Decoding the text again (not the Value) keeps serde's line and column for errors.
+        let doc: FileDoc = serde_json::from_slice(bytes).map_err(syntax)?;
+        let mut operations = BTreeMap::new();
+        for (key, op) in doc.operations {
+            validate(&op, doc.runs).map_err(|message| BaselineError::Invalid {
+                path: path.into(),
+                operation: key.clone(),
+                message,
+            })?;
+            operations.insert(key, from_file_op(op));
+        }
+        Ok(Baseline {
+            key_mode: doc.key_mode,
+            profile: Profile {
+                sources: doc.sources,
+                runs: doc.runs,
+                operations,
+            },
+        })
+    }
+
+    /// Reads a baseline file.
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| BaselineError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        Baseline::from_slice(&bytes, &name)
+    }
+
+    /// Writes the file whole or not at all: a temporary file beside it, then a rename.
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        write_whole(path, self.to_json().as_bytes()).map_err(|source| BaselineError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Merges baselines as if one run had seen all their traces: runs and counts add up,
+    /// per-run figures are concatenated in order, samples are merged by weight, child edges
+    /// summed. `names` label the baselines in errors.
+    pub fn merge(parts: &[(Baseline, String)]) -> Result<Baseline, BaselineError> {
+        let (first, first_name) = parts.first().ok_or(BaselineError::Empty)?;
+        if let Some((other, other_name)) = parts.iter().find(|(b, _)| b.key_mode != first.key_mode)
+        {
+            return Err(BaselineError::KeyModeMismatch {
+                first: first_name.clone(),
+                first_mode: first.key_mode,
+                other: other_name.clone(),
+                other_mode: other.key_mode,
+            });
+        }
+        let profiles: Vec<&Profile> = parts.iter().map(|(b, _)| &b.profile).collect();
+        let keys: std::collections::BTreeSet<&String> =
+            profiles.iter().flat_map(|p| p.operations.keys()).collect();
+        let operations = keys
+            .into_iter()
+            .map(|key| (key.clone(), merge_op(key, &profiles)))
+            .collect();
+        Ok(Baseline {
+            key_mode: first.key_mode,
+            profile: Profile {
+                sources: profiles.iter().flat_map(|p| p.sources.clone()).collect(),
+                runs: profiles.iter().map(|p| p.runs).sum(),
+                operations,
+            },
+        })
+    }
+}
+
+/// Reads a comparison side given on the command line when it is a baseline: a file whose
+/// content is one, `REV:PATH` read from git, or, with `base_ref`, the path read at the base
+/// revision. Returns `None` for anything else (a trace). The label names it in reports.
+pub fn open_side(
+    arg: &str,
+    base_ref: Option<&git::BaseRef>,
+    cwd: &Path,
+) -> Result<Option<(Baseline, String)>, BaselineError> {
+    let local = cwd.join(arg);
+    if let Some(base_ref) = base_ref {
+        let repo = git::Repo::discover(cwd, "--base-ref")?;
+        let (sha, how) = repo.resolve_base(base_ref)?;
+        let path = repo.path_in_repo(Path::new(arg), cwd)?;
+        let label = format!("{}:{path} ({how})", &sha[..10]);
+        return read_git_side(&repo, &sha, &path, label).map(Some);
+    }
+    if local.is_file() {
+        if !is_baseline_file(&local) {
+            return Ok(None);
+        }
+        return Baseline::read(&local).map(|b| Some((b, arg.to_string())));
+    }
+    match git::split_spec(arg) {
+        Some((rev, path)) => {
+            let repo = git::Repo::discover(cwd, arg)?;
+            read_git_side(&repo, rev, path, arg.to_string()).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+fn read_git_side(
+    repo: &git::Repo,
+    rev: &str,
+    path: &str,
+    label: String,
+) -> Result<(Baseline, String), BaselineError> {
+    let bytes = repo.read_blob(rev, path)?;
+    if !looks_like_baseline(&bytes) {
+        return Err(BaselineError::GitBlobNotABaseline { label });
+    }
+    Baseline::from_slice(&bytes, &label).map(|b| (b, label))
+}
+
+/// Whether `bytes` start like a baseline file (`{` then the `"perfgate_baseline"` key), as
+/// opposed to a trace (`[` or `{"traceEvents"`).
+pub fn looks_like_baseline(bytes: &[u8]) -> bool {
+    let rest = trim_start(bytes);
+    let Some(rest) = rest.strip_prefix(b"{") else {
+        return false;
+    };
+    trim_start(rest).starts_with(format!("\"{MAGIC_KEY}\"").as_bytes())
+}
+
+/// Whether the file at `path` is a baseline (reads only its first bytes).
+pub fn is_baseline_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = file.read(&mut head).unwrap_or(0);
+    looks_like_baseline(&head[..n])
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// Rounds microseconds to the nanosecond, the resolution of viztracer's timestamps.
+fn round_ns(us: f64) -> f64 {
+    let r = (us * 1000.0).round() / 1000.0;
+    // -0.0 and 0.0 must print the same.
+    if r == 0.0 { 0.0 } else { r }
+}
+
+fn round_run(r: &RunFigures) -> RunFigures {
+    RunFigures {
+        count: r.count,
+        total_us: round_ns(r.total_us),
+        mean_us: round_ns(r.mean_us),
+        p50_us: round_ns(r.p50_us),
+        p95_us: round_ns(r.p95_us),
+        max_us: round_ns(r.max_us),
+    }
+}
+
+fn round_children(children: &BTreeMap<String, ChildEdge>) -> BTreeMap<String, ChildEdge> {
+    children
+        .iter()
+        .map(|(k, e)| {
+            let edge = ChildEdge {
+                calls: e.calls,
+                total_us: round_ns(e.total_us),
+                self_us: round_ns(e.self_us),
+            };
+            (k.clone(), edge)
+        })
+        .collect()
+}
+
+/// Merges sorted samples, each standing for `count` calls, into at most [`MAX_SAMPLE`]
+/// evenly spaced order statistics of the calls they stand for.
+///
+/// Each sample value weighs `count / len` calls and covers that many consecutive ranks of
+/// the merged calls; the k-th output is the value covering rank `round(k (N-1) / (m-1))`. With
+/// unit weights (complete samples) this is exactly the order statistics of all the calls, so
+/// merging complete shards gives what saving all their traces at once gives; rank 0 and
+/// rank N-1 are always taken, so min and max survive.
+pub fn merge_samples(parts: &[(&[f64], u64)]) -> Vec<f64> {
+    let mut points: Vec<(f64, f64)> = parts
+        .iter()
+        .filter(|(s, c)| !s.is_empty() && *c > 0)
+        .flat_map(|(s, c)| {
+            let w = *c as f64 / s.len() as f64;
+            s.iter().map(move |&v| (v, w))
+        })
+        .collect();
+    // Stable: equal values keep the order of the parts, so the result is deterministic.
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: u64 = parts
+        .iter()
+        .filter(|(s, _)| !s.is_empty())
+        .map(|(_, c)| c)
+        .sum();
+    if points.is_empty() {
+        return Vec::new();
+    }
+    let m = (total as usize).clamp(1, MAX_SAMPLE);
+    let mut out = Vec::with_capacity(m);
+    let mut i = 0;
+    let mut covered = points[0].1; // ranks below this are covered by points[..=i]
+    for k in 0..m {
+        let rank = if m == 1 {
+            0.0
+        } else {
+            (k as f64 * (total - 1) as f64 / (m - 1) as f64).round()
+        };
+        while covered <= rank && i + 1 < points.len() {
+            i += 1;
+            covered += points[i].1;
+        }
+        out.push(points[i].0);
+    }
+    out
+}
+
+fn merge_op(key: &str, profiles: &[&Profile]) -> OpProfile {
+    let present: Vec<&OpProfile> = profiles
+        .iter()
+        .filter_map(|p| p.operations.get(key))
+        .collect();
+    let first = present[0];
+    let samples: Vec<(&[f64], u64)> = present
+        .iter()
+        .map(|o| (o.durations_us.as_slice(), o.count))
+        .collect();
+    // Runs where a shard never called the operation still count, as zero-call runs.
+    let per_run = profiles
+        .iter()
+        .flat_map(|p| match p.operations.get(key) {
+            Some(o) => o.per_run.clone(),
+            None => vec![RunFigures::default(); p.runs as usize],
+        })
+        .collect();
+    let mut children: BTreeMap<String, ChildEdge> = BTreeMap::new();
+    for (child, e) in present.iter().flat_map(|o| &o.children) {
+        let sum = children.entry(child.clone()).or_default();
+        sum.calls += e.calls;
+        sum.total_us = round_ns(sum.total_us + e.total_us);
+        sum.self_us = round_ns(sum.self_us + e.self_us);
+    }
+    OpProfile {
+        function: first.function.clone(),
+        file: first.file.clone(),
+        line: first.line,
+        count: present.iter().map(|o| o.count).sum(),
+        total_us: round_ns(present.iter().map(|o| o.total_us).sum()),
+        self_us: round_ns(present.iter().map(|o| o.self_us).sum()),
+        min_us: present
+            .iter()
+            .map(|o| o.min_us)
+            .fold(f64::INFINITY, f64::min),
+        max_us: present
+            .iter()
+            .map(|o| o.max_us)
+            .fold(f64::NEG_INFINITY, f64::max),
+        durations_us: merge_samples(&samples),
+        per_run,
+        children,
+    }
+}
+
+fn to_file_op(op: &OpProfile) -> FileOp {
+    FileOp {
+        function: op.function.clone(),
+        file: op.file.clone(),
+        line: op.line,
+        count: op.count,
+        total_us: op.total_us,
+        self_us: op.self_us,
+        min_us: op.min_us,
+        max_us: op.max_us,
+        sample_us: op.durations_us.clone(),
+        per_run: op.per_run.clone(),
+        children: op.children.clone(),
+    }
+}
+
+fn from_file_op(op: FileOp) -> OpProfile {
+    OpProfile {
+        function: op.function,
+        file: op.file,
+        line: op.line,
+        count: op.count,
+        total_us: op.total_us,
+        self_us: op.self_us,
+        min_us: op.min_us,
+        max_us: op.max_us,
+        durations_us: op.sample_us,
+        per_run: op.per_run,
+        children: op.children,
+    }
+}
+
+/// What the comparison relies on: a non-empty sorted sample no larger than the count, one
+/// figure per run.
+fn validate(op: &FileOp, runs: u32) -> Result<(), String> {
+    if op.count == 0 || op.sample_us.is_empty() {
+        return Err("an operation needs at least one call and one sampled duration".into());
+    }
+    if op.sample_us.len() as u64 > op.count {
+        return Err(format!(
+            "sample_us has {} durations but count is {}",
+            op.sample_us.len(),
+            op.count
+        ));
+    }
+    if op.sample_us.windows(2).any(|w| w[0] > w[1]) {
+        return Err("sample_us must be sorted ascending".into());
+    }
+    if op.per_run.len() != runs as usize {
+        return Err(format!(
+            "per_run has {} entries but the baseline has {runs} runs",
+            op.per_run.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A serde_json error with the byte offset, computed from its line and column.
+fn syntax_error(bytes: &[u8], path: &str, e: &serde_json::Error) -> BaselineError {
+    let (line, column) = (e.line(), e.column());
+    let offset = bytes
+        .split(|&b| b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + column.saturating_sub(1);
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; the prefix already says where.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_string();
+    BaselineError::Syntax {
+        path: path.into(),
+        offset,
+        line,
+        column,
+        message,
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
+/// readers see the old file or the new one, never half of one.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "baseline".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Compact JSON of any serializable value, behind one object-safe trait so `to_json` can
+/// format heterogeneous pieces with one closure.
+mod erased {
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            // Serializing plain data (strings, numbers, maps with string keys) cannot fail.
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_samples_keep_every_value_up_to_the_cap() {
+        let v: Vec<f64> = (0..50).map(f64::from).collect();
+        assert_eq!(merge_samples(&[(&v, 50)]), v);
+        let big: Vec<f64> = (0..1000).map(f64::from).collect();
+        let s = merge_samples(&[(&big, 1000)]);
+        assert_eq!(s.len(), MAX_SAMPLE);
+        assert_eq!((s[0], s[MAX_SAMPLE - 1]), (0.0, 999.0));
+        // Evenly spaced ranks: k * 999 / 199, rounded.
+        assert_eq!(s[1], (999.0_f64 / 199.0).round());
+        assert!(s.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn merging_complete_shards_equals_sampling_all_calls() {
+        let a: Vec<f64> = (0..150).map(|i| f64::from(i * 2)).collect();
+        let b: Vec<f64> = (0..120).map(|i| f64::from(i * 2 + 1)).collect();
+        let mut all: Vec<f64> = a.iter().chain(&b).copied().collect();
+        all.sort_by(f64::total_cmp);
+        assert_eq!(
+            merge_samples(&[(&a, 150), (&b, 120)]),
+            merge_samples(&[(&all, 270)])
+        );
+    }
+
+    #[test]
+    fn weighted_samples_keep_min_and_max() {
+        let a = [1.0, 5.0, 9.0];
+        let b = [2.0, 100.0];
+        let s = merge_samples(&[(&a, 3000), (&b, 10)]);
+        assert_eq!(s.len(), MAX_SAMPLE);
+        assert_eq!((s[0], s[MAX_SAMPLE - 1]), (1.0, 100.0));
+        // 3000 calls stand behind `a`: its values dominate the middle ranks.
+        assert_eq!(s[MAX_SAMPLE / 2], 5.0);
+    }
+
+    #[test]
+    fn sniffs_baselines_not_traces() {
+        assert!(looks_like_baseline(b" {\n  \"perfgate_baseline\": 1"));
+        assert!(!looks_like_baseline(b"{\"traceEvents\": []}"));
+        assert!(!looks_like_baseline(b"[{\"ph\": \"X\"}]"));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_byte() {
+        let bytes = b"{\n  \"perfgate_baseline\": 1,\n  \"runs\": x\n}";
+        let e = Baseline::from_slice(bytes, "b.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("b.json: byte 38 (line 3, column 11)"), "{e}");
+        assert_eq!(bytes[38], b'x');
+    }
+
+    #[test]
+    fn newer_versions_are_refused() {
+        let e = Baseline::from_slice(br#"{"perfgate_baseline": 2}"#, "b.json").unwrap_err();
+        assert!(matches!(e, BaselineError::NewerVersion { found: 2, .. }));
+    }
+}

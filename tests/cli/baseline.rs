@@ -1,0 +1,258 @@
+//! `perfgate baseline save | merge`: stable bytes, small files, exact counts and totals, and
+//! merges of shard baselines that equal one save of all their traces.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{fixture_arg, perfgate, run, run_json};
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("the baseline was written");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
+}
+
+fn save(traces: &[&str], out: &Path) -> Value {
+    let mut args = vec!["baseline".to_string(), "save".to_string()];
+    args.extend(traces.iter().map(|t| fixture_arg(t)));
+    args.extend(["-o".to_string(), out.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args, 0);
+    read_json(out)
+}
+
+#[test]
+fn saving_the_same_trace_twice_gives_the_same_small_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    save(&["viztracer/baseline.json"], &a);
+    save(&["viztracer/baseline.json"], &b);
+    let bytes = std::fs::read(&a).unwrap();
+    assert_eq!(bytes, std::fs::read(&b).unwrap(), "not deterministic");
+    assert!(bytes.len() < 200_000, "{} bytes is not small", bytes.len());
+    // Diff-friendly: one operation per line.
+    let doc = read_json(&a);
+    let ops = doc["operations"].as_object().unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(text.lines().count(), ops.len() + 8);
+    assert_eq!(doc["perfgate_baseline"], 1);
+    assert_eq!(doc["key_mode"], "file");
+    assert_eq!(doc["runs"], 1);
+}
+
+/// Checks a saved baseline against `perfgate summary` of the same trace; returns the document
+/// and how many operations were sampled (more calls than the cap).
+fn assert_exact_figures(trace: &str) -> (Value, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b.json");
+    let doc = save(&[trace], &out);
+    let summary = run_json(&["summary", &fixture_arg(trace)], 0);
+    let ops = doc["operations"].as_object().unwrap();
+    let rows = summary["operations"].as_array().unwrap();
+    assert_eq!(ops.len(), rows.len());
+    let mut sampled = 0;
+    for row in rows {
+        let name = row["name"].as_str().unwrap();
+        let op = &ops[name];
+        let count = row["count"].as_u64().unwrap();
+        assert_eq!(op["count"].as_u64(), Some(count), "{name}");
+        let close = |k: &str| {
+            let (a, b) = (op[k].as_f64().unwrap(), row[k].as_f64().unwrap());
+            assert!((a - b).abs() <= 5e-4, "{name} {k}: {a} vs {b}");
+        };
+        close("total_us");
+        close("min_us");
+        close("max_us");
+        let sample: Vec<f64> = op["sample_us"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(sample.len() as u64, count.min(200), "{name}");
+        assert_eq!(sample[0], op["min_us"].as_f64().unwrap(), "{name}");
+        assert_eq!(sample[sample.len() - 1], op["max_us"].as_f64().unwrap());
+        assert!(sample.windows(2).all(|w| w[0] <= w[1]), "{name} unsorted");
+        sampled += usize::from(count > 200);
+    }
+    (doc, sampled)
+}
+
+#[test]
+fn a_baseline_keeps_the_exact_figures_of_the_trace() {
+    let (doc, _) = assert_exact_figures("viztracer/n_plus_one.json");
+    let ops = doc["operations"].as_object().unwrap();
+    // The N+1 pattern survives: 120 queries, 96 of them under get_prerequisite.
+    let q = &ops["execute_query (diagnostic.py)"];
+    assert_eq!(q["count"], 120);
+    assert_eq!(
+        ops["get_prerequisite (diagnostic.py)"]["children"]["execute_query (diagnostic.py)"]["calls"],
+        96
+    );
+}
+
+#[test]
+fn busy_operations_keep_a_bounded_sample_and_exact_totals() {
+    // Chromium's startup trace has operations with thousands of calls.
+    let (doc, sampled) = assert_exact_figures("chrome/startup.json.gz");
+    assert!(
+        sampled > 5,
+        "only {sampled} operations above the sample cap"
+    );
+    let bytes = serde_json::to_vec(&doc).unwrap().len();
+    assert!(bytes < 1_000_000, "{bytes} bytes");
+}
+
+#[test]
+fn merging_shards_equals_saving_all_their_traces_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let runs: Vec<String> = (1..=5)
+        .map(|i| format!("viztracer/runs/before_{i}.json"))
+        .collect();
+    let runs: Vec<&str> = runs.iter().map(String::as_str).collect();
+    save(&runs[..2], &d.join("a.json"));
+    save(&runs[2..], &d.join("b.json"));
+    let all = save(&runs, &d.join("all.json"));
+    let merged_path = d.join("merged.json");
+    run(
+        &[
+            "baseline",
+            "merge",
+            &d.join("a.json").display().to_string(),
+            &d.join("b.json").display().to_string(),
+            "-o",
+            &merged_path.display().to_string(),
+        ],
+        0,
+    );
+    let merged = read_json(&merged_path);
+    assert_eq!(merged["runs"], 5);
+    assert_eq!(merged["sources"], all["sources"]);
+    let (m, a) = (
+        merged["operations"].as_object().unwrap(),
+        all["operations"].as_object().unwrap(),
+    );
+    assert_eq!(
+        m.keys().collect::<Vec<_>>(),
+        a.keys().collect::<Vec<_>>(),
+        "same operations"
+    );
+    for (name, op) in a {
+        let mo = &m[name];
+        assert_eq!(mo["count"], op["count"], "{name}");
+        for k in ["total_us", "self_us"] {
+            let (x, y) = (mo[k].as_f64().unwrap(), op[k].as_f64().unwrap());
+            assert!((x - y).abs() <= 2e-3, "{name} {k}: {x} vs {y}");
+        }
+        assert_eq!(mo["min_us"], op["min_us"], "{name}");
+        assert_eq!(mo["max_us"], op["max_us"], "{name}");
+        // Per-run figures are the same runs in the same order.
+        assert_eq!(mo["per_run"], op["per_run"], "{name}");
+        // Complete shards (every call kept) merge into exactly the sample of all calls.
+        if op["count"].as_u64().unwrap() <= 200 {
+            assert_eq!(mo["sample_us"], op["sample_us"], "{name}");
+        }
+        for (child, edge) in op["children"].as_object().into_iter().flatten() {
+            assert_eq!(
+                mo["children"][child]["calls"], edge["calls"],
+                "{name} > {child}"
+            );
+        }
+    }
+}
+
+#[test]
+fn merging_baselines_keyed_differently_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.json"),
+        dir.path().join("b.json"),
+        dir.path().join("c.json"),
+    );
+    save(&["viztracer/runs/before_1.json"], &a);
+    let trace = fixture_arg("viztracer/runs/before_2.json");
+    let b_arg = b.display().to_string();
+    run(
+        &["baseline", "save", &trace, "--key", "name", "-o", &b_arg],
+        0,
+    );
+    let (_, stderr) = run(
+        &[
+            "baseline",
+            "merge",
+            &a.display().to_string(),
+            &b_arg,
+            "-o",
+            &c.display().to_string(),
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("--key file") && stderr.contains("--key name"),
+        "{stderr}"
+    );
+    assert!(!c.exists(), "nothing is written on error");
+}
+
+#[test]
+fn a_broken_baseline_is_an_error_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, out) = (dir.path().join("a.json"), dir.path().join("out.json"));
+    save(&["viztracer/runs/before_1.json"], &a);
+    let text = std::fs::read_to_string(&a).unwrap();
+    let cut = text.find("\"runs\": 1").unwrap() + "\"runs\": ".len();
+    std::fs::write(&a, format!("{}x{}", &text[..cut], &text[cut + 1..])).unwrap();
+    let (_, stderr) = run(
+        &[
+            "baseline",
+            "merge",
+            &a.display().to_string(),
+            "-o",
+            &out.display().to_string(),
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains(&format!("a.json: byte {cut} (line 5, column 11)")),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    // A trace is not a baseline.
+    let (_, stderr) = run(
+        &[
+            "baseline",
+            "merge",
+            &fixture_arg("viztracer/runs/before_1.json"),
+            "-o",
+            &out.display().to_string(),
+        ],
+        2,
+    );
+    assert!(stderr.contains("not a perfgate baseline"), "{stderr}");
+}
+
+#[test]
+fn the_committed_example_baseline_is_what_save_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("diagnostic.json");
+    let status = perfgate()
+        .current_dir(root)
+        .args([
+            "baseline",
+            "save",
+            "tests/fixtures/viztracer/baseline.json",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let committed = std::fs::read(root.join("baselines/diagnostic.json")).unwrap();
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        committed,
+        "baselines/diagnostic.json is stale: re-save it with the command in docs/baselines.md"
+    );
+}
