@@ -1,0 +1,152 @@
+//! `perfgate hook install | uninstall | run`: the pre-push hook (see [`crate::hook`]).
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use anyhow::{Context, bail};
+
+use crate::cli::{HookCommand, HookInstallArgs, HookRunArgs};
+use crate::hook::{self, HookSettings, Removal};
+
+use super::Outcome;
+
+pub fn run(cmd: HookCommand) -> anyhow::Result<Outcome> {
+    match cmd {
+        HookCommand::Install(args) => install(args),
+        HookCommand::Uninstall => uninstall(),
+        HookCommand::Run(args) => run_gate(args),
+    }
+}
+
+fn install(args: HookInstallArgs) -> anyhow::Result<Outcome> {
+    let repo = hook::open_repo(&std::env::current_dir()?)?;
+    let exe = std::env::current_exe().context("could not find the perfgate executable")?;
+    let path = hook::install(&repo, &exe, args.force)?;
+    println!(
+        "perfgate: installed the pre-push hook at {}",
+        path.display()
+    );
+    println!("It runs the [hook] section of budgets.toml before every push.");
+    Ok(Outcome::Pass)
+}
+
+fn uninstall() -> anyhow::Result<Outcome> {
+    let repo = hook::open_repo(&std::env::current_dir()?)?;
+    match hook::uninstall(&repo)? {
+        Removal::Removed(p) => println!("perfgate: removed {}", p.display()),
+        Removal::Absent(p) => println!("perfgate: no pre-push hook at {}", p.display()),
+        Removal::NotOurs(p) => bail!(
+            "{}: this pre-push hook was not written by perfgate; it was left as it is",
+            p.display()
+        ),
+    }
+    Ok(Outcome::Pass)
+}
+
+/// The hook itself: nothing to do for deletions; else produce the trace, run the gate, and
+/// on failure show its output and how to reproduce it.
+fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
+    if !pushes_something()? {
+        return Ok(Outcome::Pass);
+    }
+    let settings = load_settings(&args.config)?;
+    if let Some(command) = &settings.command {
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .output()
+            .with_context(|| format!("could not run the [hook] command `{command}`"))?;
+        if !out.status.success() {
+            show(&out);
+            eprintln!(
+                "perfgate: the [hook] command `{command}` failed ({}); push blocked.",
+                out.status
+            );
+            return Ok(Outcome::GateFailed);
+        }
+    }
+    let exe = std::env::current_exe().context("could not find the perfgate executable")?;
+    let out = Command::new(exe)
+        .args(settings.gate_args())
+        .env("NO_COLOR", "1")
+        .output()
+        .context("could not run the perfgate gate")?;
+    match out.status.code() {
+        Some(0) => {
+            eprintln!(
+                "perfgate: pre-push gate passed ({})",
+                settings.gate_args().join(" ")
+            );
+            Ok(Outcome::Pass)
+        }
+        code => {
+            show(&out);
+            let why = if code == Some(1) {
+                "the performance gate failed"
+            } else {
+                "the gate could not run"
+            };
+            eprintln!(
+                "perfgate: push blocked: {why}.\nReproduce with:\n    {}\n\
+                 (to push anyway: git push --no-verify)",
+                settings.reproduce()
+            );
+            Ok(Outcome::GateFailed)
+        }
+    }
+}
+
+/// Whether git is pushing anything but deletions. Run by hand (standard input a terminal),
+/// the gate always runs.
+fn pushes_something() -> anyhow::Result<bool> {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(true);
+    }
+    let mut text = String::new();
+    stdin
+        .read_to_string(&mut text)
+        .context("could not read the refs being pushed from standard input")?;
+    Ok(hook::parse_pushed(&text).iter().any(|r| !r.is_deletion()))
+}
+
+/// A child's output, on stderr (git shows the hook's stderr to the user).
+fn show(out: &Output) {
+    eprint!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The `[hook]` section of the budgets file.
+fn load_settings(config: &str) -> anyhow::Result<HookSettings> {
+    let path = Path::new(config);
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{config}: could not read the [hook] configuration"))?;
+    let doc: toml::Table = text
+        .parse()
+        .with_context(|| format!("{config}: invalid TOML"))?;
+    let Some(section) = doc.get("hook").and_then(toml::Value::as_table) else {
+        bail!(
+            "{config}: no [hook] section: add one with `trace = \"...\"` (and `command`, `baseline`)"
+        );
+    };
+    let string = |key: &str| -> anyhow::Result<Option<String>> {
+        match section.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => bail!(
+                "{config}: [hook] {key} must be a string, not {}",
+                other.type_str()
+            ),
+        }
+    };
+    let Some(trace) = string("trace")? else {
+        bail!("{config}: [hook] needs `trace = \"FILE\"`, the trace its command writes");
+    };
+    Ok(HookSettings {
+        command: string("command")?,
+        trace,
+        baseline: string("baseline")?,
+        fail_on: string("fail_on")?,
+        config: config.to_string(),
+    })
+}

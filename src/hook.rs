@@ -1,0 +1,258 @@
+//! The pre-push git hook: writing and removing it (honouring `core.hooksPath`, never
+//! clobbering a hook perfgate did not write), reading what git is pushing from the hook's
+//! standard input, and the gate it runs (the `[hook]` section of budgets.toml).
+//!
+//! The gate runs perfgate itself as a child process (`perfgate compare BASELINE TRACE` or
+//! `perfgate check TRACE`), so the hook's verdict is exactly what the user gets when they run
+//! the printed command to reproduce it.
+
+use std::path::{Path, PathBuf};
+
+use git2::Repository;
+
+/// The line that marks a hook as perfgate's; `uninstall` removes only hooks that carry it.
+pub const MARKER: &str = "# perfgate-managed pre-push hook";
+
+/// Why a hook could not be installed or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    #[error("{dir}: not a git repository (run `perfgate hook` inside the repository)")]
+    NotARepository { dir: String },
+    #[error(
+        "{path}: a pre-push hook already exists and perfgate did not write it; it was left as it is.\n\
+         Either replace it: perfgate hook install --force\n\
+         or chain perfgate from it: pre-push hooks read the pushed refs on standard input once, so save it \
+         and feed it to perfgate:\n    input=$(cat)\n    printf '%s\\n' \"$input\" | perfgate hook run \"$@\" || exit 1\n\
+         and give \"$input\" to the rest of your hook the same way"
+    )]
+    Exists { path: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+}
+
+/// What `uninstall` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    Removed(PathBuf),
+    /// No pre-push hook at all.
+    Absent(PathBuf),
+    /// A hook perfgate did not write: left alone.
+    NotOurs(PathBuf),
+}
+
+/// The repository containing `dir`.
+pub fn open_repo(dir: &Path) -> Result<Repository, HookError> {
+    Repository::discover(dir).map_err(|e| match e.code() {
+        git2::ErrorCode::NotFound => HookError::NotARepository {
+            dir: dir.display().to_string(),
+        },
+        _ => e.into(),
+    })
+}
+
+/// Where git looks for hooks: `core.hooksPath` (relative to the working tree, as git reads
+/// it) or the `hooks` directory of the repository (shared by its worktrees).
+pub fn hooks_dir(repo: &Repository) -> Result<PathBuf, HookError> {
+    let configured = repo
+        .config()?
+        .get_path("core.hooksPath")
+        .ok()
+        .filter(|p| !p.as_os_str().is_empty());
+    Ok(match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
+        None => repo.commondir().join("hooks"),
+    })
+}
+
+/// The hook script: runs this perfgate (by its absolute path, else from PATH).
+pub fn script(exe: &Path) -> String {
+    format!(
+        "#!/bin/sh\n\
+         {MARKER} (perfgate hook install; remove with: perfgate hook uninstall)\n\
+         perfgate={}\n\
+         [ -x \"$perfgate\" ] || perfgate=perfgate\n\
+         exec \"$perfgate\" hook run \"$@\"\n",
+        shell_quote(&exe.display().to_string())
+    )
+}
+
+/// Writes the pre-push hook; refuses to replace a foreign hook unless `force`.
+pub fn install(repo: &Repository, exe: &Path, force: bool) -> Result<PathBuf, HookError> {
+    let dir = hooks_dir(repo)?;
+    let path = dir.join("pre-push");
+    let io = |source| HookError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && !existing.contains(MARKER)
+        && !force
+    {
+        return Err(HookError::Exists {
+            path: path.display().to_string(),
+        });
+    }
+    crate::baseline::write_whole(&path, script(exe).as_bytes()).map_err(io)?;
+    make_executable(&path).map_err(io)?;
+    Ok(path)
+}
+
+/// Removes the pre-push hook when perfgate wrote it.
+pub fn uninstall(repo: &Repository) -> Result<Removal, HookError> {
+    let path = hooks_dir(repo)?.join("pre-push");
+    match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removal::Absent(path)),
+        Err(source) => Err(HookError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+        Ok(text) if !text.contains(MARKER) => Ok(Removal::NotOurs(path)),
+        Ok(_) => {
+            std::fs::remove_file(&path).map_err(|source| HookError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok(Removal::Removed(path))
+        }
+    }
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// One line of the pre-push standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRef {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl PushedRef {
+    /// A branch deletion (`git push origin :branch`): nothing new reaches the remote.
+    pub fn is_deletion(&self) -> bool {
+        self.local_ref == "(delete)" || self.local_sha.bytes().all(|b| b == b'0')
+    }
+}
+
+/// Parses `<local-ref> <local-sha> <remote-ref> <remote-sha>` lines; others are ignored.
+pub fn parse_pushed(stdin: &str) -> Vec<PushedRef> {
+    stdin
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            let r = PushedRef {
+                local_ref: f.next()?.to_string(),
+                local_sha: f.next()?.to_string(),
+                remote_ref: f.next()?.to_string(),
+                remote_sha: f.next()?.to_string(),
+            };
+            Some(r)
+        })
+        .collect()
+}
+
+/// What the `[hook]` section asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HookSettings {
+    /// A shell command that produces the trace (run from the repository root).
+    pub command: Option<String>,
+    /// The trace to judge.
+    pub trace: String,
+    /// A baseline (file or `REV:PATH`) to compare with; without it the budgets are checked.
+    pub baseline: Option<String>,
+    /// `--fail-on` for the gate, when set.
+    pub fail_on: Option<String>,
+    /// The budgets file the settings came from.
+    pub config: String,
+}
+
+impl HookSettings {
+    /// The perfgate arguments of the gate.
+    pub fn gate_args(&self) -> Vec<String> {
+        let mut args: Vec<String> = match &self.baseline {
+            Some(b) => ["compare", b, &self.trace].map(String::from).to_vec(),
+            None => ["check", &self.trace, "--budgets", &self.config]
+                .map(String::from)
+                .to_vec(),
+        };
+        if let Some(f) = &self.fail_on {
+            args.extend(["--fail-on".to_string(), f.clone()]);
+        }
+        args
+    }
+
+    /// The command line a user runs to reproduce the gate.
+    pub fn reproduce(&self) -> String {
+        let gate = std::iter::once("perfgate".to_string())
+            .chain(self.gate_args())
+            .map(|a| shell_quote(&a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match &self.command {
+            Some(c) => format!("{c} && {gate}"),
+            None => gate,
+        }
+    }
+}
+
+/// Quotes `s` for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@+%".contains(&b));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletions_and_garbage_are_recognised() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let refs = parse_pushed(&format!(
+            "refs/heads/x {a} refs/heads/x {z}\n(delete) {z} refs/heads/y {a}\n\nnonsense\n"
+        ));
+        assert_eq!(refs.len(), 2);
+        assert!(!refs[0].is_deletion());
+        assert!(refs[1].is_deletion());
+    }
+
+    #[test]
+    fn the_reproduce_command_is_shell_safe() {
+        let s = HookSettings {
+            command: Some("make trace".into()),
+            trace: "out dir/trace.json".into(),
+            baseline: Some("baselines/d.json".into()),
+            fail_on: Some("warn".into()),
+            config: "budgets.toml".into(),
+        };
+        assert_eq!(
+            s.reproduce(),
+            "make trace && perfgate compare baselines/d.json 'out dir/trace.json' --fail-on warn"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}
