@@ -59,3 +59,33 @@ pub fn assert_close(actual: f64, expected: f64, what: &str) {
         "{what}: perfgate says {actual}, the reference says {expected}"
     );
 }
+
+/// Whether a test may use an external tool: `available` when it is there. When it is
+/// missing, a CI run (env `CI` set) fails, a developer's run prints a skip note.
+pub fn tool_available(what: &str, available: bool) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is required in CI (.ci/run installs it) but was not found");
+    }
+    eprintln!("skipped: {what} not found (CI installs it; see .ci/run)");
+    false
+}
+
+/// A Python interpreter that can import `module`: `PERFGATE_TEST_PYTHON`, else the repo's
+/// `.venv` (made by tests/fixtures/generate.sh), else `python3`.
+pub fn python_with(module: &str) -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("PERFGATE_TEST_PYTHON").map(PathBuf::from),
+        Some(root.join(".venv/bin/python")),
+        Some(PathBuf::from("python3")),
+    ];
+    candidates.into_iter().flatten().find(|python| {
+        std::process::Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}

@@ -4,4 +4,5 @@
 mod baseline;
 mod common;
 mod hook;
+mod live;
 mod summary;
