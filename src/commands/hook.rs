@@ -97,8 +97,12 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Whether git is pushing anything but deletions. Run by hand (standard input a terminal),
-/// the gate always runs.
+/// the gate always runs; so it does under the pre-commit framework, which keeps the pre-push
+/// input to itself, skips deletions, and says what is pushed in `PRE_COMMIT_TO_REF`.
 fn pushes_something() -> anyhow::Result<bool> {
+    if std::env::var_os("PRE_COMMIT_TO_REF").is_some_and(|v| !v.is_empty()) {
+        return Ok(true);
+    }
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
         return Ok(true);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The perfgate GitHub Action's main step (see action.yml and docs/github-action.md): runs
+# `perfgate compare` with the action's inputs, lets perfgate write the job summary,
+# annotations, step outputs and the JUnit file, then updates the sticky PR comment (or, on a
+# fork PR whose token cannot write, leaves it as an artifact for a workflow_run workflow).
+#
+# Inputs arrive as environment variables (never through ${{ }} in this script):
+#   INPUT_BEFORE, INPUT_AFTER (whitespace-separated), INPUT_BASE_REF, INPUT_BUDGETS,
+#   INPUT_FAIL_ON, INPUT_COMMENT (true/false), INPUT_COMMENT_ID, INPUT_ARGS (extra arguments)
+#   PR_NUMBER, PR_HEAD_REPO (empty outside pull requests), GITHUB_REPOSITORY, GH_TOKEN,
+#   GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP.
+# Exit status: perfgate's (0 pass, 1 the gate failed, 2 error).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfgate-${INPUT_COMMENT_ID:-perfgate}"
+mkdir -p "$out_dir"
+junit="$out_dir/junit.xml"
+markdown="$out_dir/comment.md"
+report="$out_dir/report.json"
+rm -f "$junit" "$markdown" "$report"
+
+output() { [ -z "${GITHUB_OUTPUT:-}" ] || printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
+
+if [ -z "${INPUT_BEFORE:-}" ] || [ -z "${INPUT_AFTER:-}" ]; then
+    echo "::error title=perfgate::the 'before' and 'after' inputs are required"
+    exit 2
+fi
+comment_id="${INPUT_COMMENT_ID:-perfgate}"
+
+args=(compare --before "$INPUT_BEFORE")
+read -r -a after <<<"$(printf '%s' "$INPUT_AFTER" | tr '\n' ' ')"
+args+=(--after "${after[@]}")
+[ -z "${INPUT_BASE_REF:-}" ] || args+=(--base-ref "$INPUT_BASE_REF")
+[ -z "${INPUT_BUDGETS:-}" ] || args+=(--budgets "$INPUT_BUDGETS")
+[ -z "${INPUT_FAIL_ON:-}" ] || args+=(--fail-on "$INPUT_FAIL_ON")
+if [ -n "${INPUT_ARGS:-}" ]; then
+    read -r -a extra <<<"$INPUT_ARGS"
+    args+=("${extra[@]}")
+fi
+args+=(--github --junit "$junit" --markdown "$markdown" --json "$report" --comment-id "$comment_id")
+
+echo "perfgate ${args[*]}"
+set +e
+perfgate "${args[@]}"
+code=$?
+set -e
+
+output exit-code "$code"
+[ ! -f "$junit" ] || output junit "$junit"
+[ ! -f "$markdown" ] || output markdown "$markdown"
+[ ! -f "$report" ] || output report "$report"
+
+# The comment: only for pull requests, only when asked, only when there is something to say.
+if [ "${INPUT_COMMENT:-true}" = "true" ] && [ -n "${PR_NUMBER:-}" ] && [ -f "$markdown" ]; then
+    if [ -n "${PR_HEAD_REPO:-}" ] && [ "$PR_HEAD_REPO" != "${GITHUB_REPOSITORY:-}" ]; then
+        # A fork's pull request runs with a read-only token: leave the comment for a
+        # workflow_run workflow (see .github/actions/post-comment and docs/github-action.md).
+        artifact="$out_dir/comment"
+        mkdir -p "$artifact"
+        cp "$markdown" "$artifact/comment.md"
+        printf '%s\n' "$PR_NUMBER" >"$artifact/pr-number"
+        printf '%s\n' "$comment_id" >"$artifact/comment-id"
+        output comment-artifact "$artifact"
+        echo "::notice title=perfgate::fork pull request: the PR comment is saved as the artifact perfgate-comment-${comment_id}; a workflow_run workflow posts it (docs/github-action.md)"
+    else
+        PR_NUMBER="$PR_NUMBER" COMMENT_ID="$comment_id" BODY_FILE="$markdown" \
+            bash "$here/comment.sh" || {
+            echo "::warning title=perfgate::could not update the PR comment (does the workflow grant 'pull-requests: write'?)"
+        }
+    fi
+fi
+exit "$code"

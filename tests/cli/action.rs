@@ -1,0 +1,217 @@
+//! The GitHub Action's scripts run locally with a fake `GITHUB_*` environment: the job
+//! summary, step outputs and annotations perfgate writes, the sticky comment (created once,
+//! then edited) through a stub `gh` on PATH that records its arguments, and the artifact left
+//! for fork pull requests.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Whether bash can be run; when it cannot, fails on CI and skips elsewhere.
+fn have_bash() -> bool {
+    if Command::new("bash").arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "bash is required on CI");
+    eprintln!("skipped: bash is not installed");
+    false
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fake runner: temp files for the GitHub environment and a `gh` stub that logs each call
+/// (one line of arguments) and copies the comment body it was given.
+struct Runner {
+    dir: tempfile::TempDir,
+}
+
+impl Runner {
+    fn new() -> Runner {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let gh = bin.join("gh");
+        std::fs::write(
+            &gh,
+            r#"#!/bin/sh
+printf '%s\n' "$*" >>"$GH_LOG"
+for a in "$@"; do
+    case "$a" in body=@*) cp "${a#body=@}" "$GH_BODY" ;; esac
+done
+case "$*" in
+    *--paginate*) [ -z "$GH_EXISTING" ] || printf '%s\n' "$GH_EXISTING" ;;
+    *"--method PATCH"*) echo "https://github.invalid/comment/$GH_EXISTING" ;;
+    *"--method POST"*) echo "https://github.invalid/comment/new" ;;
+esac
+"#,
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        for f in ["summary.md", "output.txt", "gh.log"] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        Runner { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_default()
+    }
+
+    /// Runs a script of scripts/action with the fake environment plus `env`.
+    fn run(&self, script: &str, env: &[(&str, &str)]) -> Output {
+        let perfgate_dir = PathBuf::from(env!("CARGO_BIN_EXE_perfgate"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let path = format!(
+            "{}:{}:{}",
+            self.path("bin").display(),
+            perfgate_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new("bash");
+        cmd.arg(root().join("scripts/action").join(script))
+            .current_dir(root())
+            .env_clear()
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_REPOSITORY", "acme/service")
+            .env("GITHUB_WORKSPACE", root())
+            .env("GITHUB_STEP_SUMMARY", self.path("summary.md"))
+            .env("GITHUB_OUTPUT", self.path("output.txt"))
+            .env("RUNNER_TEMP", self.dir.path())
+            .env("GH_TOKEN", "fake-token")
+            .env("GH_LOG", self.path("gh.log"))
+            .env("GH_BODY", self.path("body.md"))
+            .env("GH_EXISTING", "");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// The `name=value` step outputs.
+    fn outputs(&self) -> HashMap<String, String> {
+        self.read("output.txt")
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn the_comment_is_created_once_then_edited_in_place() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    std::fs::write(runner.path("c.md"), "## perfgate\nall good\n").unwrap();
+    let body = runner.path("c.md").display().to_string();
+    let env = [
+        ("PR_NUMBER", "17"),
+        ("COMMENT_ID", "perf"),
+        ("BODY_FILE", body.as_str()),
+    ];
+    let out = runner.run("comment.sh", &env);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let log = runner.read("gh.log");
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(calls[0].contains("repos/acme/service/issues/17/comments"));
+    assert!(
+        calls[0].contains("<!-- perfgate:perf -->"),
+        "found by its marker"
+    );
+    assert!(calls[1].starts_with("api --method POST repos/acme/service/issues/17/comments"));
+    // The marker is added to a body that lacks it, so the next run finds the comment.
+    assert!(
+        runner
+            .read("body.md")
+            .starts_with("<!-- perfgate:perf -->\n## perfgate")
+    );
+    assert_eq!(
+        runner.outputs()["comment-url"],
+        "https://github.invalid/comment/new"
+    );
+
+    // A second run finds comment 4242 by its marker and edits it.
+    std::fs::write(runner.path("gh.log"), "").unwrap();
+    let mut env2 = env.to_vec();
+    env2.push(("GH_EXISTING", "4242"));
+    let out = runner.run("comment.sh", &env2);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let log = runner.read("gh.log");
+    assert!(
+        log.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("api --method PATCH repos/acme/service/issues/comments/4242"),
+        "{log}"
+    );
+    assert!(!log.contains("POST"));
+}
+
+#[test]
+fn the_comment_script_refuses_bad_input() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    std::fs::write(runner.path("c.md"), "x\n").unwrap();
+    let body = runner.path("c.md").display().to_string();
+    for (pr, id) in [("17; rm -rf /", "perf"), ("17", "a b\"c")] {
+        let out = runner.run(
+            "comment.sh",
+            &[("PR_NUMBER", pr), ("COMMENT_ID", id), ("BODY_FILE", &body)],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stdout).starts_with("::error"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    assert_eq!(runner.read("gh.log"), "", "gh was never called");
+}
+
+#[test]
+fn long_comments_are_cut_under_the_limit() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    std::fs::write(
+        runner.path("c.md"),
+        "<!-- perfgate:p -->\n".to_string() + &"x".repeat(90_000),
+    )
+    .unwrap();
+    let body = runner.path("c.md").display().to_string();
+    let out = runner.run(
+        "comment.sh",
+        &[
+            ("PR_NUMBER", "3"),
+            ("COMMENT_ID", "p"),
+            ("BODY_FILE", &body),
+        ],
+    );
+    assert!(out.status.success());
+    let sent = runner.read("body.md");
+    assert!(sent.len() <= 65_536, "{} bytes", sent.len());
+    assert!(sent.contains("truncated"));
+}
