@@ -46,6 +46,15 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
         .validate()
         .map_err(|e| anyhow!("invalid comparison settings: {e}"))?;
     let (before_args, after_args) = sides(&args)?;
+    if before_args
+        .iter()
+        .chain(&after_args)
+        .filter(|a| *a == "-")
+        .count()
+        > 1
+    {
+        bail!("standard input ('-') can be read only once, by one side");
+    }
     let mut catalog = Catalog::new(load::key_mode(args.key));
     let before = load_side(&before_args, &mut catalog, "before")?;
     let after = load_side(&after_args, &mut catalog, "after")?;

@@ -2,4 +2,5 @@
 //! (see tests/fixtures/README.md).
 
 mod common;
+mod compare;
 mod summary;
