@@ -21,7 +21,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 pub const EXACT_MAX_PAIRS: usize = 400;
 
 /// Most pairwise differences the Hodges–Lehmann estimate uses; larger samples are thinned.
-const MAX_PAIRS: usize = 1 << 20;
+const MAX_PAIRS: usize = 1 << 18;
 
 /// How a p-value was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

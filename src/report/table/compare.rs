@@ -134,7 +134,9 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
             .map(|a| {
                 let mut s = format!("{} {}", a.operation, signed_us(a.delta_us));
                 let (cb, ca) = (a.calls_per_parent_before, a.calls_per_parent_after);
-                if (ca - cb).abs() > 1e-9 {
+                if cb == 0.0 {
+                    s.push_str(&format!(" (newly called, {}× per call)", fmt_num(ca)));
+                } else if (ca - cb).abs() > 1e-9 {
                     s.push_str(&format!(
                         " (now called {}× per call, was {}×)",
                         fmt_num(ca),
