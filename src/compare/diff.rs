@@ -25,16 +25,16 @@ pub struct Sides<'a> {
     pub after: &'a Profile,
 }
 
-/// The change of operation `name` (present on at least one side).
-pub fn compare_op(name: &str, sides: &Sides, settings: &Settings) -> OpChange {
+/// The change of operation `name`; `None` when neither side has it.
+pub fn compare_op(name: &str, sides: &Sides, settings: &Settings) -> Option<OpChange> {
     let before = sides.before.operations.get(name);
     let after = sides.after.operations.get(name);
-    match (before, after) {
+    Some(match (before, after) {
         (Some(b), Some(a)) => both_sides(name, b, a, sides, settings),
         (None, Some(a)) => added(name, a, sides.after.runs, settings),
         (Some(b), None) => removed(name, b, sides.before.runs, settings),
-        (None, None) => unreachable!("compare_op is called with names of either side"),
-    }
+        (None, None) => return None,
+    })
 }
 
 fn figures(op: &OpProfile, runs: u32, metric: Metric) -> SideFigures {
@@ -414,5 +414,187 @@ pub fn fmt_num(v: f64) -> String {
         format!("{}", v.round())
     } else {
         format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::RunFigures;
+    use crate::ops::stats::sorted;
+
+    /// An operation whose run `r` made the calls `runs[r]` (µs).
+    fn op(runs: &[Vec<f64>]) -> OpProfile {
+        let all: Vec<f64> = runs.iter().flatten().copied().collect();
+        let per_run = runs
+            .iter()
+            .map(|r| {
+                let d = sorted(r);
+                let total: f64 = d.iter().sum();
+                RunFigures {
+                    count: d.len() as u64,
+                    total_us: total,
+                    mean_us: total / d.len() as f64,
+                    p50_us: crate::ops::percentile(&d, 0.5),
+                    p95_us: crate::ops::percentile(&d, 0.95),
+                    max_us: d[d.len() - 1],
+                    self_us: total,
+                }
+            })
+            .collect();
+        let d = sorted(&all);
+        OpProfile {
+            function: "f".into(),
+            count: d.len() as u64,
+            total_us: d.iter().sum(),
+            self_us: d.iter().sum(),
+            min_us: d[0],
+            max_us: d[d.len() - 1],
+            durations_us: d,
+            per_run,
+            ..OpProfile::default()
+        }
+    }
+
+    fn profile(op: OpProfile) -> Profile {
+        Profile {
+            runs: op.per_run.len() as u32,
+            operations: [("f".to_string(), op)].into_iter().collect(),
+            ..Profile::default()
+        }
+    }
+
+    fn change(before: &[Vec<f64>], after: &[Vec<f64>]) -> OpChange {
+        let (b, a) = (profile(op(before)), profile(op(after)));
+        let sides = Sides {
+            before: &b,
+            after: &a,
+        };
+        compare_op("f", &sides, &Settings::default()).unwrap()
+    }
+
+    /// `n` calls around `centre` µs, spread by ±2 %, distinct.
+    fn calls(n: usize, centre: f64) -> Vec<f64> {
+        (0..n)
+            .map(|i| centre * (0.98 + 0.04 * i as f64 / n as f64))
+            .collect()
+    }
+
+    #[test]
+    fn a_clear_slowdown_with_enough_calls_regresses() {
+        let c = change(&[calls(20, 30_000.0)], &[calls(20, 60_000.0)]);
+        assert_eq!(c.status, ChangeStatus::Regressed);
+        assert_eq!(c.severity, Some(Severity::Fail));
+        assert!(c.p_value.unwrap() < 0.01);
+        assert!(!c.count_regressed);
+    }
+
+    #[test]
+    fn a_change_under_the_noise_floor_or_threshold_is_unchanged() {
+        // +50 % but only +0.5 ms: under the 1 ms noise floor.
+        let c = change(&[calls(20, 1_000.0)], &[calls(20, 1_500.0)]);
+        assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
+        // +5 ms but only +5 %: under the 10 % threshold.
+        let c = change(&[calls(20, 100_000.0)], &[calls(20, 105_000.0)]);
+        assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
+    }
+
+    #[test]
+    fn few_calls_warn_without_a_p_value() {
+        let c = change(&[calls(3, 30_000.0)], &[calls(3, 60_000.0)]);
+        assert_eq!(c.status, ChangeStatus::NotEnoughSamples);
+        assert_eq!(c.severity, Some(Severity::Warn));
+        assert_eq!(c.p_value, None);
+    }
+
+    #[test]
+    fn a_slower_tail_alone_is_a_warning_not_a_failure() {
+        // Same calls but two outliers: p95 triples, the test sees no shift.
+        let before = calls(20, 30_000.0);
+        let mut after = before.clone();
+        after[0] = 90_000.0;
+        after[1] = 90_000.0;
+        let c = change(&[before], &[after]);
+        assert_eq!(c.status, ChangeStatus::Unchanged);
+        assert_eq!(c.severity, Some(Severity::Warn));
+        assert!(c.reason.contains("not significant"), "{}", c.reason);
+    }
+
+    #[test]
+    fn runs_that_disagree_veto_a_significant_call_level_change() {
+        // Per call, after is slower overall; but one after run is faster than every before run.
+        let before = vec![
+            calls(30, 30_000.0),
+            calls(30, 32_000.0),
+            calls(30, 31_000.0),
+        ];
+        let after = vec![
+            calls(30, 60_000.0),
+            calls(30, 29_000.0),
+            calls(30, 61_000.0),
+        ];
+        let c = change(&before, &after);
+        assert!(c.p_value.unwrap() < 0.01, "{c:?}");
+        assert!(c.p_value_runs.is_some());
+        assert_eq!(c.status, ChangeStatus::Unchanged, "{}", c.reason);
+        assert_eq!(c.severity, Some(Severity::Warn));
+        assert!(c.reason.contains("runs do not agree"), "{}", c.reason);
+    }
+
+    #[test]
+    fn three_runs_each_fully_separated_regress() {
+        let before: Vec<Vec<f64>> = (0..3)
+            .map(|r| calls(10, 30_000.0 + 100.0 * r as f64))
+            .collect();
+        let after: Vec<Vec<f64>> = (0..3)
+            .map(|r| calls(10, 60_000.0 + 100.0 * r as f64))
+            .collect();
+        let c = change(&before, &after);
+        assert_eq!(c.status, ChangeStatus::Regressed, "{}", c.reason);
+        assert!((c.p_value_runs.unwrap() - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn more_calls_regress_when_they_cost_more_than_the_noise_floor() {
+        // 12 → 24 calls of 400 ms at unchanged speed.
+        let c = change(&[calls(12, 400_000.0)], &[calls(24, 400_000.0)]);
+        assert_eq!(c.status, ChangeStatus::Regressed);
+        assert!(c.count_regressed);
+        // 60 → 75 calls of 5 µs: +20 % calls, +75 µs per run, under the noise floor.
+        let c = change(&[calls(60, 5.0)], &[calls(75, 5.0)]);
+        assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
+        assert!(!c.count_regressed);
+        // Fewer calls is an improvement.
+        let c = change(&[calls(24, 400_000.0)], &[calls(12, 400_000.0)]);
+        assert_eq!(c.status, ChangeStatus::Improved);
+    }
+
+    #[test]
+    fn added_operations_warn_only_when_expensive() {
+        let empty = Profile {
+            runs: 1,
+            ..Profile::default()
+        };
+        let settings = Settings::default();
+        for (centre, severity) in [(50_000.0, Some(Severity::Warn)), (10.0, None)] {
+            let after = profile(op(&[calls(8, centre)]));
+            let sides = Sides {
+                before: &empty,
+                after: &after,
+            };
+            let c = compare_op("f", &sides, &settings).unwrap();
+            assert_eq!((c.status, c.severity), (ChangeStatus::Added, severity));
+            let reverse = Sides {
+                before: &after,
+                after: &empty,
+            };
+            let r = compare_op("f", &reverse, &settings).unwrap();
+            assert_eq!((r.status, r.severity), (ChangeStatus::Removed, None));
+        }
+        let none = Sides {
+            before: &empty,
+            after: &empty,
+        };
+        assert!(compare_op("f", &none, &settings).is_none());
     }
 }

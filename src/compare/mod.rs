@@ -131,12 +131,12 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
     );
     let mut operations: Vec<OpChange> = names
         .into_iter()
-        .map(|name| {
-            let mut change = diff::compare_op(name, &sides, settings);
+        .filter_map(|name| {
+            let mut change = diff::compare_op(name, &sides, settings)?;
             if change.status == ChangeStatus::Regressed {
                 change.attribution = attribution::attribute(name, &sides);
             }
-            change
+            Some(change)
         })
         .collect();
     operations.sort_by(|a, b| {
