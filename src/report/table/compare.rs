@@ -201,3 +201,93 @@ fn quiet_line(c: &Comparison) -> String {
         count(ChangeStatus::NotEnoughSamples)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Contribution;
+
+    fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpChange {
+        OpChange {
+            name: name.into(),
+            status,
+            severity,
+            before: Some(SideFigures {
+                count: 12,
+                calls_per_run: 12.0,
+                value_us: 525_000.0,
+            }),
+            after: Some(SideFigures {
+                count: 12,
+                calls_per_run: 12.0,
+                value_us: 835_000.0,
+            }),
+            delta_us: Some(310_000.0),
+            delta_pct: Some(59.05),
+            p_value: Some(7.4e-7),
+            test: Some("exact".into()),
+            p_value_runs: None,
+            calls_delta_pct: Some(0.0),
+            shift_us: Some(300_000.0),
+            shift_ci_us: Some((250_000.0, 350_000.0)),
+            count_regressed: false,
+            reason: "p95 +59.0% (+310ms): significant, p=7.4e-7 (exact) < α=0.01".into(),
+            attribution: Vec::new(),
+            file: None,
+            line: None,
+        }
+    }
+
+    fn model() -> Comparison {
+        let mut decide = change("decide_next", ChangeStatus::Regressed, Some(Severity::Fail));
+        decide.attribution = vec![
+            Contribution {
+                operation: "call_claude".into(),
+                delta_us: 290_000.0,
+                calls_per_parent_before: 1.0,
+                calls_per_parent_after: 2.0,
+                delta_per_call_us: 1_000.0,
+                self_delta_us: 10.0,
+            },
+            Contribution {
+                operation: "traverse_graph".into(),
+                delta_us: 18_000.0,
+                calls_per_parent_before: 1.0,
+                calls_per_parent_after: 1.0,
+                delta_per_call_us: 18_000.0,
+                self_delta_us: 100.0,
+            },
+        ];
+        let mut claude = change("call_claude", ChangeStatus::Regressed, Some(Severity::Fail));
+        claude.count_regressed = true;
+        claude.after.as_mut().unwrap().calls_per_run = 24.0;
+        let mut tail = change("evaluate", ChangeStatus::Unchanged, Some(Severity::Warn));
+        tail.p_value = Some(0.2);
+        tail.reason = "p95 +59.0% (+310ms): not significant, p=0.200 (exact), α=0.01".into();
+        let mut faster = change("format_response", ChangeStatus::Improved, None);
+        faster.delta_us = Some(-310_000.0);
+        faster.delta_pct = Some(-37.1);
+        let mut added = change("get_prerequisite", ChangeStatus::Added, None);
+        added.before = None;
+        let quiet = change("validate_answer", ChangeStatus::Unchanged, None);
+        Comparison {
+            metric: "p95".into(),
+            threshold_pct: 10.0,
+            noise_floor_us: 1000.0,
+            alpha: 0.01,
+            before_runs: 1,
+            after_runs: 1,
+            operations: vec![decide, claude, tail, faster, added, quiet],
+        }
+    }
+
+    #[test]
+    fn sections_in_order_with_attribution() {
+        let options = RenderOptions {
+            color: false,
+            width: Some(100),
+            top: None,
+        };
+        insta::assert_snapshot!(render(&model(), Some(Verdict::Fail), &options));
+    }
+}
