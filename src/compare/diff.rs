@@ -4,7 +4,7 @@
 //!
 //! A time change counts only when it clears both the relative threshold and the noise floor,
 //! the calls differ significantly (Mann–Whitney, p < α) in the same direction, and, with 3 or
-//! more runs per side, the per-run values agree ([`runs_agree`]). A call-count change counts on
+//! more runs per side, the per-run values agree (`runs_test`). A call-count change counts on
 //! its own when calls per run move beyond the threshold and the calls gained or lost cost more
 //! than the noise floor per run.
 

@@ -233,7 +233,7 @@ pub struct Comparison {
     pub alpha: f64,
     pub before_runs: u32,
     pub after_runs: u32,
-    /// Regressions first, then improvements, then the rest.
+    /// Regressions first, then warnings, improvements, added, removed, and the rest.
     pub operations: Vec<OpChange>,
 }
 
