@@ -27,6 +27,9 @@ pub enum Command {
     /// Where the time goes: per-operation statistics of one or more traces.
     #[command(after_help = EXIT_CODES)]
     Summary(SummaryArgs),
+    /// Before/after: which operations regressed, significantly, and which children explain it.
+    #[command(after_help = EXIT_CODES)]
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +101,74 @@ pub struct SummaryArgs {
     /// Keep operations whose source file matches this glob (e.g. '*/db/*.py').
     #[arg(long, value_name = "GLOB")]
     pub file: Option<String>,
+
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+}
+
+/// The metric a comparison judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    P95,
+    P50,
+    Mean,
+    Max,
+    /// Inclusive time per run.
+    Total,
+    /// Self time per run.
+    #[value(name = "self")]
+    SelfTime,
+}
+
+/// The lowest verdict that fails the gate (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFailOn {
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// BEFORE and AFTER traces (or use --before/--after for several runs per side).
+    #[arg(value_name = "TRACE", num_args = 0..=2)]
+    pub traces: Vec<String>,
+
+    /// Traces of the before side: files or glob patterns ('runs/before_*.json').
+    #[arg(long, value_name = "TRACE", num_args = 1..)]
+    pub before: Vec<String>,
+
+    /// Traces of the after side: files or glob patterns.
+    #[arg(long, value_name = "TRACE", num_args = 1..)]
+    pub after: Vec<String>,
+
+    /// The figure compared [default: p95].
+    #[arg(long, value_enum)]
+    pub metric: Option<MetricArg>,
+
+    /// Smallest relative change that counts, e.g. '10%' [default: 10%].
+    #[arg(long, value_name = "PCT")]
+    pub threshold: Option<String>,
+
+    /// Smallest absolute change that counts, e.g. '1ms', '500us' [default: 1ms].
+    #[arg(long, value_name = "DURATION")]
+    pub noise_floor: Option<String>,
+
+    /// Significance level of the Mann-Whitney tests [default: 0.01].
+    #[arg(long, value_name = "P")]
+    pub alpha: Option<f64>,
+
+    /// Fewest calls per side to run a test; fewer are judged by thresholds only [default: 5].
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<usize>,
+
+    /// How spans are grouped into operations.
+    #[arg(long, value_enum, default_value_t = KeyArg::File)]
+    pub key: KeyArg,
+
+    /// Fail the gate (exit 1) on warnings too, or only on failures.
+    #[arg(long, value_enum, default_value_t = CompareFailOn::Fail)]
+    pub fail_on: CompareFailOn,
 
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod ops;
 pub mod report;
 pub mod trace;

@@ -182,8 +182,11 @@ pub struct Contribution {
     /// Calls of the child per parent call, before and after.
     pub calls_per_parent_before: f64,
     pub calls_per_parent_after: f64,
-    /// Change of the child's inclusive time per child call, µs.
+    /// Change of the child's inclusive time per child call, µs (null when the child was not
+    /// called on one side).
     pub delta_per_call_us: f64,
+    /// Change of the child's self time per parent call, µs.
+    pub self_delta_us: f64,
 }
 
 /// One operation of a comparison.
@@ -199,6 +202,12 @@ pub struct OpChange {
     pub delta_pct: Option<f64>,
     /// Two-sided Mann–Whitney U p-value, when there were enough samples.
     pub p_value: Option<f64>,
+    /// How `p_value` was computed: `exact` or `asymptotic`.
+    pub test: Option<String>,
+    /// Mann–Whitney p-value of the per-run values of the metric, with 3 or more runs per side.
+    pub p_value_runs: Option<f64>,
+    /// Relative change of the calls per run, %.
+    pub calls_delta_pct: Option<f64>,
     /// Hodges–Lehmann shift estimate and its confidence interval, µs.
     pub shift_us: Option<f64>,
     pub shift_ci_us: Option<(f64, f64)>,
@@ -224,7 +233,7 @@ pub struct Comparison {
     pub alpha: f64,
     pub before_runs: u32,
     pub after_runs: u32,
-    /// Regressions first, then improvements, then the rest.
+    /// Regressions first, then warnings, improvements, added, removed, and the rest.
     pub operations: Vec<OpChange>,
 }
 

@@ -2,5 +2,6 @@
 //! (see tests/fixtures/README.md).
 
 mod common;
+mod compare;
 mod live;
 mod summary;

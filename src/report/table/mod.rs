@@ -1,6 +1,7 @@
 //! The terminal renderer (comfy-table): one section per part of the report, each in its own
 //! file, sharing the table style defined here.
 
+mod compare;
 mod operations;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -13,6 +14,9 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut sections: Vec<String> = Vec::new();
     if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
+    }
+    if let Some(comparison) = &report.comparison {
+        sections.push(compare::render(comparison, report.verdict, options));
     }
     let mut out = sections.join("\n\n");
     if !out.is_empty() {
@@ -45,7 +49,6 @@ pub(crate) fn num(text: impl Into<String>) -> Cell {
 }
 
 /// A cell coloured when colours are on.
-#[allow(dead_code)] // used by the check and compare sections
 pub(crate) fn colored(text: impl Into<String>, color: Color, options: &RenderOptions) -> Cell {
     let cell = Cell::new(text.into());
     if options.color { cell.fg(color) } else { cell }
