@@ -2,6 +2,7 @@
 //! settings, runs the pipeline (read → operations → evaluate → report), and hands the report
 //! to [`output`].
 
+mod check;
 pub mod load;
 pub mod output;
 mod summary;
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let color = output::resolve_color(cli.color);
     match cli.command {
         Command::Summary(args) => summary::run(args, color),
+        Command::Check(args) => check::run(args, color),
     }
 }
