@@ -952,6 +952,28 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_names_and_count_per_parent_without_within_are_refused() {
+        let twice = format!("{CLAUDE}acceptable = \"1s..2s\"\n{CLAUDE}acceptable = \"1s..2s\"\n");
+        assert!(
+            err(&twice).starts_with("b.toml:6:8: a budget named \"Claude API\" is already defined")
+        );
+        let e = err(&format!(
+            "{CLAUDE}metric = \"count_per_parent\"\nacceptable = \"1..2\"\n"
+        ));
+        assert!(
+            e.starts_with("b.toml:4:10: metric \"count_per_parent\" counts calls beneath"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{CLAUDE}metric = \"count\"\ntarget = \"5ms\"\nflag = 6\n"
+        ));
+        assert!(
+            e.starts_with("b.toml:5:10: metric \"count\" counts calls"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn compare_and_hook_sections() {
         let c = parse(
             "[compare]\nmetric = \"p50\"\nthreshold = \"10%\"\nnoise_floor = \"1ms\"\nalpha = 0.01\nmin_samples = 8\n\

@@ -390,3 +390,153 @@ fn finding(g: &Group, config: &Config, trees: &[CallTree], catalog: &Catalog) ->
         line: info.line,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::config::parse;
+    use crate::ops::KeyMode;
+    use crate::trace::{IdValue, ReadNotes, Span, Trace, Track, TrackKey};
+
+    /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`.
+    fn tree(spans: &[(&str, u32, f64, f64)], catalog: &mut Catalog) -> CallTree {
+        let mut names: Vec<String> = Vec::new();
+        let spans = spans
+            .iter()
+            .map(|&(name, track, ts, dur)| {
+                let id = names.iter().position(|n| n == name).unwrap_or_else(|| {
+                    names.push(name.into());
+                    names.len() - 1
+                });
+                Span {
+                    name: id as u32,
+                    track,
+                    ts: ts * 1000.0,
+                    dur: dur * 1000.0,
+                }
+            })
+            .collect();
+        let tracks = ["MainThread", "Task-1"]
+            .iter()
+            .enumerate()
+            .map(|(tid, name)| Track {
+                key: TrackKey::Thread {
+                    pid: IdValue::Int(1),
+                    tid: IdValue::Int(tid as i64),
+                },
+                name: Some(name.to_string()),
+            })
+            .collect();
+        let trace = Trace {
+            source: "t.json".into(),
+            names,
+            tracks,
+            spans,
+            notes: ReadNotes::default(),
+        };
+        CallTree::build(trace, catalog)
+    }
+
+    /// A loop under `load_all` calling `get_item` `n` times (20 ms each) with an
+    /// `list.append` after each call, and `other` (a watched name) after call `break_at`.
+    fn query_loop(n: usize, break_at: Option<usize>) -> Vec<(&'static str, u32, f64, f64)> {
+        let mut spans = vec![("load_all (a.py:1)", 0, 0.0, 1000.0)];
+        for i in 0..n {
+            let t = 1.0 + 40.0 * i as f64;
+            spans.push(("get_item (a.py:9)", 0, t, 20.0));
+            spans.push(("list.append", 0, t + 21.0, 0.01));
+            if break_at == Some(i) {
+                spans.push(("fetch_other (a.py:20)", 0, t + 22.0, 1.0));
+            }
+        }
+        spans
+    }
+
+    fn findings(spans: &[(&str, u32, f64, f64)], budgets: &str) -> Vec<Finding> {
+        let config = parse(budgets, "b.toml").unwrap();
+        let mut catalog = Catalog::new(KeyMode::File);
+        let trees = vec![tree(spans, &mut catalog)];
+        crate::budget::evaluate(&config, &trees, &catalog).findings
+    }
+
+    #[test]
+    fn n_plus_one_counts_a_run_across_unwatched_calls() {
+        let found = findings(&query_loop(6, None), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, FindingKind::NPlusOne);
+        assert_eq!(found[0].operation, "get_item (a.py)");
+        assert_eq!(found[0].parent.as_deref(), Some("load_all (a.py)"));
+        assert_eq!((found[0].count, found[0].occurrences), (6, 1));
+        assert_eq!(found[0].total_us, 120_000.0);
+        assert_eq!(found[0].call_path, ["load_all (a.py)", "get_item (a.py)"]);
+    }
+
+    #[test]
+    fn n_plus_one_needs_the_count_the_time_and_an_unbroken_run() {
+        assert!(findings(&query_loop(4, None), "").is_empty());
+        // 3 + 3 calls: another watched operation breaks the run.
+        assert!(findings(&query_loop(6, Some(2)), "").is_empty());
+        let cheap = "[detectors.n_plus_one]\nmin_total = \"200ms\"\n";
+        assert!(findings(&query_loop(6, None), cheap).is_empty());
+        let off = "[detectors.n_plus_one]\nenabled = false\n";
+        assert!(findings(&query_loop(6, None), off).is_empty());
+    }
+
+    #[test]
+    fn blocking_calls_count_only_in_asyncio_tasks_and_above_the_threshold() {
+        let coroutine = |track, sleep_ms| {
+            vec![
+                ("handler (a.py:1)", track, 0.0, 100.0),
+                ("time.sleep", track, 1.0, sleep_ms),
+            ]
+        };
+        let found = findings(&coroutine(1, 20.0), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, FindingKind::BlockingIo);
+        assert_eq!(found[0].parent.as_deref(), Some("handler (a.py)"));
+        assert!(findings(&coroutine(0, 20.0), "").is_empty(), "not a task");
+        assert!(findings(&coroutine(1, 5.0), "").is_empty(), "below 10ms");
+    }
+
+    #[test]
+    fn repeated_calls_count_only_expensive_ones() {
+        let spans = |second_ms| {
+            vec![
+                ("decide (a.py:1)", 0, 0.0, 2000.0),
+                ("ask_llm (a.py:5)", 0, 1.0, 500.0),
+                ("ask_llm (a.py:5)", 0, 600.0, second_ms),
+            ]
+        };
+        let found = findings(&spans(500.0), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].kind, found[0].count),
+            (FindingKind::RepeatedCall, 2)
+        );
+        assert!(
+            findings(&spans(50.0), "").is_empty(),
+            "a cached second call"
+        );
+    }
+
+    #[test]
+    fn slow_calls_are_grouped_per_budget_with_the_slowest_as_example() {
+        let spans = vec![
+            ("main (a.py:1)", 0, 0.0, 5000.0),
+            ("step (a.py:2)", 0, 1.0, 300.0),
+            ("step (a.py:2)", 0, 400.0, 900.0),
+            ("step (a.py:2)", 0, 1400.0, 10.0),
+        ];
+        let budget = "[[budget]]\nname = \"Step\"\noperation = \"step\"\nmetric = \"p50\"\n\
+                      acceptable = \"100ms..200ms\"\n";
+        let found = findings(&spans, budget);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, FindingKind::SlowCall);
+        assert_eq!((found[0].count, found[0].total_us), (2, 1_200_000.0));
+        assert!(
+            found[0].message.contains("slowest 900ms"),
+            "{}",
+            found[0].message
+        );
+    }
+}

@@ -427,3 +427,40 @@ fn every_config_error_names_the_file_line_and_column() {
         );
     }
 }
+
+#[test]
+fn within_and_file_narrow_the_calls_a_budget_sees() {
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (_dir, path) = budgets_file(
+        "[[budget]]\nname = \"All queries\"\noperation = \"execute_query\"\nmetric = \"count\"\n\
+         target = 1000\nflag = 1000\n\
+         [[budget]]\nname = \"Saving queries\"\noperation = \"execute_query\"\nmetric = \"count\"\n\
+         within = \"save_result\"\ntarget = 1000\nflag = 1000\n\
+         [[budget]]\nname = \"Other file\"\noperation = \"execute_query\"\nfile = \"db.py\"\n\
+         acceptable = \"1s..2s\"\n\
+         [[budget]]\nname = \"This file\"\noperation = \"regex:^execute_q\"\nfile = \"diagnostic.py\"\n\
+         metric = \"count\"\ntarget = 1000\nflag = 1000\n",
+    );
+    let report = run_json(&["check", &trace, "--budgets", &path], 0);
+    let summary = run_json(&["summary", &trace], 0);
+    let count = |name: &str| {
+        summary["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()["count"]
+            .as_f64()
+            .unwrap()
+    };
+    let value = |name: &str| budget(&report, name)["value"].as_f64().unwrap();
+    assert_eq!(value("All queries"), count("execute_query (diagnostic.py)"));
+    // save_result makes one query per request; get_session makes the other.
+    assert_eq!(
+        value("Saving queries"),
+        count("save_result (diagnostic.py)")
+    );
+    assert_eq!(budget(&report, "Saving queries")["within"], "save_result");
+    assert_eq!(budget(&report, "Other file")["status"], "no_match");
+    assert_eq!(value("This file"), count("execute_query (diagnostic.py)"));
+}
