@@ -402,8 +402,8 @@ struct RawDetector {
     min_count: Option<Sp<i64>>,
     min_total: Option<Sp<toml::Value>>,
     min_duration: Option<Sp<toml::Value>>,
-    operations: Option<Vec<Sp<String>>>,
-    ignore: Option<Vec<Sp<String>>>,
+    operations: Option<Sp<Vec<Sp<String>>>>,
+    ignore: Option<Sp<Vec<Sp<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -740,25 +740,6 @@ impl Source<'_> {
         }
     }
 
-    fn refuse_list(
-        &self,
-        v: &Option<Vec<Sp<String>>>,
-        key: &str,
-        detector: &str,
-    ) -> Result<(), ConfigError> {
-        match v.as_ref().and_then(|l| l.first()) {
-            Some(first) => Err(self.error(
-                first.span(),
-                format!("unknown key `{key}` in [detectors.{detector}]"),
-            )),
-            None if v.is_some() => Err(self.error(
-                0..0,
-                format!("unknown key `{key}` in [detectors.{detector}]"),
-            )),
-            None => Ok(()),
-        }
-    }
-
     fn detectors(&self, raw: Option<RawDetectors>) -> Result<Detectors, ConfigError> {
         let mut d = Detectors::default();
         let Some(raw) = raw else { return Ok(d) };
@@ -773,16 +754,16 @@ impl Source<'_> {
                 c.min_total_us = self.duration_value(t)?;
             }
             if let Some(list) = &r.operations {
-                c.operations = self.patterns(list)?;
+                c.operations = self.patterns(list.get_ref())?;
             }
             if let Some(list) = &r.ignore {
-                c.ignore = self.patterns(list)?;
+                c.ignore = self.patterns(list.get_ref())?;
             }
         }
         if let Some(r) = raw.repeated_call {
             let c = &mut d.repeated_call;
             self.refuse(&r.min_total, "min_total", "repeated_call")?;
-            self.refuse_list(&r.ignore, "ignore", "repeated_call")?;
+            self.refuse(&r.ignore, "ignore", "repeated_call")?;
             c.base = self.base(r.enabled, r.severity.as_ref(), c.base)?;
             if let Some(n) = &r.min_count {
                 c.min_count = self.count(n, 2)?;
@@ -791,7 +772,7 @@ impl Source<'_> {
                 c.min_duration_us = self.duration_value(t)?;
             }
             if let Some(list) = &r.operations {
-                c.operations = self.patterns(list)?;
+                c.operations = self.patterns(list.get_ref())?;
             }
         }
         if let Some(r) = raw.slow_call {
@@ -801,13 +782,13 @@ impl Source<'_> {
             let c = &mut d.blocking_io;
             self.refuse(&r.min_total, "min_total", "blocking_io")?;
             self.refuse(&r.min_count, "min_count", "blocking_io")?;
-            self.refuse_list(&r.ignore, "ignore", "blocking_io")?;
+            self.refuse(&r.ignore, "ignore", "blocking_io")?;
             c.base = self.base(r.enabled, r.severity.as_ref(), c.base)?;
             if let Some(t) = &r.min_duration {
                 c.min_duration_us = self.duration_value(t)?;
             }
             if let Some(list) = &r.operations {
-                c.operations = self.patterns(list)?;
+                c.operations = self.patterns(list.get_ref())?;
             }
         }
         Ok(d)
