@@ -30,7 +30,24 @@ pub enum Command {
     /// Before/after: which operations regressed, significantly, and which children explain it.
     #[command(after_help = EXIT_CODES)]
     Compare(CompareArgs),
+    /// Check traces against the budgets in budgets.toml and look for red flags (N+1 calls,
+    /// repeated expensive calls, slow calls, blocking I/O in async code).
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
 }
+
+const CHECK_HELP: &str = "\
+Each budget's value falls in a band: on target (value <= target), acceptable
+(target < value <= flag: a warning) or flagged (value > flag: the gate fails).
+A budget that matches no call is reported as a warning (a failure with
+--require-match). The schema of budgets.toml is in docs/budgets.md.
+
+Exit codes:
+  0  pass: nothing flagged (warnings included, unless --fail-on warn)
+  1  the gate failed: a budget flagged, a red flag of severity fail, a budget
+     matching nothing with --require-match, or any warning with --fail-on warn
+  2  usage, configuration or input error (a missing or invalid budgets file,
+     an unreadable trace): nothing was judged";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -121,10 +138,12 @@ pub enum MetricArg {
     SelfTime,
 }
 
-/// The lowest verdict that fails the gate (exit 1).
+/// The least severe result that fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompareFailOn {
+pub enum FailOnArg {
+    /// Warnings (acceptable budgets, warn findings) fail too.
     Warn,
+    /// Only flagged budgets and fail findings fail (default).
     Fail,
 }
 
@@ -167,8 +186,30 @@ pub struct CompareArgs {
     pub key: KeyArg,
 
     /// Fail the gate (exit 1) on warnings too, or only on failures.
-    #[arg(long, value_enum, default_value_t = CompareFailOn::Fail)]
-    pub fail_on: CompareFailOn,
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: TraceArgs,
+
+    /// The budgets file.
+    #[arg(long, value_name = "FILE", default_value = "budgets.toml")]
+    pub budgets: std::path::PathBuf,
+
+    /// Fail the gate on warnings too, or only on failures.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+
+    /// A budget that matches no call in the traces fails the gate (exit 1).
+    #[arg(long)]
+    pub require_match: bool,
 
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]

@@ -5,6 +5,7 @@
 //! budgets, detectors, comparison → [`report`] (one model, one renderer per format).
 //! [`commands`] wires the stages for each subcommand; [`cli`] only defines the arguments.
 
+pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod compare;

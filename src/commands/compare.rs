@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use globset::GlobBuilder;
 
-use crate::cli::{CompareArgs, CompareFailOn, MetricArg};
+use crate::cli::{CompareArgs, FailOnArg, MetricArg};
 use crate::compare::{self, Metric, Settings, SettingsOverrides};
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::report::{CommandKind, InputInfo, RenderOptions, Report, Verdict};
@@ -73,8 +73,8 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     };
     output::print(&report, output::format(args.format), &options)?;
     let fails = match args.fail_on {
-        CompareFailOn::Fail => verdict == Verdict::Fail,
-        CompareFailOn::Warn => verdict >= Verdict::Warn,
+        FailOnArg::Fail => verdict == Verdict::Fail,
+        FailOnArg::Warn => verdict >= Verdict::Warn,
     };
     Ok(if fails {
         Outcome::GateFailed

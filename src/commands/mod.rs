@@ -2,6 +2,7 @@
 //! settings, runs the pipeline (read → operations → evaluate → report), and hands the report
 //! to [`output`].
 
+mod check;
 pub mod compare;
 pub mod load;
 pub mod output;
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Summary(args) => summary::run(args, color),
         Command::Compare(args) => compare::run(args, color),
+        Command::Check(args) => check::run(args, color),
     }
 }

@@ -109,10 +109,13 @@ pub struct BudgetResult {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// The `within` scope pattern, when the budget has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 /// Which red flag a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// The same operation called many times in a row under one parent call.
@@ -135,11 +138,16 @@ pub struct Finding {
     /// The parent call it happened under, when that matters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// How many calls (1 for a single slow call).
+    /// N+1 and repeated calls: the most calls under one parent call. Slow calls and
+    /// blocking I/O: the number of offending calls.
     pub count: u64,
-    /// Time spent in those calls.
+    /// How many times the pattern occurred (parent calls with the N+1 loop or the repeated
+    /// call; offending calls for slow calls and blocking I/O).
+    pub occurrences: u64,
+    /// Time spent in the offending calls of every occurrence.
     pub total_us: f64,
-    /// Operation keys from the root to the offending call.
+    /// Operation keys from the root to the offending call (of the example occurrence: the
+    /// longest run, the slowest call).
     pub call_path: Vec<String>,
     /// One human sentence.
     pub message: String,
