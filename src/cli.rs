@@ -27,6 +27,13 @@ pub enum Command {
     /// Where the time goes: per-operation statistics of one or more traces.
     #[command(after_help = EXIT_CODES)]
     Summary(SummaryArgs),
+    /// Before/after: which operations regressed, significantly, and which children explain it.
+    #[command(after_help = EXIT_CODES)]
+    Compare(CompareArgs),
+    /// Check traces against the budgets in budgets.toml and look for red flags (N+1 calls,
+    /// repeated expensive calls, slow calls, blocking I/O in async code).
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
     /// Save traces as a compact baseline file to commit, or merge baselines of CI shards.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -34,6 +41,19 @@ pub enum Command {
     #[command(subcommand)]
     Hook(HookCommand),
 }
+
+const CHECK_HELP: &str = "\
+Each budget's value falls in a band: on target (value <= target), acceptable
+(target < value <= flag: a warning) or flagged (value > flag: the gate fails).
+A budget that matches no call is reported as a warning (a failure with
+--require-match). The schema of budgets.toml is in docs/budgets.md.
+
+Exit codes:
+  0  pass: nothing flagged (warnings included, unless --fail-on warn)
+  1  the gate failed: a budget flagged, a red flag of severity fail, a budget
+     matching nothing with --require-match, or any warning with --fail-on warn
+  2  usage, configuration or input error (a missing or invalid budgets file,
+     an unreadable trace): nothing was judged";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -104,6 +124,98 @@ pub struct SummaryArgs {
     /// Keep operations whose source file matches this glob (e.g. '*/db/*.py').
     #[arg(long, value_name = "GLOB")]
     pub file: Option<String>,
+
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+}
+
+/// The metric a comparison judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    P95,
+    P50,
+    Mean,
+    Max,
+    /// Inclusive time per run.
+    Total,
+    /// Self time per run.
+    #[value(name = "self")]
+    SelfTime,
+}
+
+/// The least severe result that fails the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Warnings (acceptable budgets, warn findings) fail too.
+    Warn,
+    /// Only flagged budgets and fail findings fail (default).
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// BEFORE and AFTER traces (or use --before/--after for several runs per side).
+    #[arg(value_name = "TRACE", num_args = 0..=2)]
+    pub traces: Vec<String>,
+
+    /// Traces of the before side: files or glob patterns ('runs/before_*.json').
+    #[arg(long, value_name = "TRACE", num_args = 1..)]
+    pub before: Vec<String>,
+
+    /// Traces of the after side: files or glob patterns.
+    #[arg(long, value_name = "TRACE", num_args = 1..)]
+    pub after: Vec<String>,
+
+    /// The figure compared [default: p95].
+    #[arg(long, value_enum)]
+    pub metric: Option<MetricArg>,
+
+    /// Smallest relative change that counts, e.g. '10%' [default: 10%].
+    #[arg(long, value_name = "PCT")]
+    pub threshold: Option<String>,
+
+    /// Smallest absolute change that counts, e.g. '1ms', '500us' [default: 1ms].
+    #[arg(long, value_name = "DURATION")]
+    pub noise_floor: Option<String>,
+
+    /// Significance level of the Mann-Whitney tests [default: 0.01].
+    #[arg(long, value_name = "P")]
+    pub alpha: Option<f64>,
+
+    /// Fewest calls per side to run a test; fewer are judged by thresholds only [default: 5].
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<usize>,
+
+    /// How spans are grouped into operations.
+    #[arg(long, value_enum, default_value_t = KeyArg::File)]
+    pub key: KeyArg,
+
+    /// Fail the gate (exit 1) on warnings too, or only on failures.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: TraceArgs,
+
+    /// The budgets file.
+    #[arg(long, value_name = "FILE", default_value = "budgets.toml")]
+    pub budgets: std::path::PathBuf,
+
+    /// Fail the gate on warnings too, or only on failures.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+
+    /// A budget that matches no call in the traces fails the gate (exit 1).
+    #[arg(long)]
+    pub require_match: bool,
 
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]

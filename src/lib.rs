@@ -6,8 +6,10 @@
 //! [`commands`] wires the stages for each subcommand; [`cli`] only defines the arguments.
 
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod hook;
 pub mod ops;
 pub mod report;

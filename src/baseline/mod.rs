@@ -357,6 +357,7 @@ fn round_run(r: &RunFigures) -> RunFigures {
         p50_us: round_ns(r.p50_us),
         p95_us: round_ns(r.p95_us),
         max_us: round_ns(r.max_us),
+        self_us: round_ns(r.self_us),
     }
 }
 

@@ -3,6 +3,8 @@
 //! to [`output`].
 
 mod baseline;
+mod check;
+pub mod compare;
 mod hook;
 pub mod load;
 pub mod output;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let color = output::resolve_color(cli.color);
     match cli.command {
         Command::Summary(args) => summary::run(args, color),
+        Command::Compare(args) => compare::run(args, color),
+        Command::Check(args) => check::run(args, color),
         Command::Baseline(cmd) => baseline::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
     }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{percentile, sorted};
-use super::{CallTree, Catalog, NO_PARENT, collect_samples};
+use super::{CallTree, Catalog, NO_PARENT, OpSamples, collect_samples};
 
 /// One side of a comparison.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,9 @@ pub struct RunFigures {
     pub p50_us: f64,
     pub p95_us: f64,
     pub max_us: f64,
+    /// Self time of all calls in the run (absent in files written before it existed).
+    #[serde(default)]
+    pub self_us: f64,
 }
 
 /// Calls of a child operation directly beneath every call of its parent, summed.
@@ -98,7 +101,7 @@ impl Profile {
             let info = catalog.info(s.op);
             let durations = sorted(&s.durations);
             let per_run = (0..trees.len() as u32)
-                .map(|run| run_figures(s.durations.iter().zip(&s.run), run))
+                .map(|run| run_figures(s, run))
                 .collect();
             operations.insert(
                 info.key.clone(),
@@ -126,12 +129,20 @@ impl Profile {
     }
 }
 
-fn run_figures<'a>(calls: impl Iterator<Item = (&'a f64, &'a u32)>, run: u32) -> RunFigures {
+fn run_figures(samples: &OpSamples, run: u32) -> RunFigures {
+    let in_run = |i: &usize| samples.run[*i] == run;
     let d = {
-        let mut v: Vec<f64> = calls.filter(|(_, r)| **r == run).map(|(d, _)| *d).collect();
+        let mut v: Vec<f64> = (0..samples.durations.len())
+            .filter(in_run)
+            .map(|i| samples.durations[i])
+            .collect();
         v.sort_unstable_by(f64::total_cmp);
         v
     };
+    let self_us = (0..samples.self_us.len())
+        .filter(in_run)
+        .map(|i| samples.self_us[i])
+        .sum();
     if d.is_empty() {
         return RunFigures::default();
     }
@@ -143,6 +154,7 @@ fn run_figures<'a>(calls: impl Iterator<Item = (&'a f64, &'a u32)>, run: u32) ->
         p50_us: percentile(&d, 0.5),
         p95_us: percentile(&d, 0.95),
         max_us: d[d.len() - 1],
+        self_us,
     }
 }
 

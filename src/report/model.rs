@@ -109,10 +109,13 @@ pub struct BudgetResult {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// The `within` scope pattern, when the budget has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 /// Which red flag a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// The same operation called many times in a row under one parent call.
@@ -135,11 +138,16 @@ pub struct Finding {
     /// The parent call it happened under, when that matters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// How many calls (1 for a single slow call).
+    /// N+1 and repeated calls: the most calls under one parent call. Slow calls and
+    /// blocking I/O: the number of offending calls.
     pub count: u64,
-    /// Time spent in those calls.
+    /// How many times the pattern occurred (parent calls with the N+1 loop or the repeated
+    /// call; offending calls for slow calls and blocking I/O).
+    pub occurrences: u64,
+    /// Time spent in the offending calls of every occurrence.
     pub total_us: f64,
-    /// Operation keys from the root to the offending call.
+    /// Operation keys from the root to the offending call (of the example occurrence: the
+    /// longest run, the slowest call).
     pub call_path: Vec<String>,
     /// One human sentence.
     pub message: String,
@@ -182,8 +190,11 @@ pub struct Contribution {
     /// Calls of the child per parent call, before and after.
     pub calls_per_parent_before: f64,
     pub calls_per_parent_after: f64,
-    /// Change of the child's inclusive time per child call, µs.
+    /// Change of the child's inclusive time per child call, µs (null when the child was not
+    /// called on one side).
     pub delta_per_call_us: f64,
+    /// Change of the child's self time per parent call, µs.
+    pub self_delta_us: f64,
 }
 
 /// One operation of a comparison.
@@ -199,6 +210,12 @@ pub struct OpChange {
     pub delta_pct: Option<f64>,
     /// Two-sided Mann–Whitney U p-value, when there were enough samples.
     pub p_value: Option<f64>,
+    /// How `p_value` was computed: `exact` or `asymptotic`.
+    pub test: Option<String>,
+    /// Mann–Whitney p-value of the per-run values of the metric, with 3 or more runs per side.
+    pub p_value_runs: Option<f64>,
+    /// Relative change of the calls per run, %.
+    pub calls_delta_pct: Option<f64>,
     /// Hodges–Lehmann shift estimate and its confidence interval, µs.
     pub shift_us: Option<f64>,
     pub shift_ci_us: Option<(f64, f64)>,
@@ -224,7 +241,7 @@ pub struct Comparison {
     pub alpha: f64,
     pub before_runs: u32,
     pub after_runs: u32,
-    /// Regressions first, then improvements, then the rest.
+    /// Regressions first, then warnings, improvements, added, removed, and the rest.
     pub operations: Vec<OpChange>,
 }
 

@@ -3,7 +3,9 @@
 
 mod action;
 mod baseline;
+mod check;
 mod common;
+mod compare;
 mod hook;
 mod live;
 mod summary;

@@ -1,0 +1,199 @@
+//! Band evaluation: each budget's calls (pattern, file, `within` scope), its metric's value,
+//! and the band it falls in: ≤ target on target, ≤ flag acceptable (warn), above flag flagged
+//! (fail); no call at all is "no match" (warn, or fail with `require_match`).
+
+use rustc_hash::FxHashMap;
+
+use crate::ops::identity::short_file;
+use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, percentile};
+use crate::report::{BudgetResult, BudgetStatus, Severity, Unit};
+
+use super::config::{Budget, Metric};
+
+/// One call: (tree index, span index).
+pub type CallRef = (usize, usize);
+
+/// The calls of one budget, and what they add up to.
+#[derive(Debug, Clone)]
+pub struct BudgetCalls {
+    /// Calls in scope, in tree order.
+    pub calls: Vec<CallRef>,
+    /// For `count_per_parent`: calls beneath each call of the `within` operation.
+    pub per_parent: Vec<u64>,
+}
+
+/// Which operations of the catalog a budget's pattern (and file pattern) select.
+pub fn selected_ops(budget: &Budget, catalog: &Catalog) -> Vec<bool> {
+    (0..catalog.len() as OpId)
+        .map(|op| {
+            let info = catalog.info(op);
+            let file_ok = budget.file.as_ref().is_none_or(|f| {
+                info.file
+                    .as_deref()
+                    .is_some_and(|path| f.is_match(path) || f.is_match(short_file(path)))
+            });
+            file_ok && budget.operation.matches_op(info)
+        })
+        .collect()
+}
+
+/// Gathers the calls of `budget` in `trees`, honouring its `within` scope.
+pub fn budget_calls(budget: &Budget, trees: &[CallTree], catalog: &Catalog) -> BudgetCalls {
+    let selected = selected_ops(budget, catalog);
+    let within: Option<Vec<bool>> = budget.within.as_ref().map(|w| {
+        (0..catalog.len() as OpId)
+            .map(|op| w.matches_op(catalog.info(op)))
+            .collect()
+    });
+    let mut calls = Vec::new();
+    let mut per_parent = Vec::new();
+    for (t, tree) in trees.iter().enumerate() {
+        // Calls beneath each `within` instance of this tree, by span index.
+        let mut counts: Vec<u64> = Vec::new();
+        let mut slot: Vec<u32> = Vec::new();
+        if let Some(w) = &within {
+            slot = vec![NO_PARENT; tree.len()];
+            for i in 0..tree.len() {
+                if w[tree.ops[i] as usize] {
+                    slot[i] = counts.len() as u32;
+                    counts.push(0);
+                }
+            }
+        }
+        for i in 0..tree.len() {
+            if !selected[tree.ops[i] as usize] {
+                continue;
+            }
+            if within.is_some() {
+                // The nearest enclosing instance owns the call.
+                let Some(owner) = tree.ancestors(i).find(|&a| slot[a] != NO_PARENT) else {
+                    continue;
+                };
+                counts[slot[owner] as usize] += 1;
+            }
+            calls.push((t, i));
+        }
+        per_parent.extend(counts);
+    }
+    BudgetCalls { calls, per_parent }
+}
+
+/// The value of `metric` over the calls; `None` when no call matched.
+pub fn metric_value(
+    metric: Metric,
+    calls: &BudgetCalls,
+    trees: &[CallTree],
+    self_times: &[Vec<f64>],
+) -> Option<f64> {
+    if calls.calls.is_empty() {
+        return None;
+    }
+    let mut durations: Vec<f64> = calls
+        .calls
+        .iter()
+        .map(|&(t, i)| trees[t].spans[i].dur)
+        .collect();
+    durations.sort_unstable_by(f64::total_cmp);
+    let n = durations.len() as f64;
+    Some(match metric {
+        Metric::P50 => percentile(&durations, 0.50),
+        Metric::P90 => percentile(&durations, 0.90),
+        Metric::P95 => percentile(&durations, 0.95),
+        Metric::P99 => percentile(&durations, 0.99),
+        Metric::Max => durations[durations.len() - 1],
+        Metric::Mean => durations.iter().sum::<f64>() / n,
+        Metric::Total => durations.iter().sum(),
+        Metric::SelfTime => calls.calls.iter().map(|&(t, i)| self_times[t][i]).sum(),
+        Metric::Count => n,
+        Metric::CountPerParent => calls.per_parent.iter().copied().max().unwrap_or(0) as f64,
+    })
+}
+
+/// The band of a value.
+pub fn band(value: f64, target: f64, flag: f64) -> BudgetStatus {
+    if value <= target {
+        BudgetStatus::OnTarget
+    } else if value <= flag {
+        BudgetStatus::Acceptable
+    } else {
+        BudgetStatus::Flagged
+    }
+}
+
+/// Evaluates one budget into its report row.
+pub fn evaluate_budget(
+    budget: &Budget,
+    calls: &BudgetCalls,
+    trees: &[CallTree],
+    catalog: &Catalog,
+    self_times: &[Vec<f64>],
+    require_match: bool,
+) -> BudgetResult {
+    let value = metric_value(budget.metric, calls, trees, self_times);
+    let status = value.map_or(BudgetStatus::NoMatch, |v| {
+        band(v, budget.target, budget.flag)
+    });
+    let severity = match status {
+        BudgetStatus::OnTarget => None,
+        BudgetStatus::Acceptable => Some(Severity::Warn),
+        BudgetStatus::Flagged => Some(Severity::Fail),
+        BudgetStatus::NoMatch if require_match => Some(Severity::Fail),
+        BudgetStatus::NoMatch => Some(Severity::Warn),
+    };
+    let ops = matched_ops(calls, trees);
+    let first = ops.first().map(|&(op, _)| catalog.info(op));
+    let mut operations: Vec<String> = ops
+        .iter()
+        .map(|&(op, _)| catalog.info(op).key.clone())
+        .collect();
+    operations.sort();
+    BudgetResult {
+        name: budget.name.clone(),
+        metric: budget.metric.as_str().to_string(),
+        unit: if budget.metric.is_count() {
+            Unit::Count
+        } else {
+            Unit::Us
+        },
+        value,
+        target: budget.target,
+        flag: budget.flag,
+        status,
+        severity,
+        operations,
+        samples: if budget.metric == Metric::CountPerParent {
+            calls.per_parent.len() as u64
+        } else {
+            calls.calls.len() as u64
+        },
+        file: first.and_then(|i| i.file.clone()),
+        line: first.and_then(|i| i.line),
+        within: budget.within.as_ref().map(|w| w.text.clone()),
+    }
+}
+
+/// The operations of the calls with their call counts, most called first.
+fn matched_ops(calls: &BudgetCalls, trees: &[CallTree]) -> Vec<(OpId, u64)> {
+    let mut by_op: FxHashMap<OpId, u64> = FxHashMap::default();
+    for &(t, i) in &calls.calls {
+        *by_op.entry(trees[t].ops[i]).or_default() += 1;
+    }
+    let mut counts: Vec<(OpId, u64)> = by_op.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_include_their_upper_bound() {
+        assert_eq!(band(800.0, 800.0, 1200.0), BudgetStatus::OnTarget);
+        assert_eq!(band(800.1, 800.0, 1200.0), BudgetStatus::Acceptable);
+        assert_eq!(band(1200.0, 800.0, 1200.0), BudgetStatus::Acceptable);
+        assert_eq!(band(1200.1, 800.0, 1200.0), BudgetStatus::Flagged);
+        // target == flag: no acceptable band.
+        assert_eq!(band(5.0, 4.0, 4.0), BudgetStatus::Flagged);
+    }
+}

@@ -1,0 +1,207 @@
+//! `perfgate compare`: reads the two sides ([`load_side`]), resolves the settings once, runs
+//! [`crate::compare::compare`] and maps the verdict to the exit code.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use globset::GlobBuilder;
+
+use crate::cli::{CompareArgs, FailOnArg, MetricArg};
+use crate::compare::{self, Metric, Settings, SettingsOverrides};
+use crate::ops::{CallTree, Catalog, Profile};
+use crate::report::{CommandKind, InputInfo, RenderOptions, Report, Verdict};
+
+use super::{Outcome, load, output};
+
+/// One side of a comparison as loaded.
+#[derive(Debug)]
+pub struct Side {
+    /// What the comparison uses.
+    pub profile: Profile,
+    /// The call trees, one per trace (empty for a side read from a baseline).
+    pub trees: Vec<CallTree>,
+    /// The inputs, labelled with the side, for the report.
+    pub inputs: Vec<InputInfo>,
+}
+
+/// Loads one side from its arguments (trace files, `-`, or glob patterns expanded here),
+/// registering operations in `catalog` (shared by both sides). `label` is `before`/`after`.
+pub fn load_side(args: &[String], catalog: &mut Catalog, label: &str) -> anyhow::Result<Side> {
+    let mut paths = Vec::new();
+    for arg in args {
+        paths.extend(expand(arg).with_context(|| format!("{label} side"))?);
+    }
+    let (trees, inputs) = load::load_trees(&paths, catalog, Some(label))?;
+    let profile = Profile::from_trees(&trees, catalog);
+    Ok(Side {
+        profile,
+        trees,
+        inputs,
+    })
+}
+
+pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
+    let settings = Settings::default().with(&overrides(&args)?);
+    settings
+        .validate()
+        .map_err(|e| anyhow!("invalid comparison settings: {e}"))?;
+    let (before_args, after_args) = sides(&args)?;
+    if before_args
+        .iter()
+        .chain(&after_args)
+        .filter(|a| *a == "-")
+        .count()
+        > 1
+    {
+        bail!("standard input ('-') can be read only once, by one side");
+    }
+    let mut catalog = Catalog::new(load::key_mode(args.key));
+    let before = load_side(&before_args, &mut catalog, "before")?;
+    let after = load_side(&after_args, &mut catalog, "after")?;
+
+    let mut report = Report::new(CommandKind::Compare);
+    report.inputs = before.inputs;
+    report.inputs.extend(after.inputs);
+    report.comparison = Some(compare::compare(&before.profile, &after.profile, &settings));
+    let verdict = report.computed_verdict();
+    report.verdict = Some(verdict);
+
+    let options = RenderOptions {
+        color,
+        width: Some(output::terminal_width()),
+        top: None,
+    };
+    output::print(&report, output::format(args.format), &options)?;
+    let fails = match args.fail_on {
+        FailOnArg::Fail => verdict == Verdict::Fail,
+        FailOnArg::Warn => verdict >= Verdict::Warn,
+    };
+    Ok(if fails {
+        Outcome::GateFailed
+    } else {
+        Outcome::Pass
+    })
+}
+
+/// The settings the flags set (the rest keep their defaults, or budgets.toml's later).
+fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
+    Ok(SettingsOverrides {
+        metric: args.metric.map(metric),
+        threshold: args
+            .threshold
+            .as_deref()
+            .map(compare::parse_percent)
+            .transpose()
+            .map_err(|e| anyhow!("--threshold: {e}"))?,
+        noise_floor_us: args
+            .noise_floor
+            .as_deref()
+            .map(compare::parse_duration_us)
+            .transpose()
+            .map_err(|e| anyhow!("--noise-floor: {e}"))?,
+        alpha: args.alpha,
+        min_samples: args.min_samples,
+    })
+}
+
+fn metric(arg: MetricArg) -> Metric {
+    match arg {
+        MetricArg::P95 => Metric::P95,
+        MetricArg::P50 => Metric::P50,
+        MetricArg::Mean => Metric::Mean,
+        MetricArg::Max => Metric::Max,
+        MetricArg::Total => Metric::Total,
+        MetricArg::SelfTime => Metric::SelfTime,
+    }
+}
+
+/// The before and after arguments: two positionals, or `--before ... --after ...`.
+fn sides(args: &CompareArgs) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let flags = !args.before.is_empty() || !args.after.is_empty();
+    match (args.traces.as_slice(), flags) {
+        ([before, after], false) => Ok((vec![before.clone()], vec![after.clone()])),
+        ([], true) if !args.before.is_empty() && !args.after.is_empty() => {
+            Ok((args.before.clone(), args.after.clone()))
+        }
+        ([], true) => bail!("give both --before and --after"),
+        (_, true) => bail!("give either BEFORE AFTER or --before/--after, not both"),
+        _ => bail!("give two traces (BEFORE AFTER), or --before TRACE... --after TRACE..."),
+    }
+}
+
+/// The files an argument names: itself, or the sorted matches of a glob pattern.
+fn expand(arg: &str) -> anyhow::Result<Vec<String>> {
+    let is_pattern = arg.contains(['*', '?', '[', '{']);
+    if !is_pattern || arg == "-" || Path::new(arg).exists() {
+        return Ok(vec![arg.to_string()]);
+    }
+    let glob = GlobBuilder::new(arg)
+        .literal_separator(true)
+        .build()
+        .with_context(|| format!("invalid glob pattern '{arg}'"))?
+        .compile_matcher();
+    let (base, depth) = walk_root(arg);
+    let mut found = Vec::new();
+    walk(&base, depth, &mut |path| {
+        let text = display_relative(path, &base, arg);
+        if glob.is_match(&text) {
+            found.push(text);
+        }
+    })?;
+    if found.is_empty() {
+        bail!("the pattern '{arg}' matched no file");
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The directory before the first component with a wildcard, and how deep below it a match
+/// can be (unbounded with `**`).
+fn walk_root(pattern: &str) -> (PathBuf, usize) {
+    let components: Vec<&str> = pattern.split('/').collect();
+    let first_wild = components
+        .iter()
+        .position(|c| c.contains(['*', '?', '[', '{']))
+        .unwrap_or(components.len() - 1);
+    let base = components[..first_wild].join("/");
+    let base = match base.as_str() {
+        "" if pattern.starts_with('/') => PathBuf::from("/"),
+        "" => PathBuf::from("."),
+        b => PathBuf::from(b),
+    };
+    let depth = if pattern.contains("**") {
+        usize::MAX
+    } else {
+        components.len() - first_wild
+    };
+    (base, depth)
+}
+
+/// A found path written the way the pattern was (no `./` when the pattern had none).
+fn display_relative(path: &Path, base: &Path, pattern: &str) -> String {
+    if base == Path::new(".") && !pattern.starts_with("./") {
+        path.strip_prefix(".").unwrap_or(path).display().to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Visits the files under `dir` down to `depth` levels, in no particular order.
+fn walk(dir: &Path, depth: usize, visit: &mut dyn FnMut(&Path)) -> anyhow::Result<()> {
+    if depth == 0 {
+        return Ok(());
+    }
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("could not list {}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("could not list {}", dir.display()))?
+            .path();
+        if path.is_dir() {
+            walk(&path, depth - 1, visit)?;
+        } else {
+            visit(&path);
+        }
+    }
+    Ok(())
+}

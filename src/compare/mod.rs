@@ -1,0 +1,287 @@
+//! The before/after comparison: two [`Profile`]s and the [`Settings`] in, a report
+//! [`Comparison`] out. Nothing here reads files or flags, so a side built from traces, from
+//! several runs or from a saved baseline is compared the same way.
+//!
+//! - [`stats`]: Mann–Whitney U and Hodges–Lehmann (checked against scipy's vectors);
+//! - [`diff`]: the status of each operation (the rules are in docs/compare.md);
+//! - [`attribution`]: which children explain a regressed operation.
+
+pub mod attribution;
+pub mod diff;
+pub mod stats;
+
+use crate::ops::{OpProfile, Profile, RunFigures};
+use crate::report::{ChangeStatus, Comparison, OpChange};
+
+/// The figure of an operation a comparison judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Metric {
+    /// 95th percentile of the call durations (numpy linear interpolation).
+    #[default]
+    P95,
+    /// Median call duration.
+    P50,
+    /// Mean call duration.
+    Mean,
+    /// Longest call.
+    Max,
+    /// Inclusive time per run (all calls summed, divided by the runs of the side).
+    Total,
+    /// Self time per run.
+    SelfTime,
+}
+
+impl Metric {
+    /// The name used on the command line, in budgets.toml and in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::P95 => "p95",
+            Metric::P50 => "p50",
+            Metric::Mean => "mean",
+            Metric::Max => "max",
+            Metric::Total => "total",
+            Metric::SelfTime => "self",
+        }
+    }
+
+    /// The metric of that name (`p95`, `p50`, `mean`, `max`, `total`, `self`).
+    pub fn parse(name: &str) -> Option<Metric> {
+        [
+            Metric::P95,
+            Metric::P50,
+            Metric::Mean,
+            Metric::Max,
+            Metric::Total,
+            Metric::SelfTime,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+    }
+
+    /// The metric of one operation on a side of `runs` runs, µs.
+    pub fn of(self, op: &OpProfile, runs: u32) -> f64 {
+        let runs = f64::from(runs.max(1));
+        match self {
+            Metric::P95 => op.percentile_us(0.95),
+            Metric::P50 => op.percentile_us(0.50),
+            Metric::Mean => op.mean_us(),
+            Metric::Max => op.max_us,
+            Metric::Total => op.total_us / runs,
+            Metric::SelfTime => op.self_us / runs,
+        }
+    }
+
+    /// The metric in one run; `None` for a per-call metric in a run without calls.
+    pub fn of_run(self, run: &RunFigures) -> Option<f64> {
+        let per_call = |v: f64| (run.count > 0).then_some(v);
+        match self {
+            Metric::P95 => per_call(run.p95_us),
+            Metric::P50 => per_call(run.p50_us),
+            Metric::Mean => per_call(run.mean_us),
+            Metric::Max => per_call(run.max_us),
+            Metric::Total => Some(run.total_us),
+            Metric::SelfTime => Some(run.self_us),
+        }
+    }
+
+    /// Whether the metric sums calls (and so already moves with the call count).
+    pub fn is_per_run(self) -> bool {
+        matches!(self, Metric::Total | Metric::SelfTime)
+    }
+}
+
+/// Everything a comparison is decided by, resolved once from defaults, budgets.toml
+/// `[compare]` and flags (flags win). The defaults are [`Settings::default`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// The figure judged (default p95).
+    pub metric: Metric,
+    /// Smallest relative change that counts, as a fraction (default 0.10 = 10 %).
+    pub threshold: f64,
+    /// Smallest absolute change that counts, µs (default 1000 = 1 ms).
+    pub noise_floor_us: f64,
+    /// Significance level of the Mann–Whitney tests (default 0.01).
+    pub alpha: f64,
+    /// Fewest calls per side for a test (default 5); below it only thresholds apply.
+    pub min_samples: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            metric: Metric::P95,
+            threshold: 0.10,
+            noise_floor_us: 1000.0,
+            alpha: 0.01,
+            min_samples: 5,
+        }
+    }
+}
+
+/// Compares every operation of `before` and `after`: regressions first (largest change
+/// first), then improvements, then the rest by name.
+pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Comparison {
+    let sides = diff::Sides { before, after };
+    let mut names: Vec<&String> = before.operations.keys().collect();
+    names.extend(
+        after
+            .operations
+            .keys()
+            .filter(|k| !before.operations.contains_key(*k)),
+    );
+    let mut operations: Vec<OpChange> = names
+        .into_iter()
+        .filter_map(|name| {
+            let mut change = diff::compare_op(name, &sides, settings)?;
+            if change.status == ChangeStatus::Regressed {
+                change.attribution = attribution::attribute(name, &sides);
+            }
+            Some(change)
+        })
+        .collect();
+    operations.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then(magnitude(b).total_cmp(&magnitude(a)))
+            .then(a.name.cmp(&b.name))
+    });
+    Comparison {
+        metric: settings.metric.as_str().to_string(),
+        threshold_pct: settings.threshold * 100.0,
+        noise_floor_us: settings.noise_floor_us,
+        alpha: settings.alpha,
+        before_runs: before.runs,
+        after_runs: after.runs,
+        operations,
+    }
+}
+
+/// Section order: regressions, warnings, improvements, added, removed, the rest.
+fn rank(c: &OpChange) -> u8 {
+    match (c.status, c.severity) {
+        (ChangeStatus::Regressed, _) => 0,
+        (_, Some(_)) => 1,
+        (ChangeStatus::Improved, _) => 2,
+        (ChangeStatus::Added, _) => 3,
+        (ChangeStatus::Removed, _) => 4,
+        _ => 5,
+    }
+}
+
+fn magnitude(c: &OpChange) -> f64 {
+    c.delta_us.map_or(0.0, f64::abs)
+}
+
+/// Settings given by one source (budgets.toml `[compare]`, or flags); `None` keeps what is
+/// there. Apply the file first, then the flags.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SettingsOverrides {
+    pub metric: Option<Metric>,
+    pub threshold: Option<f64>,
+    pub noise_floor_us: Option<f64>,
+    pub alpha: Option<f64>,
+    pub min_samples: Option<usize>,
+}
+
+impl Settings {
+    /// These settings with every value `overrides` sets replaced.
+    pub fn with(mut self, overrides: &SettingsOverrides) -> Settings {
+        self.metric = overrides.metric.unwrap_or(self.metric);
+        self.threshold = overrides.threshold.unwrap_or(self.threshold);
+        self.noise_floor_us = overrides.noise_floor_us.unwrap_or(self.noise_floor_us);
+        self.alpha = overrides.alpha.unwrap_or(self.alpha);
+        self.min_samples = overrides.min_samples.unwrap_or(self.min_samples);
+        self
+    }
+
+    /// Checks the ranges; the message names the setting and what it accepts.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.threshold.is_finite() && self.threshold >= 0.0) {
+            return Err(format!(
+                "threshold must be 0% or more, not {}",
+                self.threshold
+            ));
+        }
+        if !(self.noise_floor_us.is_finite() && self.noise_floor_us >= 0.0) {
+            return Err("noise floor must be a duration of 0 or more".into());
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(format!("alpha must be between 0 and 1, not {}", self.alpha));
+        }
+        if self.min_samples < 2 {
+            return Err("min samples must be 2 or more (a test needs samples)".into());
+        }
+        Ok(())
+    }
+}
+
+/// A relative threshold written as `10%` (or `10`, also percent) → 0.10.
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v / 100.0),
+        _ => Err(format!("'{text}' is not a percentage (write e.g. '10%')")),
+    }
+}
+
+/// A duration with its unit (`us`, `µs`, `ms`, `s`) → µs: `1ms` → 1000.
+pub fn parse_duration_us(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "us" | "µs" => 1.0,
+        "ms" => 1000.0,
+        "s" => 1_000_000.0,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a duration (write a number and a unit: '500us', '1ms', '2s')"
+            ));
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v * scale),
+        _ => Err(format!("'{text}' is not a duration (write e.g. '1ms')")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_of_thresholds() {
+        assert_eq!(parse_percent("10%"), Ok(0.10));
+        assert_eq!(parse_percent("2.5"), Ok(0.025));
+        assert!(parse_percent("ten").is_err());
+        assert!(parse_percent("-5%").is_err());
+        assert_eq!(parse_duration_us("1ms"), Ok(1000.0));
+        assert_eq!(parse_duration_us("250us"), Ok(250.0));
+        assert_eq!(parse_duration_us("0.5s"), Ok(500_000.0));
+        assert!(parse_duration_us("5").is_err());
+        assert!(parse_duration_us("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() {
+        let file = SettingsOverrides {
+            threshold: Some(0.2),
+            alpha: Some(0.05),
+            ..SettingsOverrides::default()
+        };
+        let flags = SettingsOverrides {
+            alpha: Some(0.001),
+            metric: Some(Metric::Mean),
+            ..SettingsOverrides::default()
+        };
+        let s = Settings::default().with(&file).with(&flags);
+        assert_eq!(s.threshold, 0.2);
+        assert_eq!(s.alpha, 0.001);
+        assert_eq!(s.metric, Metric::Mean);
+        assert_eq!(s.noise_floor_us, 1000.0);
+        assert!(s.validate().is_ok());
+        assert!(Settings { alpha: 1.5, ..s }.validate().is_err());
+    }
+}

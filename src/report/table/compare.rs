@@ -1,0 +1,293 @@
+//! The comparison section of the terminal report: regressions first (each with the children
+//! that explain it), then warnings, improvements, added and removed operations, and one line
+//! counting the unchanged ones.
+
+use comfy_table::{Cell, Color, ColumnConstraint, Width};
+
+use crate::compare::diff::{fmt_num, fmt_p};
+use crate::report::units::{human_us, signed_pct, signed_us};
+use crate::report::{
+    ChangeStatus, Comparison, OpChange, RenderOptions, Severity, SideFigures, Verdict,
+};
+
+use super::{colored, new_table, num};
+
+/// Renders the comparison, ending with the verdict line.
+pub fn render(c: &Comparison, verdict: Option<Verdict>, options: &RenderOptions) -> String {
+    let mut parts = vec![format!(
+        "Compared {} of {} before run(s) with {} after run(s): threshold {}%, noise floor {}, α={}",
+        c.metric,
+        c.before_runs,
+        c.after_runs,
+        fmt_num(c.threshold_pct),
+        human_us(c.noise_floor_us),
+        c.alpha
+    )];
+    let pick = |f: &dyn Fn(&OpChange) -> bool| -> Vec<&OpChange> {
+        c.operations.iter().filter(|o| f(o)).collect()
+    };
+    let regressed = pick(&|o| o.status == ChangeStatus::Regressed);
+    let warned = pick(&|o| o.status != ChangeStatus::Regressed && o.severity.is_some());
+    let improved = pick(&|o| o.status == ChangeStatus::Improved);
+    let added = pick(&|o| o.status == ChangeStatus::Added && o.severity.is_none());
+    let removed = pick(&|o| o.status == ChangeStatus::Removed);
+    if !regressed.is_empty() {
+        parts.push(section("Regressions", &regressed, c, options));
+        parts.push(explanations(&regressed, c));
+    }
+    if !warned.is_empty() {
+        parts.push(section("Warnings", &warned, c, options));
+        parts.push(reasons(&warned));
+    }
+    if !improved.is_empty() {
+        parts.push(section("Improvements", &improved, c, options));
+    }
+    if !added.is_empty() || !removed.is_empty() {
+        parts.push(names_line(&added, &removed));
+    }
+    parts.push(quiet_line(c));
+    if let Some(v) = verdict {
+        parts.push(format!("Verdict: {}", v.as_str().to_uppercase()));
+    }
+    parts.join("\n\n")
+}
+
+fn section(title: &str, ops: &[&OpChange], c: &Comparison, options: &RenderOptions) -> String {
+    let header = ["Operation", "Before", "After", "Change", "p", "Calls/run"];
+    let mut table = new_table(options, &header);
+    let rows: Vec<[String; 5]> = ops.iter().map(|o| number_cells(o)).collect();
+    for (o, cells) in ops.iter().zip(&rows) {
+        let mut row = vec![name_cell(o, options)];
+        row.extend(cells.iter().map(|t| num(t.clone())));
+        table.add_row(row);
+    }
+    keep_numbers_whole(&mut table, &header, &rows);
+    let per = if matches!(c.metric.as_str(), "total" | "self") {
+        "per run"
+    } else {
+        "per call"
+    };
+    format!("{title} ({} {per})\n{table}", c.metric)
+}
+
+/// Before, after, change, p, calls per run.
+fn number_cells(o: &OpChange) -> [String; 5] {
+    let value = |s: &Option<SideFigures>| s.as_ref().map_or("-".into(), |f| human_us(f.value_us));
+    let calls =
+        |s: &Option<SideFigures>| s.as_ref().map_or("0".into(), |f| fmt_num(f.calls_per_run));
+    let change = match (o.delta_us, o.delta_pct) {
+        (Some(d), Some(p)) => format!("{} {}", signed_us(d), signed_pct(p)),
+        (Some(d), None) => signed_us(d),
+        _ => "-".into(),
+    };
+    [
+        value(&o.before),
+        value(&o.after),
+        change,
+        o.p_value.map_or("-".into(), fmt_p),
+        format!("{}→{}", calls(&o.before), calls(&o.after)),
+    ]
+}
+
+/// Number columns never wrap; the operation name takes what is left.
+fn keep_numbers_whole(table: &mut comfy_table::Table, header: &[&str], rows: &[[String; 5]]) {
+    for i in 0..5 {
+        let widest = rows
+            .iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i + 1].len()])
+            .max()
+            .unwrap_or(0);
+        if let Some(column) = table.column_mut(i + 1) {
+            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(widest as u16 + 2)));
+        }
+    }
+}
+
+/// The operation's name, coloured by the severity it adds; a regression of the call count
+/// is marked, since its time per call may not have moved.
+fn name_cell(o: &OpChange, options: &RenderOptions) -> Cell {
+    let mut text = o.name.clone();
+    if o.count_regressed {
+        text.push_str(" [more calls]");
+    } else if o.status == ChangeStatus::NotEnoughSamples {
+        text.push_str(" [few samples]");
+    }
+    match o.severity {
+        Some(Severity::Fail) => colored(text, Color::Red, options),
+        Some(Severity::Warn) => colored(text, Color::Yellow, options),
+        None => Cell::new(text),
+    }
+}
+
+/// For each regression: why, and which children account for it.
+fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
+    let mut lines = Vec::new();
+    for o in ops {
+        lines.push(format!("{}: {}", o.name, o.reason));
+        if o.attribution.is_empty() {
+            continue;
+        }
+        let children: Vec<String> = o
+            .attribution
+            .iter()
+            .map(|a| {
+                let mut s = format!("{} {}", a.operation, signed_us(a.delta_us));
+                let (cb, ca) = (a.calls_per_parent_before, a.calls_per_parent_after);
+                if cb == 0.0 {
+                    s.push_str(&format!(" (newly called, {}× per call)", fmt_num(ca)));
+                } else if (ca - cb).abs() > 1e-9 {
+                    s.push_str(&format!(
+                        " (now called {}× per call, was {}×)",
+                        fmt_num(ca),
+                        fmt_num(cb)
+                    ));
+                }
+                s
+            })
+            .collect();
+        let parent_delta = o
+            .before
+            .as_ref()
+            .zip(o.after.as_ref())
+            .map_or(String::new(), |(b, a)| {
+                format!(" {}", signed_us(a.value_us - b.value_us))
+            });
+        lines.push(format!(
+            "  why: {} {}{}: {}",
+            o.name,
+            c.metric,
+            parent_delta,
+            children.join(", ")
+        ));
+    }
+    lines.join("\n")
+}
+
+fn reasons(ops: &[&OpChange]) -> String {
+    ops.iter()
+        .map(|o| format!("{}: {}", o.name, o.reason))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn names_line(added: &[&OpChange], removed: &[&OpChange]) -> String {
+    let list = |ops: &[&OpChange]| {
+        ops.iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = Vec::new();
+    if !added.is_empty() {
+        lines.push(format!("Added (cheap): {}", list(added)));
+    }
+    if !removed.is_empty() {
+        lines.push(format!("Removed: {}", list(removed)));
+    }
+    lines.join("\n")
+}
+
+fn quiet_line(c: &Comparison) -> String {
+    let count = |s: ChangeStatus| {
+        c.operations
+            .iter()
+            .filter(|o| o.status == s && o.severity.is_none())
+            .count()
+    };
+    format!(
+        "{} operation(s) unchanged, {} within thresholds but with too few calls to test",
+        count(ChangeStatus::Unchanged),
+        count(ChangeStatus::NotEnoughSamples)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Contribution;
+
+    fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpChange {
+        OpChange {
+            name: name.into(),
+            status,
+            severity,
+            before: Some(SideFigures {
+                count: 12,
+                calls_per_run: 12.0,
+                value_us: 525_000.0,
+            }),
+            after: Some(SideFigures {
+                count: 12,
+                calls_per_run: 12.0,
+                value_us: 835_000.0,
+            }),
+            delta_us: Some(310_000.0),
+            delta_pct: Some(59.05),
+            p_value: Some(7.4e-7),
+            test: Some("exact".into()),
+            p_value_runs: None,
+            calls_delta_pct: Some(0.0),
+            shift_us: Some(300_000.0),
+            shift_ci_us: Some((250_000.0, 350_000.0)),
+            count_regressed: false,
+            reason: "p95 +59.0% (+310ms): significant, p=7.4e-7 (exact) < α=0.01".into(),
+            attribution: Vec::new(),
+            file: None,
+            line: None,
+        }
+    }
+
+    fn model() -> Comparison {
+        let mut decide = change("decide_next", ChangeStatus::Regressed, Some(Severity::Fail));
+        decide.attribution = vec![
+            Contribution {
+                operation: "call_claude".into(),
+                delta_us: 290_000.0,
+                calls_per_parent_before: 1.0,
+                calls_per_parent_after: 2.0,
+                delta_per_call_us: 1_000.0,
+                self_delta_us: 10.0,
+            },
+            Contribution {
+                operation: "traverse_graph".into(),
+                delta_us: 18_000.0,
+                calls_per_parent_before: 1.0,
+                calls_per_parent_after: 1.0,
+                delta_per_call_us: 18_000.0,
+                self_delta_us: 100.0,
+            },
+        ];
+        let mut claude = change("call_claude", ChangeStatus::Regressed, Some(Severity::Fail));
+        claude.count_regressed = true;
+        claude.after.as_mut().unwrap().calls_per_run = 24.0;
+        let mut tail = change("evaluate", ChangeStatus::Unchanged, Some(Severity::Warn));
+        tail.p_value = Some(0.2);
+        tail.reason = "p95 +59.0% (+310ms): not significant, p=0.200 (exact), α=0.01".into();
+        let mut faster = change("format_response", ChangeStatus::Improved, None);
+        faster.delta_us = Some(-310_000.0);
+        faster.delta_pct = Some(-37.1);
+        let mut added = change("get_prerequisite", ChangeStatus::Added, None);
+        added.before = None;
+        let quiet = change("validate_answer", ChangeStatus::Unchanged, None);
+        Comparison {
+            metric: "p95".into(),
+            threshold_pct: 10.0,
+            noise_floor_us: 1000.0,
+            alpha: 0.01,
+            before_runs: 1,
+            after_runs: 1,
+            operations: vec![decide, claude, tail, faster, added, quiet],
+        }
+    }
+
+    #[test]
+    fn sections_in_order_with_attribution() {
+        let options = RenderOptions {
+            color: false,
+            width: Some(100),
+            top: None,
+        };
+        insta::assert_snapshot!(render(&model(), Some(Verdict::Fail), &options));
+    }
+}

@@ -1,0 +1,49 @@
+//! The red-flags section of `check`: one row per finding (already grouped by parent and
+//! operation), its severity, what it is, where (an example call path) and the time it costs.
+
+use comfy_table::{Cell, Color};
+
+use crate::report::units::human_us;
+use crate::report::{Finding, FindingKind, RenderOptions, Severity};
+
+use super::{colored, new_table, num};
+
+/// Call-path elements shown before the path is shortened from the root side.
+const PATH_SHOWN: usize = 5;
+
+pub fn render(findings: &[Finding], options: &RenderOptions) -> String {
+    let mut table = new_table(options, &["", "Red flag", "Details", "Time"]);
+    for f in findings {
+        table.add_row(vec![
+            severity(f.severity, options),
+            Cell::new(kind(f.kind)),
+            Cell::new(format!("{}\nat {}", f.message, path(&f.call_path))),
+            num(human_us(f.total_us)),
+        ]);
+    }
+    table.to_string()
+}
+
+fn kind(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::NPlusOne => "N+1 calls",
+        FindingKind::RepeatedCall => "Repeated call",
+        FindingKind::SlowCall => "Slow call",
+        FindingKind::BlockingIo => "Blocking I/O",
+    }
+}
+
+/// The call path, innermost last, cut at the root side when long.
+fn path(p: &[String]) -> String {
+    if p.len() <= PATH_SHOWN {
+        return p.join(" → ");
+    }
+    format!("… → {}", p[p.len() - PATH_SHOWN..].join(" → "))
+}
+
+fn severity(s: Severity, options: &RenderOptions) -> Cell {
+    match s {
+        Severity::Fail => colored("✗ FAIL", Color::Red, options),
+        Severity::Warn => colored("▲ WARN", Color::Yellow, options),
+    }
+}

@@ -1,0 +1,466 @@
+//! `perfgate check` on traces of the example service made by the real viztracer, against the
+//! shipped budgets.toml (the seed's performance table), and every budgets.toml error case.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::common::{assert_close, fixture, fixture_arg, perfgate, run, run_json};
+
+/// The budgets.toml at the top of the repository.
+fn shipped_budgets() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("budgets.toml")
+        .display()
+        .to_string()
+}
+
+/// `check TRACE --budgets <shipped>` as JSON, expecting `code`.
+fn check(trace: &str, extra: &[&str], code: i32) -> Value {
+    let budgets = shipped_budgets();
+    let trace = fixture_arg(trace);
+    let mut args = vec!["check", trace.as_str(), "--budgets", budgets.as_str()];
+    args.extend(extra);
+    run_json(&args, code)
+}
+
+fn budget<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == name)
+        .unwrap_or_else(|| panic!("no budget {name:?} in {report}"))
+}
+
+fn findings(report: &Value) -> Vec<Value> {
+    report
+        .get("findings")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn findings_of(report: &Value, kind: &str) -> Vec<Value> {
+    findings(report)
+        .into_iter()
+        .filter(|f| f["kind"] == kind)
+        .collect()
+}
+
+/// Writes `text` as a budgets file in a fresh directory; returns the directory and the path.
+fn budgets_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("budgets.toml");
+    std::fs::write(&path, text).unwrap();
+    let p = path.display().to_string();
+    (dir, p)
+}
+
+/// The p95 of an operation according to the independent numpy reference.
+fn reference_p95(expected: &str, op: &str) -> f64 {
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(expected)).unwrap()).unwrap();
+    reference["operations"][op]["p95_us"].as_f64().unwrap()
+}
+
+#[test]
+fn baseline_is_on_target_in_every_band_with_the_reference_values() {
+    let report = check("viztracer/baseline.json", &[], 0);
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["command"], "check");
+    let rows = report["budgets"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "the seed's table has five rows");
+    for (name, op) in [
+        ("Diagnostic answer", "post_answer (diagnostic.py)"),
+        ("Claude API", "call_claude (diagnostic.py)"),
+        ("DB query (single)", "execute_query (diagnostic.py)"),
+        ("Graph traversal", "traverse_graph (diagnostic.py)"),
+        (
+            "Parent message gen",
+            "generate_parent_message (diagnostic.py)",
+        ),
+    ] {
+        let b = budget(&report, name);
+        assert_eq!(b["status"], "on_target", "{name}: {b}");
+        assert_eq!(b["metric"], "p95");
+        assert_eq!(b["operations"], serde_json::json!([op]));
+        assert_close(
+            b["value"].as_f64().unwrap(),
+            reference_p95("expected/baseline.stats.json", op),
+            name,
+        );
+    }
+    assert!(findings(&report).is_empty(), "{report}");
+}
+
+#[test]
+fn claude_in_the_acceptable_band_warns_and_fails_only_with_fail_on_warn() {
+    let report = check("viztracer/claude_acceptable.json", &[], 0);
+    assert_eq!(report["verdict"], "warn");
+    let claude = budget(&report, "Claude API");
+    assert_eq!(claude["status"], "acceptable");
+    assert_eq!(claude["severity"], "warn");
+    let value = claude["value"].as_f64().unwrap();
+    assert!(
+        value > claude["target"].as_f64().unwrap() && value <= claude["flag"].as_f64().unwrap()
+    );
+    let report = check(
+        "viztracer/claude_acceptable.json",
+        &["--fail-on", "warn"],
+        1,
+    );
+    assert_eq!(report["verdict"], "warn");
+}
+
+#[test]
+fn slow_claude_is_flagged_with_a_slow_call_finding_and_its_call_path() {
+    let report = check("viztracer/slow_claude.json", &[], 1);
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(budget(&report, "Claude API")["status"], "flagged");
+    let slow: Vec<Value> = findings_of(&report, "slow_call")
+        .into_iter()
+        .filter(|f| f["operation"] == "call_claude (diagnostic.py)")
+        .collect();
+    assert_eq!(slow.len(), 1, "one grouped finding: {report}");
+    let f = &slow[0];
+    assert_eq!(
+        f["count"], 12,
+        "every call_claude is above 1.2s in slow_claude"
+    );
+    let path: Vec<&str> = f["call_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        path[path.len() - 3..],
+        [
+            "post_answer (diagnostic.py)",
+            "decide_next (diagnostic.py)",
+            "call_claude (diagnostic.py)"
+        ]
+    );
+    assert!(f["message"].as_str().unwrap().contains("Claude API"));
+}
+
+#[test]
+fn n_plus_one_names_the_loop_its_parent_and_the_count() {
+    let report = check("viztracer/n_plus_one.json", &[], 1);
+    let found = findings_of(&report, "n_plus_one");
+    assert_eq!(found.len(), 1, "one finding for 12 requests: {report}");
+    let f = &found[0];
+    assert_eq!(f["operation"], "get_prerequisite (diagnostic.py)");
+    assert_eq!(f["parent"], "load_prerequisites (diagnostic.py)");
+    assert_eq!(f["count"], 8);
+    assert_eq!(f["occurrences"], 12);
+    assert_eq!(f["severity"], "fail");
+    // The time spent is the 96 get_prerequisite calls, per the summary of the same trace.
+    let summary = run_json(&["summary", &fixture_arg("viztracer/n_plus_one.json")], 0);
+    let prereq = summary["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "get_prerequisite (diagnostic.py)")
+        .unwrap();
+    assert_close(
+        f["total_us"].as_f64().unwrap(),
+        prereq["total_us"].as_f64().unwrap(),
+        "time",
+    );
+}
+
+#[test]
+fn a_duplicated_claude_call_under_decide_next_is_a_repeated_call() {
+    let report = check("viztracer/dup_claude.json", &[], 1);
+    let found = findings_of(&report, "repeated_call");
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0]["operation"], "call_claude (diagnostic.py)");
+    assert_eq!(found[0]["parent"], "decide_next (diagnostic.py)");
+    assert_eq!(found[0]["count"], 2);
+    assert_eq!(found[0]["occurrences"], 12);
+    // The baseline calls Claude once per decide_next: no such finding there.
+    assert!(findings_of(&check("viztracer/baseline.json", &[], 0), "repeated_call").is_empty());
+}
+
+#[test]
+fn time_sleep_in_a_coroutine_is_blocking_io_and_the_clean_async_trace_has_none() {
+    let report = check("viztracer/async_blocking.json.gz", &[], 1);
+    let found = findings_of(&report, "blocking_io");
+    assert_eq!(found.len(), 1, "{report}");
+    let f = &found[0];
+    assert_eq!(f["operation"], "time.sleep");
+    assert_eq!(f["parent"], "load_template (async_diagnostic.py)");
+    assert_eq!(f["count"], 6, "one per request task");
+    let clean = check("viztracer/async_clean.json.gz", &[], 0);
+    assert!(findings(&clean).is_empty(), "{clean}");
+}
+
+#[test]
+fn the_table_shows_bands_findings_and_the_verdict() {
+    let budgets = shipped_budgets();
+    let (out, _) = run(
+        &[
+            "check",
+            &fixture_arg("viztracer/slow_claude.json"),
+            "--budgets",
+            &budgets,
+        ],
+        1,
+    );
+    assert!(out.contains("✗ flagged"), "{out}");
+    assert!(out.contains("✓ on target"), "{out}");
+    assert!(out.contains("Slow call"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("Verdict: FAIL (2 failure(s), 2 warning(s))"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_budget_matching_nothing_is_reported_and_fails_with_require_match() {
+    let (_dir, path) = budgets_file(
+        "[[budget]]\nname = \"Typo\"\noperation = \"cal_claude\"\ntarget = \"800ms\"\nflag = \"1200ms\"\n",
+    );
+    let trace = fixture_arg("viztracer/baseline.json");
+    let out = perfgate()
+        .args(["check", &trace, "--budgets", &path, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("budget \"Typo\" matched no call"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["budgets"][0]["status"], "no_match");
+    assert_eq!(report["verdict"], "warn");
+    let report = run_json(&["check", &trace, "--budgets", &path, "--require-match"], 1);
+    assert_eq!(report["verdict"], "fail");
+    let (_dir2, strict) = budgets_file(&format!(
+        "[defaults]\nrequire_match = true\n{}",
+        std::fs::read_to_string(&path).unwrap()
+    ));
+    run_json(&["check", &trace, "--budgets", &strict], 1);
+}
+
+#[test]
+fn count_per_parent_counts_queries_per_answer_request() {
+    let (_dir, path) = budgets_file(
+        "[[budget]]\nname = \"DB queries per answer\"\noperation = \"execute_query\"\n\
+         within = \"post_answer\"\nmetric = \"count_per_parent\"\ntarget = 2\nflag = 3\n",
+    );
+    let per_request = |trace: &str| {
+        let s = run_json(&["summary", &fixture_arg(trace)], 0);
+        let count = |name: &str| {
+            s["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["name"] == name)
+                .unwrap()["count"]
+                .as_f64()
+                .unwrap()
+        };
+        count("execute_query (diagnostic.py)") / count("post_answer (diagnostic.py)")
+    };
+    let report = run_json(
+        &[
+            "check",
+            &fixture_arg("viztracer/baseline.json"),
+            "--budgets",
+            &path,
+        ],
+        0,
+    );
+    let b = &report["budgets"][0];
+    assert_eq!(
+        b["value"].as_f64().unwrap(),
+        per_request("viztracer/baseline.json")
+    );
+    assert_eq!(b["status"], "on_target");
+    assert_eq!(b["samples"], 12, "one instance per answer request");
+    let report = run_json(
+        &[
+            "check",
+            &fixture_arg("viztracer/n_plus_one.json"),
+            "--budgets",
+            &path,
+        ],
+        1,
+    );
+    let b = &report["budgets"][0];
+    assert_eq!(
+        b["value"].as_f64().unwrap(),
+        per_request("viztracer/n_plus_one.json")
+    );
+    assert_eq!(b["status"], "flagged");
+}
+
+#[test]
+fn several_traces_are_evaluated_on_their_combined_calls() {
+    let budgets = shipped_budgets();
+    let mut args = vec!["check".to_string()];
+    args.extend((1..=5).map(|i| fixture_arg(&format!("viztracer/runs/before_{i}.json"))));
+    args.extend(["--budgets".into(), budgets]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = run_json(&args, 0);
+    assert_eq!(report["inputs"].as_array().unwrap().len(), 5);
+    // 4 requests per run.
+    assert_eq!(budget(&report, "Graph traversal")["samples"], 20);
+}
+
+#[test]
+fn a_missing_budgets_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = perfgate()
+        .current_dir(dir.path())
+        .args(["check", &fixture_arg("viztracer/baseline.json")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("budgets.toml: no budgets file here"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// Each invalid budgets file: exit 2, the file name with line:column, and the explanation.
+#[test]
+fn every_config_error_names_the_file_line_and_column() {
+    let claude = "[[budget]]\nname = \"Claude API\"\noperation = \"call_claude\"\n";
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            format!("{claude}tagret = \"800ms\"\nflag = \"1s\"\n"),
+            "4:1",
+            "unknown key `tagret`",
+        ),
+        (
+            format!("{claude}target = \"800 msec\"\nflag = \"1s\"\n"),
+            "4:10",
+            "is not a duration",
+        ),
+        (
+            format!("{claude}target = 800\nflag = \"1s\"\n"),
+            "4:10",
+            "write a number with a unit",
+        ),
+        (
+            format!("{claude}target = \"2s\"\nflag = \"1s\"\n"),
+            "4:10",
+            "target (2.00s) is above flag (1.00s)",
+        ),
+        (
+            format!("{claude}target = \"900ms\"\nacceptable = \"800-1200ms\"\nflag = \"1200ms\"\n"),
+            "5:14",
+            "acceptable disagrees with target",
+        ),
+        (
+            "[[budget]]\nname = \"x\"\noperation = \"get_[\"\nacceptable = \"1ms..2ms\"\n".into(),
+            "3:13",
+            "invalid glob `get_[`",
+        ),
+        (
+            "[[budget]]\nname = \"x\"\noperation = \"regex:get_(\"\nacceptable = \"1ms..2ms\"\n"
+                .into(),
+            "3:13",
+            "invalid regular expression",
+        ),
+        (
+            "[[budget]]\nname = 42\noperation = \"x\"\nacceptable = \"1ms..2ms\"\n".into(),
+            "2:8",
+            "invalid type: integer `42`, expected a string",
+        ),
+        (
+            format!("{claude}metric = \"p96\"\nacceptable = \"1ms..2ms\"\n"),
+            "4:10",
+            "unknown metric \"p96\"",
+        ),
+        (
+            format!("{claude}target = \"800ms\"\n"),
+            "2:8",
+            "has no flag",
+        ),
+        (
+            "[detectors.n_plus_one]\nmin_count = \"five\"\n".into(),
+            "2:13",
+            "invalid type",
+        ),
+        (
+            "[detectors.blocking_io]\nthreshold = \"1ms\"\n".into(),
+            "2:1",
+            "unknown key `threshold`",
+        ),
+        (
+            "[compare]\nnoise_floor = \"1 parsec\"\n".into(),
+            "2:15",
+            "is not a duration",
+        ),
+        (
+            "[hook]\nfail_on = \"sometimes\"\n".into(),
+            "2:11",
+            "unknown severity",
+        ),
+        ("[budget\n".into(), "1:8", "unclosed table"),
+    ];
+    let trace = fixture_arg("viztracer/baseline.json");
+    for (text, place, message) in cases {
+        let (_dir, path) = budgets_file(&text);
+        let (stdout, stderr) = run(&["check", &trace, "--budgets", &path], 2);
+        let place = format!("perfgate: error: {path}:{place}: ");
+        assert!(
+            stderr.contains(&place),
+            "for\n{text}\nwanted {place:?} in:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(message),
+            "for\n{text}\nwanted {message:?} in:\n{stderr}"
+        );
+        assert!(
+            stdout.is_empty(),
+            "nothing judged, nothing printed: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn within_and_file_narrow_the_calls_a_budget_sees() {
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (_dir, path) = budgets_file(
+        "[[budget]]\nname = \"All queries\"\noperation = \"execute_query\"\nmetric = \"count\"\n\
+         target = 1000\nflag = 1000\n\
+         [[budget]]\nname = \"Saving queries\"\noperation = \"execute_query\"\nmetric = \"count\"\n\
+         within = \"save_result\"\ntarget = 1000\nflag = 1000\n\
+         [[budget]]\nname = \"Other file\"\noperation = \"execute_query\"\nfile = \"db.py\"\n\
+         acceptable = \"1s..2s\"\n\
+         [[budget]]\nname = \"This file\"\noperation = \"regex:^execute_q\"\nfile = \"diagnostic.py\"\n\
+         metric = \"count\"\ntarget = 1000\nflag = 1000\n",
+    );
+    let report = run_json(&["check", &trace, "--budgets", &path], 0);
+    let summary = run_json(&["summary", &trace], 0);
+    let count = |name: &str| {
+        summary["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()["count"]
+            .as_f64()
+            .unwrap()
+    };
+    let value = |name: &str| budget(&report, name)["value"].as_f64().unwrap();
+    assert_eq!(value("All queries"), count("execute_query (diagnostic.py)"));
+    // save_result makes one query per request; get_session makes the other.
+    assert_eq!(
+        value("Saving queries"),
+        count("save_result (diagnostic.py)")
+    );
+    assert_eq!(budget(&report, "Saving queries")["within"], "save_result");
+    assert_eq!(budget(&report, "Other file")["status"], "no_match");
+    assert_eq!(value("This file"), count("execute_query (diagnostic.py)"));
+}

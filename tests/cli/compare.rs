@@ -1,0 +1,316 @@
+//! `perfgate compare` on real viztracer traces of the example service (tests/fixtures/README.md):
+//! an A/A pair must stay quiet, an A/B pair must report the injected slowdown and duplicated
+//! call with the right attribution, and 5 + 5 runs must catch a 2× slowdown.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::common::{fixture, fixture_arg, run, run_json};
+
+const TRAVERSE: &str = "traverse_graph (diagnostic.py)";
+const CLAUDE: &str = "call_claude (diagnostic.py)";
+const DECIDE: &str = "decide_next (diagnostic.py)";
+const POST: &str = "post_answer (diagnostic.py)";
+
+fn compare_json(before: &str, after: &str, extra: &[&str], code: i32) -> Value {
+    let (b, a) = (fixture_arg(before), fixture_arg(after));
+    let mut args = vec!["compare", b.as_str(), a.as_str()];
+    args.extend(extra);
+    run_json(&args, code)
+}
+
+fn ops(report: &Value) -> &Vec<Value> {
+    report["comparison"]["operations"].as_array().unwrap()
+}
+
+fn op<'a>(report: &'a Value, name: &str) -> &'a Value {
+    ops(report)
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("no operation {name} in the comparison"))
+}
+
+fn names_with_status(report: &Value, status: &str) -> BTreeSet<String> {
+    ops(report)
+        .iter()
+        .filter(|o| o["status"] == status)
+        .map(|o| o["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn vector_case(name: &str) -> Value {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("vectors/mannwhitneyu.json")).unwrap(),
+    )
+    .unwrap();
+    doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+        .clone()
+}
+
+/// C(n, k) as a float (for exact p-values of complete separation).
+fn choose(n: u64, k: u64) -> f64 {
+    (1..=k).fold(1.0, |acc, i| acc * (n - k + i) as f64 / i as f64)
+}
+
+#[test]
+fn same_code_traced_twice_in_another_checkout_is_not_a_regression() {
+    let report = compare_json(
+        "viztracer/baseline.json",
+        "viztracer/aa_shifted.json",
+        &[],
+        0,
+    );
+    assert_ne!(report["verdict"], "fail");
+    assert!(names_with_status(&report, "regressed").is_empty());
+    // Another directory and lines shifted by 7: still the same operations.
+    assert!(names_with_status(&report, "added").is_empty());
+    assert!(names_with_status(&report, "removed").is_empty());
+    for name in [TRAVERSE, CLAUDE, DECIDE, POST] {
+        let o = op(&report, name);
+        assert_eq!(o["status"], "unchanged", "{name}: {o}");
+        assert_eq!(o["count_regressed"], false);
+    }
+}
+
+#[test]
+fn slower_traversal_and_duplicated_claude_call_are_exactly_the_regressions() {
+    let report = compare_json(
+        "viztracer/baseline.json",
+        "viztracer/regressed.json",
+        &[],
+        1,
+    );
+    assert_eq!(report["verdict"], "fail");
+    // The two injected changes, their callers, and time.sleep: call_claude sleeps, so twice
+    // the calls to call_claude are 12 more time.sleep calls per run, costing 1.4 s.
+    let expected: BTreeSet<String> = [TRAVERSE, CLAUDE, DECIDE, POST, "time.sleep"]
+        .map(String::from)
+        .into();
+    assert_eq!(names_with_status(&report, "regressed"), expected);
+    for o in ops(&report) {
+        if o["severity"] == "fail" {
+            assert_eq!(o["status"], "regressed", "{o}");
+        }
+    }
+
+    let traverse = op(&report, TRAVERSE);
+    assert_eq!(traverse["count_regressed"], false);
+    assert!(traverse["delta_pct"].as_f64().unwrap() > 50.0, "{traverse}");
+    // Every after call is slower than every before call: U = 0, and with 12 + 12 calls and
+    // no ties the exact two-sided p-value is 2 / C(24, 12).
+    let p = traverse["p_value"].as_f64().unwrap();
+    let want = 2.0 / choose(24, 12);
+    assert!((p - want).abs() <= 1e-12 * want, "{p} vs {want}");
+    // The shift estimate is the Hodges–Lehmann estimate scipy/numpy give for these calls.
+    for (name, case) in [
+        (TRAVERSE, "durations_traverse_graph_baseline_vs_regressed"),
+        (CLAUDE, "durations_call_claude_baseline_vs_regressed"),
+    ] {
+        let shift = op(&report, name)["shift_us"].as_f64().unwrap();
+        let hl = vector_case(case)["hodges_lehmann"].as_f64().unwrap();
+        assert!(
+            (shift - hl).abs() <= 1e-9 * hl.abs(),
+            "{name}: {shift} vs {hl}"
+        );
+        let ci = op(&report, name)["shift_ci_us"].as_array().unwrap();
+        assert!(ci[0].as_f64().unwrap() <= shift && shift <= ci[1].as_f64().unwrap());
+    }
+
+    // call_claude is no slower per call, but called twice per request.
+    let claude = op(&report, CLAUDE);
+    assert_eq!(claude["count_regressed"], true);
+    assert_eq!(claude["before"]["calls_per_run"], 12.0);
+    assert_eq!(claude["after"]["calls_per_run"], 24.0);
+    assert!(
+        claude["delta_pct"].as_f64().unwrap().abs() < 10.0,
+        "{claude}"
+    );
+}
+
+#[test]
+fn attribution_points_at_the_children_that_changed() {
+    let report = compare_json(
+        "viztracer/baseline.json",
+        "viztracer/regressed.json",
+        &[],
+        1,
+    );
+    let decide = op(&report, DECIDE);
+    let why = decide["attribution"].as_array().unwrap();
+    assert_eq!(why[0]["operation"], CLAUDE, "{decide}");
+    assert_eq!(why[0]["calls_per_parent_before"], 1.0);
+    assert_eq!(why[0]["calls_per_parent_after"], 2.0);
+    assert_eq!(why[1]["operation"], TRAVERSE, "{decide}");
+    assert_eq!(why[1]["calls_per_parent_after"], 1.0);
+    assert!(why[1]["delta_per_call_us"].as_f64().unwrap() > 10_000.0);
+    // The children's growth accounts for most of the parent's typical (Hodges–Lehmann) shift.
+    let explained: f64 = why.iter().map(|c| c["delta_us"].as_f64().unwrap()).sum();
+    let shift = decide["shift_us"].as_f64().unwrap();
+    assert!(
+        (explained - shift).abs() < 0.2 * shift,
+        "{explained} vs {shift}"
+    );
+
+    let post = op(&report, POST);
+    assert_eq!(post["attribution"][0]["operation"], DECIDE, "{post}");
+}
+
+#[test]
+fn terminal_shows_regressions_first_with_reasons_then_a_count_of_unchanged() {
+    let (b, a) = (
+        fixture_arg("viztracer/baseline.json"),
+        fixture_arg("viztracer/regressed.json"),
+    );
+    let (stdout, _) = run(&["compare", &b, &a], 1);
+    let at = |text: &str| {
+        stdout
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} missing:\n{stdout}"))
+    };
+    assert!(at("Regressions") < at("Warnings"));
+    assert!(at("Warnings") < at("unchanged"));
+    assert!(at("unchanged") < at("Verdict: FAIL"));
+    let why = stdout
+        .lines()
+        .find(|l| l.contains("why: decide_next"))
+        .unwrap_or_else(|| panic!("no attribution line:\n{stdout}"));
+    assert!(
+        why.contains("call_claude") && why.contains("now called 2×"),
+        "{why}"
+    );
+    assert!(
+        why.find("call_claude") < why.find("traverse_graph"),
+        "{why}"
+    );
+}
+
+#[test]
+fn five_runs_per_side_detect_the_doubled_traversal() {
+    let before = fixture_arg("viztracer/runs/before_*.json");
+    let after = fixture_arg("viztracer/runs/after_*.json");
+    let report = run_json(&["compare", "--before", &before, "--after", &after], 1);
+    assert_eq!(report["inputs"].as_array().unwrap().len(), 10);
+    assert_eq!(report["comparison"]["before_runs"], 5);
+    assert_eq!(report["comparison"]["after_runs"], 5);
+    let regressed = names_with_status(&report, "regressed");
+    assert_eq!(regressed, [TRAVERSE.to_string()].into(), "{report:#}");
+    let traverse = op(&report, TRAVERSE);
+    assert!(traverse["delta_pct"].as_f64().unwrap() > 50.0);
+    // Every after run's p95 is above every before run's: the smallest p-value of 5 + 5 runs.
+    let p_runs = traverse["p_value_runs"].as_f64().unwrap();
+    assert!((p_runs - 2.0 / choose(10, 5)).abs() < 1e-12, "{p_runs}");
+}
+
+#[test]
+fn the_reverse_comparison_is_an_improvement_and_passes() {
+    let report = compare_json(
+        "viztracer/regressed.json",
+        "viztracer/baseline.json",
+        &[],
+        0,
+    );
+    assert_eq!(report["verdict"], "pass");
+    assert!(names_with_status(&report, "regressed").is_empty());
+    let improved = names_with_status(&report, "improved");
+    for name in [TRAVERSE, CLAUDE, DECIDE, POST] {
+        assert!(improved.contains(name), "{name} not improved: {improved:?}");
+    }
+}
+
+#[test]
+fn too_few_calls_never_claim_significance_and_warn_above_thresholds() {
+    // One run of 4 requests: 4 traverse_graph calls per side, fewer than --min-samples 5.
+    let report = compare_json(
+        "viztracer/runs/before_1.json",
+        "viztracer/runs/after_1.json",
+        &[],
+        0,
+    );
+    let traverse = op(&report, TRAVERSE);
+    assert_eq!(traverse["status"], "not_enough_samples");
+    assert_eq!(traverse["severity"], "warn");
+    assert!(traverse["p_value"].is_null());
+    assert_eq!(report["verdict"], "warn");
+    // The same with --fail-on warn fails the gate; a lower --min-samples runs the test.
+    let (b, a) = (
+        fixture_arg("viztracer/runs/before_1.json"),
+        fixture_arg("viztracer/runs/after_1.json"),
+    );
+    run(&["compare", &b, &a, "--fail-on", "warn"], 1);
+    let tested = compare_json(
+        "viztracer/runs/before_1.json",
+        "viztracer/runs/after_1.json",
+        &["--min-samples", "4"],
+        0,
+    );
+    assert!(op(&tested, TRAVERSE)["p_value"].as_f64().is_some());
+}
+
+#[test]
+fn settings_are_reported_and_change_the_outcome() {
+    let report = compare_json(
+        "viztracer/baseline.json",
+        "viztracer/regressed.json",
+        &[
+            "--metric",
+            "total",
+            "--threshold",
+            "150%",
+            "--noise-floor",
+            "2ms",
+        ],
+        0,
+    );
+    let c = &report["comparison"];
+    assert_eq!(c["metric"], "total");
+    assert_eq!(c["threshold_pct"], 150.0);
+    assert_eq!(c["noise_floor_us"], 2000.0);
+    // traverse_graph's total grew by ~78%, under a 150% threshold; call_claude's calls
+    // doubled (+100%), under it too.
+    assert!(names_with_status(&report, "regressed").is_empty());
+    let claude = op(&report, CLAUDE);
+    let (before, after) = (
+        claude["before"]["value_us"].as_f64().unwrap(),
+        claude["after"]["value_us"].as_f64().unwrap(),
+    );
+    assert!(
+        after > 1.8 * before,
+        "total per run doubles with the calls: {claude}"
+    );
+}
+
+#[test]
+fn output_is_byte_for_byte_reproducible() {
+    let (b, a) = (
+        fixture_arg("viztracer/baseline.json"),
+        fixture_arg("viztracer/regressed.json"),
+    );
+    let first = run(&["compare", &b, &a, "--format", "json"], 1).0;
+    let second = run(&["compare", &b, &a, "--format", "json"], 1).0;
+    assert_eq!(first, second);
+}
+
+#[test]
+fn bad_arguments_are_exit_2_with_a_message() {
+    let b = fixture_arg("viztracer/baseline.json");
+    let cases: [(&[&str], &str); 5] = [
+        (&["compare", &b], "two traces"),
+        (&["compare", "--before", &b], "--after"),
+        (&["compare", &b, &b, "--threshold", "ten"], "--threshold"),
+        (&["compare", &b, &b, "--noise-floor", "5"], "--noise-floor"),
+        (&["compare", &b, &b, "--alpha", "1.5"], "alpha"),
+    ];
+    for (args, what) in cases {
+        let (_, stderr) = run(args, 2);
+        assert!(stderr.contains(what), "{args:?}: {stderr}");
+    }
+    let missing = fixture_arg("viztracer/runs/nothing_*.json");
+    let (_, stderr) = run(&["compare", "--before", &missing, "--after", &b], 2);
+    assert!(stderr.contains("matched no file"), "{stderr}");
+}
