@@ -155,7 +155,8 @@ pub enum FailOnArg {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// BEFORE and AFTER traces (or use --before/--after for several runs per side).
+    /// BEFORE and AFTER: traces, baseline files, or baselines in git as REV:PATH (or use
+    /// --before/--after for several runs per side).
     #[arg(value_name = "TRACE", num_args = 0..=2)]
     pub traces: Vec<String>,
 
@@ -166,6 +167,12 @@ pub struct CompareArgs {
     /// Traces of the after side: files or glob patterns.
     #[arg(long, value_name = "TRACE", num_args = 1..)]
     pub after: Vec<String>,
+
+    /// Read the BEFORE baseline at a git revision, without a checkout: `auto` (the merge-base
+    /// of HEAD with the default branch, or with GITHUB_BASE_REF on GitHub Actions) or a
+    /// revision. BEFORE is then the baseline's path in the working tree.
+    #[arg(long, value_name = "REV")]
+    pub base_ref: Option<String>,
 
     /// The figure compared [default: p95].
     #[arg(long, value_enum)]

@@ -31,9 +31,10 @@ pub enum GitError {
     #[error("'{path}' at revision '{rev}' is not a file")]
     NotAFile { rev: String, path: String },
     #[error(
-        "--base-ref auto: no default branch found (tried {tried}); give the base revision with --base-ref REV"
+        "--base-ref auto: no default branch found (tried {tried}); give the base revision with --base-ref REV{}",
+        hint(*.shallow, "; ")
     )]
-    NoDefaultBranch { tried: String },
+    NoDefaultBranch { tried: String, shallow: bool },
     #[error("HEAD and '{base}' have no common ancestor{}", hint(*.shallow, ": "))]
     NoMergeBase { base: String, shallow: bool },
     #[error("{path}: the path is outside the repository at {root}")]
@@ -197,7 +198,10 @@ impl Repo {
                         rev: format!("origin/{b} (GITHUB_BASE_REF)"),
                         shallow: self.repo.is_shallow(),
                     },
-                    None => GitError::NoDefaultBranch { tried },
+                    None => GitError::NoDefaultBranch {
+                        tried,
+                        shallow: self.repo.is_shallow(),
+                    },
                 }
             })
     }

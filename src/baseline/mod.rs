@@ -283,7 +283,19 @@ pub fn open_side(
         let (sha, how) = repo.resolve_base(base_ref)?;
         let path = repo.path_in_repo(Path::new(arg), cwd)?;
         let label = format!("{}:{path} ({how})", &sha[..10]);
-        return read_git_side(&repo, &sha, &path, label).map(Some);
+        // Errors name the base as the user asked for it, not by its sha.
+        return read_git_side(&repo, &sha, &path, label)
+            .map(Some)
+            .map_err(|e| match e {
+                BaselineError::Git(git::GitError::PathNotAtRevision { commit, path, .. }) => {
+                    BaselineError::Git(git::GitError::PathNotAtRevision {
+                        rev: how,
+                        commit,
+                        path,
+                    })
+                }
+                other => other,
+            });
     }
     if local.is_file() {
         if !is_baseline_file(&local) {

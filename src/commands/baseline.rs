@@ -1,13 +1,16 @@
 //! `perfgate baseline save` and `perfgate baseline merge`: writing the baseline files teams
-//! commit instead of traces (see [`crate::baseline`]).
+//! commit instead of traces (see [`crate::baseline`]); and the baselines of a comparison
+//! side ([`find_baselines`], [`side_profile`]), used by `compare`.
 
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
-use crate::baseline::Baseline;
+use crate::baseline::git::BaseRef;
+use crate::baseline::{Baseline, open_side};
 use crate::cli::{BaselineCommand, BaselineMergeArgs, BaselineSaveArgs};
-use crate::ops::{Catalog, Profile};
+use crate::ops::{CallTree, Catalog, OpInfo, Profile};
+use crate::report::InputInfo;
 
 use super::{Outcome, load};
 
@@ -52,4 +55,79 @@ fn write(baseline: &Baseline, output: &str) -> anyhow::Result<Outcome> {
         bytes as f64 / 1024.0
     );
     Ok(Outcome::Pass)
+}
+
+/// A baseline and the name it was given as (file, `REV:PATH`, or the base revision's label).
+pub type NamedBaseline = (Baseline, String);
+
+/// The baselines among one comparison side's arguments (files detected by content,
+/// `REV:PATH`, or with `base_ref` every argument read at the base revision), and the other
+/// arguments (traces), in order.
+pub fn find_baselines(
+    args: &[String],
+    base_ref: Option<&BaseRef>,
+) -> anyhow::Result<(Vec<NamedBaseline>, Vec<String>)> {
+    let cwd = std::env::current_dir().context("could not read the current directory")?;
+    let mut baselines = Vec::new();
+    let mut traces = Vec::new();
+    for arg in args {
+        if arg == "-" && base_ref.is_none() {
+            traces.push(arg.clone());
+            continue;
+        }
+        match open_side(arg, base_ref, &cwd)? {
+            Some(found) => baselines.push(found),
+            None => traces.push(arg.clone()),
+        }
+    }
+    Ok((baselines, traces))
+}
+
+/// The profile of a side that holds baselines: one baseline as it is; several, or baselines
+/// and traces, merged as if one run had seen them all. Adds the baselines to `inputs`.
+pub fn side_profile(
+    baselines: Vec<NamedBaseline>,
+    trees: &[CallTree],
+    catalog: &mut Catalog,
+    label: &str,
+    inputs: &mut Vec<InputInfo>,
+) -> anyhow::Result<Profile> {
+    for (b, name) in &baselines {
+        if b.key_mode != catalog.mode() {
+            bail!(
+                "{name}: this baseline was saved with --key {}; compare with --key {} (or save it again)",
+                b.key_mode,
+                b.key_mode
+            );
+        }
+    }
+    let baseline_inputs = baselines.iter().map(|(b, name)| InputInfo {
+        source: name.clone(),
+        side: Some(label.to_string()),
+        spans: b.profile.operations.values().map(|o| o.count).sum(),
+        warnings: Vec::new(),
+    });
+    inputs.splice(0..0, baseline_inputs);
+    let mut parts = baselines;
+    if !trees.is_empty() {
+        let traces = Profile::from_trees(trees, catalog);
+        parts.push((
+            Baseline::from_profile(&traces, catalog.mode()),
+            "traces".into(),
+        ));
+    }
+    let profile = if parts.len() == 1 {
+        parts.pop().map(|(b, _)| b.profile).unwrap_or_default()
+    } else {
+        Baseline::merge(&parts)?.profile
+    };
+    for (key, op) in &profile.operations {
+        catalog.intern(OpInfo {
+            key: key.clone(),
+            function: op.function.clone(),
+            file: op.file.clone(),
+            line: op.line,
+        });
+    }
+    Ok(profile)
 }

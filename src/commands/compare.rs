@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use globset::GlobBuilder;
 
+use crate::baseline::git::BaseRef;
 use crate::cli::{CompareArgs, FailOnArg, MetricArg};
 use crate::compare::{self, Metric, Settings, SettingsOverrides};
 use crate::ops::{CallTree, Catalog, Profile};
@@ -24,15 +25,27 @@ pub struct Side {
     pub inputs: Vec<InputInfo>,
 }
 
-/// Loads one side from its arguments (trace files, `-`, or glob patterns expanded here),
+/// Loads one side from its arguments (trace files, `-`, glob patterns expanded here, baseline
+/// files, `REV:PATH` baselines in git; with `base_ref`, baselines read at that revision),
 /// registering operations in `catalog` (shared by both sides). `label` is `before`/`after`.
-pub fn load_side(args: &[String], catalog: &mut Catalog, label: &str) -> anyhow::Result<Side> {
-    let mut paths = Vec::new();
+pub fn load_side(
+    args: &[String],
+    catalog: &mut Catalog,
+    label: &str,
+    base_ref: Option<&BaseRef>,
+) -> anyhow::Result<Side> {
+    let mut expanded = Vec::new();
     for arg in args {
-        paths.extend(expand(arg).with_context(|| format!("{label} side"))?);
+        expanded.extend(expand(arg).with_context(|| format!("{label} side"))?);
     }
-    let (trees, inputs) = load::load_trees(&paths, catalog, Some(label))?;
-    let profile = Profile::from_trees(&trees, catalog);
+    let (baselines, paths) = super::baseline::find_baselines(&expanded, base_ref)
+        .with_context(|| format!("{label} side"))?;
+    let (trees, mut inputs) = load::load_trees(&paths, catalog, Some(label))?;
+    let profile = if baselines.is_empty() {
+        Profile::from_trees(&trees, catalog)
+    } else {
+        super::baseline::side_profile(baselines, &trees, catalog, label, &mut inputs)?
+    };
     Ok(Side {
         profile,
         trees,
@@ -56,8 +69,12 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
         bail!("standard input ('-') can be read only once, by one side");
     }
     let mut catalog = Catalog::new(load::key_mode(args.key));
-    let before = load_side(&before_args, &mut catalog, "before")?;
-    let after = load_side(&after_args, &mut catalog, "after")?;
+    let base_ref = args
+        .base_ref
+        .as_deref()
+        .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
+    let before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    let after = load_side(&after_args, &mut catalog, "after", None)?;
 
     let mut report = Report::new(CommandKind::Compare);
     report.inputs = before.inputs;

@@ -6,8 +6,10 @@ use std::process::{Command, Output};
 
 use anyhow::{Context, bail};
 
+use crate::budget;
 use crate::cli::{HookCommand, HookInstallArgs, HookRunArgs};
 use crate::hook::{self, HookSettings, Removal};
+use crate::report::Severity;
 
 use super::Outcome;
 
@@ -122,35 +124,20 @@ fn show(out: &Output) {
 
 /// The `[hook]` section of the budgets file.
 fn load_settings(config: &str) -> anyhow::Result<HookSettings> {
-    let path = Path::new(config);
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{config}: could not read the [hook] configuration"))?;
-    let doc: toml::Table = text
-        .parse()
-        .with_context(|| format!("{config}: invalid TOML"))?;
-    let Some(section) = doc.get("hook").and_then(toml::Value::as_table) else {
+    let hook = budget::config::load(Path::new(config))?.hook;
+    let Some(trace) = hook.trace else {
         bail!(
-            "{config}: no [hook] section: add one with `trace = \"...\"` (and `command`, `baseline`)"
+            "{config}: the [hook] section needs `trace = \"FILE\"`, the trace its `command` writes (see docs/hooks.md)"
         );
     };
-    let string = |key: &str| -> anyhow::Result<Option<String>> {
-        match section.get(key) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => bail!(
-                "{config}: [hook] {key} must be a string, not {}",
-                other.type_str()
-            ),
-        }
-    };
-    let Some(trace) = string("trace")? else {
-        bail!("{config}: [hook] needs `trace = \"FILE\"`, the trace its command writes");
-    };
     Ok(HookSettings {
-        command: string("command")?,
+        command: hook.command,
         trace,
-        baseline: string("baseline")?,
-        fail_on: string("fail_on")?,
+        baseline: hook.baseline,
+        fail_on: hook.fail_on.map(|s| match s {
+            Severity::Warn => "warn".to_string(),
+            Severity::Fail => "fail".to_string(),
+        }),
         config: config.to_string(),
     })
 }

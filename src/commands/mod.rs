@@ -2,7 +2,7 @@
 //! settings, runs the pipeline (read → operations → evaluate → report), and hands the report
 //! to [`output`].
 
-mod baseline;
+pub mod baseline;
 mod check;
 pub mod compare;
 mod hook;

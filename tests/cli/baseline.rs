@@ -1,11 +1,13 @@
 //! `perfgate baseline save | merge`: stable bytes, small files, exact counts and totals, and
-//! merges of shard baselines that equal one save of all their traces.
+//! merges of shard baselines that equal one save of all their traces; `compare` with a
+//! baseline on either side, read from a file or from git (`REV:PATH`, `--base-ref`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::common::{fixture_arg, perfgate, run, run_json};
+use crate::hook::{git, have_git, repo_with_remote};
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).expect("the baseline was written");
@@ -254,5 +256,240 @@ fn the_committed_example_baseline_is_what_save_writes() {
         std::fs::read(&out).unwrap(),
         committed,
         "baselines/diagnostic.json is stale: re-save it with the command in docs/baselines.md"
+    );
+}
+
+/// `perfgate compare` in `dir` with `env`, returning (code, stdout, stderr).
+fn compare_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = perfgate();
+    cmd.current_dir(dir).arg("compare").args(args);
+    cmd.env_remove("GITHUB_BASE_REF");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The status of every operation of a compare JSON report, by name.
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["comparison"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let name = o["name"].as_str().unwrap().to_string();
+            (name, o["status"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn compare_judges_a_baseline_as_it_judges_its_trace() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let regressed = fixture_arg("viztracer/regressed.json");
+    let committed = root.join("baselines/diagnostic.json").display().to_string();
+    let from_trace = run_json(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &regressed,
+        ],
+        1,
+    );
+    let from_baseline = run_json(&["compare", &committed, &regressed], 1);
+    assert_eq!(statuses(&from_baseline), statuses(&from_trace));
+    let p = |r: &Value| -> Vec<Option<f64>> {
+        r["comparison"]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["p_value"].as_f64())
+            .collect()
+    };
+    assert_eq!(
+        p(&from_baseline),
+        p(&from_trace),
+        "same samples, same tests"
+    );
+    // The baseline is named as the before input.
+    let input = &from_baseline["inputs"][0];
+    assert_eq!(input["source"], committed.as_str());
+    assert_eq!(input["side"], "before");
+    // A baseline can stand on the after side too.
+    let dir = tempfile::tempdir().unwrap();
+    let after = dir.path().join("regressed.json");
+    save(&["viztracer/regressed.json"], &after);
+    let swapped = run_json(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &after.display().to_string(),
+        ],
+        1,
+    );
+    let after_side = statuses(&swapped);
+    assert!(
+        after_side
+            .iter()
+            .any(|(n, s)| n == "traverse_graph (diagnostic.py)" && s == "regressed"),
+        "{after_side:?}"
+    );
+}
+
+#[test]
+fn compare_refuses_a_baseline_keyed_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.json");
+    save(&["viztracer/baseline.json"], &b);
+    let (_, stderr) = run(
+        &[
+            "compare",
+            "--key",
+            "name",
+            &b.display().to_string(),
+            &fixture_arg("viztracer/regressed.json"),
+        ],
+        2,
+    );
+    assert!(stderr.contains("saved with --key file"), "{stderr}");
+}
+
+/// A repository where `main` holds the baseline of the clean trace and the checked-out
+/// branch `feature` has re-saved it from the regressed trace (committed).
+fn two_branches(root: &Path) -> PathBuf {
+    let work = repo_with_remote(root);
+    let save_to = |trace: &str| {
+        let out = perfgate()
+            .current_dir(&work)
+            .args([
+                "baseline",
+                "save",
+                &fixture_arg(trace),
+                "-o",
+                "baselines/d.json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    save_to("viztracer/baseline.json");
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "baseline"]);
+    git(&work, &["push", "-q", "origin", "main"]);
+    git(&work, &["checkout", "-q", "-b", "feature"]);
+    save_to("viztracer/regressed.json");
+    git(&work, &["commit", "-q", "-am", "accept the regression"]);
+    work
+}
+
+#[test]
+fn compare_reads_baselines_from_git_without_a_checkout() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = two_branches(root.path());
+    let regressed = fixture_arg("viztracer/regressed.json");
+    // The working tree's baseline is the regressed one: nothing regresses against it.
+    let (code, _, stderr) = compare_in(&work, &["baselines/d.json", &regressed], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    // main's baseline, read from the object database, shows the regression.
+    let (code, stdout, stderr) = compare_in(&work, &["main:baselines/d.json", &regressed], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("traverse_graph"), "{stdout}");
+    // --base-ref auto: the merge-base of HEAD with the default branch (origin/main here).
+    for env in [vec![], vec![("GITHUB_BASE_REF", "main")]] {
+        let (code, stdout, stderr) = compare_in(
+            &work,
+            &[
+                "--base-ref",
+                "auto",
+                "baselines/d.json",
+                &regressed,
+                "--format",
+                "json",
+            ],
+            &env,
+        );
+        assert_eq!(code, 1, "{env:?}: {stderr}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        let source = report["inputs"][0]["source"].as_str().unwrap();
+        assert!(
+            source.ends_with(":baselines/d.json (merge-base of HEAD and origin/main)"),
+            "{source}"
+        );
+    }
+    // From a subdirectory, the path is relative to it, as for any file.
+    let sub = work.join("baselines");
+    let (code, _, stderr) = compare_in(&sub, &["--base-ref", "main", "d.json", &regressed], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    // The working tree was not touched.
+    assert_eq!(git(&work, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn git_baseline_errors_say_what_is_wrong() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = two_branches(root.path());
+    let trace = fixture_arg("viztracer/aa_shifted.json");
+    let cases: [(&[&str], &str); 3] = [
+        (&["nope:baselines/d.json"], "unknown revision 'nope'"),
+        (
+            &["main:baselines/missing.json"],
+            "'baselines/missing.json' does not exist at revision 'main'",
+        ),
+        (
+            &["--base-ref", "auto", "baselines/missing.json"],
+            "does not exist at revision 'merge-base of HEAD and origin/main'",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all = args.to_vec();
+        all.push(&trace);
+        let (code, _, stderr) = compare_in(&work, &all, &[]);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = compare_in(outside.path(), &["main:baselines/d.json", &trace], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}
+
+#[test]
+fn a_shallow_clone_without_the_base_points_at_fetch_depth() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = two_branches(root.path());
+    git(&work, &["push", "-q", "origin", "feature"]);
+    // What actions/checkout does by default: one commit of the PR's branch.
+    let url = format!("file://{}", root.path().join("remote.git").display());
+    git(
+        root.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "shallow",
+        ],
+    );
+    let shallow = root.path().join("shallow");
+    let trace = fixture_arg("viztracer/aa_shifted.json");
+    let (code, _, stderr) = compare_in(
+        &shallow,
+        &["--base-ref", "auto", "baselines/d.json", &trace],
+        &[("GITHUB_BASE_REF", "main")],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("shallow") && stderr.contains("fetch-depth: 0"),
+        "{stderr}"
     );
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::perfgate;
+use crate::common::{fixture_arg, perfgate};
 
 /// Whether git can be run; when it cannot, fails on CI and skips elsewhere.
 pub fn have_git() -> bool {
@@ -218,4 +218,109 @@ fn a_hook_section_without_a_trace_is_a_configuration_error() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// `git push` in `dir` (hooks run), returning the output whatever the status.
+fn push(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
+        .current_dir(dir)
+        .arg("push")
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("git runs")
+}
+
+/// A repository whose budgets.toml makes the hook copy `trace` (a fixture) and compare it
+/// with the baseline of the example service, with the hook installed.
+fn gated_repo(root: &Path, trace: &str) -> PathBuf {
+    let work = repo_with_remote(root);
+    let out = perfgate()
+        .current_dir(&work)
+        .args(["baseline", "save", &fixture_arg("viztracer/baseline.json")])
+        .args(["-o", "baselines/diagnostic.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    set_hook_trace(&work, trace);
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "baseline and gate"]);
+    let out = hook_cmd(&work, &["install"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    work
+}
+
+fn set_hook_trace(work: &Path, trace: &str) {
+    let config = format!(
+        "[hook]\ncommand = \"cp '{}' trace.json\"\ntrace = \"trace.json\"\nbaseline = \"baselines/diagnostic.json\"\n",
+        fixture_arg(trace)
+    );
+    std::fs::write(work.join("budgets.toml"), config).unwrap();
+}
+
+fn remote_head(root: &Path, branch: &str) -> Option<String> {
+    let out = Command::new("git")
+        .current_dir(root.join("remote.git"))
+        .args(["rev-parse", "--verify", "-q", branch])
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| text(&out.stdout).trim().to_string())
+}
+
+#[test]
+fn a_real_push_goes_through_when_the_gate_passes() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = gated_repo(root.path(), "viztracer/aa_shifted.json");
+    let out = push(&work, &["-q", "origin", "main"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("pre-push gate passed"), "{stderr}");
+    let head = git(&work, &["rev-parse", "HEAD"]);
+    assert_eq!(
+        remote_head(root.path(), "main").as_deref(),
+        Some(head.trim())
+    );
+}
+
+#[test]
+fn a_real_push_of_a_regression_is_refused_with_the_command_to_reproduce() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = gated_repo(root.path(), "viztracer/aa_shifted.json");
+    assert!(push(&work, &["-q", "origin", "main"]).status.success());
+    let pushed = remote_head(root.path(), "main");
+
+    set_hook_trace(&work, "viztracer/regressed.json");
+    git(&work, &["commit", "-q", "-am", "slower"]);
+    let out = push(&work, &["-q", "origin", "main"]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "the push went through:\n{stderr}");
+    assert!(stderr.contains("push blocked"), "{stderr}");
+    assert!(
+        stderr.contains("traverse_graph"),
+        "the regression is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("&& perfgate compare baselines/diagnostic.json trace.json"),
+        "{stderr}"
+    );
+    assert_eq!(remote_head(root.path(), "main"), pushed, "the remote moved");
+
+    // Deleting a branch pushes no code: the gate does not run, the deletion goes through.
+    git(&work, &["branch", "old"]);
+    let out = push(&work, &["-q", "--no-verify", "origin", "old"]);
+    assert!(out.status.success());
+    let out = push(&work, &["-q", "origin", ":old"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(remote_head(root.path(), "old"), None);
 }
