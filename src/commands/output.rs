@@ -165,10 +165,18 @@ pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
     // A report is an ordinary file (tempfile's default is owner-only); the umask still applies.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir).with_context(|| {
-        format!(
-            "could not write {name}: cannot create a file in {}",
+    if !dir.is_dir() {
+        bail!(
+            "could not write {name}: the directory {} does not exist",
             dir.display()
+        );
+    }
+    // tempfile's error names its random file; the kind ("permission denied") is what matters.
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "could not write {name}: cannot create a file in {}: {}",
+            dir.display(),
+            e.kind()
         )
     })?;
     tmp.write_all(text.as_bytes())

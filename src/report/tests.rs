@@ -428,3 +428,160 @@ fn junit_counts_equal_the_testcases() {
     assert!(!xml.contains("<script"));
     assert!(!xml.contains("</details>"));
 }
+
+/// Runs an external checker; `None` (with a skip note) when the tool is missing, unless env
+/// `CI` is set, where a missing tool fails the test.
+fn external(program: &std::path::Path, args: &[&str]) -> Option<std::process::Output> {
+    match std::process::Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("{} is needed in CI: {e}", program.display())
+        }
+        Err(e) => {
+            eprintln!("skipped: {} is not available ({e})", program.display());
+            None
+        }
+    }
+}
+
+/// A python with junitparser: env `PERFGATE_TEST_PYTHON`, else `.venv/bin/python`.
+fn python_with_junitparser() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("PERFGATE_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    let found = std::process::Command::new(&python)
+        .args(["-c", "import junitparser"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        Some(python)
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} with junitparser is needed in CI (pip install junitparser)",
+            python.display()
+        )
+    } else {
+        eprintln!("skipped: no python with junitparser (set PERFGATE_TEST_PYTHON)");
+        None
+    }
+}
+
+fn sample_junit_file() -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, junit::render(&sample()).as_bytes()).unwrap();
+    file
+}
+
+#[test]
+fn junit_is_valid_against_the_jenkins_schema() {
+    let file = sample_junit_file();
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
+    let Some(out) = external(
+        Path::new("xmllint"),
+        &[
+            "--noout",
+            "--schema",
+            xsd.to_str().unwrap(),
+            file.path().to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "xmllint rejects the JUnit:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn junitparser_reads_what_the_model_says() {
+    let Some(python) = python_with_junitparser() else {
+        return;
+    };
+    let file = sample_junit_file();
+    let script = r#"
+import json, sys
+from junitparser import JUnitXml, Failure, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+out = {}
+for suite in xml:
+    cases = []
+    for case in suite:
+        kinds = [type(r).__name__ for r in case.result]
+        messages = [r.message for r in case.result]
+        cases.append({"name": case.name, "results": kinds, "messages": messages})
+    out[suite.name] = {"tests": suite.tests, "failures": suite.failures,
+                       "skipped": suite.skipped, "errors": suite.errors, "cases": cases}
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new(&python)
+        .args(["-c", script, file.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sample();
+    let expect = |suite: &str, severities: Vec<Option<Severity>>, names: Vec<String>| {
+        let s = &parsed[suite];
+        let fails = severities
+            .iter()
+            .filter(|&&x| x == Some(Severity::Fail))
+            .count();
+        let warns = severities
+            .iter()
+            .filter(|&&x| x == Some(Severity::Warn))
+            .count();
+        assert_eq!(s["tests"], severities.len(), "{suite}");
+        assert_eq!(s["failures"], fails, "{suite}");
+        assert_eq!(s["skipped"], warns, "{suite}");
+        assert_eq!(s["errors"], 0, "{suite}");
+        let cases = s["cases"].as_array().unwrap();
+        for ((case, severity), name) in cases.iter().zip(&severities).zip(&names) {
+            let want = match severity {
+                None => vec![],
+                Some(Severity::Warn) => vec!["Skipped"],
+                Some(Severity::Fail) => vec!["Failure"],
+            };
+            assert_eq!(case["results"], serde_json::json!(want), "{suite}: {case}");
+            assert_eq!(case["name"].as_str().unwrap(), escape::terminal(name));
+            if let Some(m) = case["messages"][0].as_str() {
+                assert!(!m.contains('\n'), "one-line message: {m:?}");
+            }
+        }
+    };
+    let c = report.comparison.as_ref().unwrap();
+    expect(
+        "comparison",
+        c.operations.iter().map(|o| o.severity).collect(),
+        c.operations.iter().map(|o| o.name.clone()).collect(),
+    );
+    expect(
+        "budgets",
+        report.budgets.iter().map(|b| b.severity).collect(),
+        report
+            .budgets
+            .iter()
+            .map(|b| format!("{} [{}]", b.name, b.metric))
+            .collect(),
+    );
+    expect(
+        "detectors",
+        report.findings.iter().map(|f| Some(f.severity)).collect(),
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                let parent = f
+                    .parent
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" under {p}"));
+                format!("{}: {}{parent}", text::finding_kind(f.kind), f.operation)
+            })
+            .collect(),
+    );
+}

@@ -2,4 +2,5 @@
 //! (see tests/fixtures/README.md).
 
 mod common;
+mod reports;
 mod summary;
