@@ -74,6 +74,7 @@ pub enum FormatArg {
 
 /// Where the report goes: standard output in one format, and any number of files.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Report outputs")]
 pub struct OutputArgs {
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
