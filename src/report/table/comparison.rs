@@ -6,12 +6,13 @@ use comfy_table::Cell;
 use crate::report::escape::terminal;
 use crate::report::text::{attribution, change_status};
 use crate::report::units::{human_us, signed_pct, signed_us};
-use crate::report::{Comparison, RenderOptions};
+use crate::report::{Comparison, OpChange, RenderOptions};
 
-use super::marks::{severity_cell, severity_text};
-use super::{keep_whole, new_table, num};
+use super::marks::{severity_color, severity_text};
+use super::{colored, keep_whole, new_table, num};
 
-const HEADER: [&str; 7] = ["", "Operation", "Before", "After", "Change", "p", "Status"];
+/// No separate mark column (the table must fit 80 columns): the status is coloured by severity.
+const HEADER: [&str; 6] = ["Operation", "Before", "After", "Change", "p", "Status"];
 
 pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     let mut table = new_table(options, &HEADER);
@@ -36,7 +37,6 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
                 _ => "-".into(),
             };
             vec![
-                severity_text(o.severity).to_string(),
                 name,
                 side(&o.before),
                 side(&o.after),
@@ -48,22 +48,21 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
                         format!("{p:.3}")
                     }
                 }),
-                change_status(o.status).to_string(),
+                status_text(o),
             ]
         })
         .collect();
     for (o, row) in ops.iter().zip(&rows) {
         table.add_row(vec![
-            severity_cell(o.severity, options),
-            Cell::new(&row[1]),
+            Cell::new(&row[0]),
+            num(&row[1]),
             num(&row[2]),
             num(&row[3]),
             num(&row[4]),
-            num(&row[5]),
-            Cell::new(&row[6]),
+            colored(&row[5], severity_color(o.severity), options),
         ]);
     }
-    keep_whole(&mut table, &HEADER, &rows, &[0, 2, 3, 4, 5]);
+    keep_whole(&mut table, &HEADER, &rows, &[1, 2, 3, 4, 5]);
     let mut out = format!(
         "Comparison ({}, threshold {}%, α = {}, {} run(s) before, {} after)\n{table}",
         terminal(&c.metric),
@@ -79,4 +78,12 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
         ));
     }
     out
+}
+
+/// `FAIL regressed`, `warn regressed`, `improved`: the mark only when it adds to the verdict.
+fn status_text(o: &OpChange) -> String {
+    match o.severity {
+        Some(_) => format!("{} {}", severity_text(o.severity), change_status(o.status)),
+        None => change_status(o.status).to_string(),
+    }
 }

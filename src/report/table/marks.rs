@@ -13,14 +13,18 @@ pub fn severity_text(severity: Option<Severity>) -> &'static str {
     }
 }
 
-/// [`severity_text`] in green, yellow or red when colours are on.
-pub fn severity_cell(severity: Option<Severity>, options: &RenderOptions) -> Cell {
-    let color = match severity {
+/// Green, yellow or red.
+pub fn severity_color(severity: Option<Severity>) -> Color {
+    match severity {
         None => Color::Green,
         Some(Severity::Warn) => Color::Yellow,
         Some(Severity::Fail) => Color::Red,
-    };
-    super::colored(severity_text(severity), color, options)
+    }
+}
+
+/// [`severity_text`] in [`severity_color`] when colours are on.
+pub fn severity_cell(severity: Option<Severity>, options: &RenderOptions) -> Cell {
+    super::colored(severity_text(severity), severity_color(severity), options)
 }
 
 /// `perfgate: FAIL` / `perfgate: pass with warnings` / `perfgate: pass`, coloured.
