@@ -124,7 +124,7 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         sections.push(budgets_section(&report.budgets));
     }
     if report.command == CommandKind::Summary && !report.operations.is_empty() {
-        sections.push(operations_section(&report.operations));
+        operations_sections(&report.operations, &mut sections);
     }
     sections.push(Section::text(inputs_line(report)));
     fit(&mut sections, options.max_chars.unwrap_or(MAX_CHARS));
@@ -357,35 +357,53 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
     )
 }
 
-fn operations_section(ops: &[OpStats]) -> Section {
-    let rows = ops
-        .iter()
-        .map(|s| {
-            format!(
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                esc(&s.name),
-                s.count,
-                human_us(s.total_us),
-                human_us(s.self_us),
-                human_us(s.mean_us),
-                human_us(s.p95_us),
-                human_us(s.max_us)
-            )
-        })
-        .collect();
-    Section::table(
+/// Operations shown in the open before the rest is folded.
+const OPEN_OPERATIONS: usize = 20;
+
+const OPERATION_COLUMNS: [&str; 7] = [
+    "Operation",
+    ">Calls",
+    ">Total",
+    ">Self",
+    ">Mean",
+    ">p95",
+    ">Max",
+];
+
+/// The first operations in a table, the rest folded in `<details>`.
+fn operations_sections(ops: &[OpStats], sections: &mut Vec<Section>) {
+    let (open, folded) = ops.split_at(OPEN_OPERATIONS.min(ops.len()));
+    sections.push(Section::table(
         "### Operations\n\n".into(),
-        &[
-            "Operation",
-            ">Calls",
-            ">Total",
-            ">Self",
-            ">Mean",
-            ">p95",
-            ">Max",
-        ],
-        rows,
+        &OPERATION_COLUMNS,
+        open.iter().map(operation_row).collect(),
         1,
+    ));
+    if !folded.is_empty() {
+        let mut s = Section::table(
+            format!(
+                "<details>\n<summary>{} more operations</summary>\n\n",
+                folded.len()
+            ),
+            &OPERATION_COLUMNS,
+            folded.iter().map(operation_row).collect(),
+            0,
+        );
+        s.outro = "\n</details>\n".into();
+        sections.push(s);
+    }
+}
+
+fn operation_row(s: &OpStats) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        esc(&s.name),
+        s.count,
+        human_us(s.total_us),
+        human_us(s.self_us),
+        human_us(s.mean_us),
+        human_us(s.p95_us),
+        human_us(s.max_us)
     )
 }
 
@@ -401,5 +419,11 @@ fn inputs_line(report: &Report) -> String {
             format!("{side}{} ({} spans)", esc(&i.source), i.spans)
         })
         .collect();
-    format!("<sub>Traces: {}</sub>\n", inputs.join(", "))
+    let mut out = format!("<sub>Traces: {}</sub>\n", inputs.join(", "));
+    for input in &report.inputs {
+        for w in &input.warnings {
+            out.push_str(&format!("\n⚠️ {}: {}\n", esc(&input.source), esc(w)));
+        }
+    }
+    out
 }

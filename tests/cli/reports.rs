@@ -133,6 +133,32 @@ fn stdout_formats_junit_and_markdown() {
 }
 
 #[test]
+fn markdown_folds_a_long_summary() {
+    let trace = fixture_arg("chrome/startup.json.gz");
+    let (md, _) = run(&["summary", &trace, "--format", "markdown"], 0);
+    let report = crate::common::run_json(&["summary", &trace], 0);
+    let ops = report["operations"].as_array().unwrap().len();
+    assert!(ops > 20, "the fixture has many operations");
+    let (open, folded) = md.split_once("<details>").expect("a folded part");
+    let rows = |text: &str| {
+        text.lines()
+            .filter(|l| {
+                l.starts_with("| ") && !l.starts_with("| Operation") && !l.starts_with("| ---")
+            })
+            .count()
+    };
+    assert_eq!(rows(open), 20);
+    assert!(folded.contains(&format!(
+        "<summary>{} more operations</summary>\n\n",
+        ops - 20
+    )));
+    assert_eq!(rows(folded), ops - 20);
+    assert!(md.len() <= 65_536);
+    // The reader's warnings about the trace are in the comment too.
+    assert!(md.contains("never ended"));
+}
+
+#[test]
 fn a_failed_write_exits_2_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/dir/a.json");
