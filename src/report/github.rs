@@ -6,7 +6,7 @@
 //!   then budgets by how far over their threshold, then findings by time; a `::notice` says how
 //!   many were left out. `file=` and `line=` come from the report, made relative to
 //!   `GITHUB_WORKSPACE` when under it. Every message and property is escaped
-//!   ([`escape::workflow_data`], [`escape::workflow_property`]).
+//!   ([`super::escape::workflow_data`], [`super::escape::workflow_property`]).
 //! - [`outputs`]: `name=value` lines for `$GITHUB_OUTPUT` (values are numbers and fixed words).
 
 use std::path::Path;

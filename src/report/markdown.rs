@@ -3,7 +3,7 @@
 //! Layout: the hidden sticky-comment marker on the first line, a headline verdict, then one
 //! section per part of the report: regressions and flags (with attribution), improvements,
 //! unchanged operations folded in `<details>`, red-flag findings, budgets, and for `summary`
-//! the operations table. Every piece of trace text goes through [`escape::markdown`].
+//! the operations table. Every piece of trace text goes through [`super::escape::markdown`].
 //!
 //! The whole body never exceeds [`MAX_CHARS`] (GitHub's comment limit): when it would, whole
 //! table rows are dropped from the least important sections first (unchanged, then operations,
