@@ -5,4 +5,5 @@ mod check;
 mod common;
 mod compare;
 mod live;
+mod reports;
 mod summary;
