@@ -66,7 +66,8 @@ fn same_code_traced_twice_in_another_checkout_is_not_a_regression() {
         &[],
         0,
     );
-    assert_ne!(report["verdict"], "fail");
+    // Not even a warning: the p95 of a dozen CPU-bound calls follows one or two outliers.
+    assert_eq!(report["verdict"], "pass");
     assert!(names_with_status(&report, "regressed").is_empty());
     // Another directory and lines shifted by 7: still the same operations.
     assert!(names_with_status(&report, "added").is_empty());
