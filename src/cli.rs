@@ -1,6 +1,8 @@
 //! Command-line definitions (clap derive) and nothing else: no I/O, no decisions. The
 //! commands resolve these into their own settings; nothing below `commands` sees clap types.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
@@ -88,8 +90,47 @@ pub enum SortArg {
 pub enum FormatArg {
     /// A table for people.
     Table,
-    /// The versioned JSON report (see docs/json-schema.md).
+    /// The versioned JSON report (see docs/reports.md).
     Json,
+    /// JUnit XML: one testsuite per gate, one testcase per budget, operation or finding.
+    Junit,
+    /// Markdown for a pull-request comment or job summary.
+    Markdown,
+}
+
+/// Where the report goes: standard output in one format, and any number of files.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Report outputs")]
+pub struct OutputArgs {
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write the Markdown PR comment to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// GitHub Actions: annotations, job summary ($GITHUB_STEP_SUMMARY) and step outputs
+    /// ($GITHUB_OUTPUT). On by default when GITHUB_ACTIONS=true.
+    #[arg(long, overrides_with = "no_github")]
+    pub github: bool,
+
+    /// Turn off the GitHub Actions output even when GITHUB_ACTIONS=true.
+    #[arg(long, overrides_with = "github")]
+    pub no_github: bool,
+
+    /// Id of the sticky PR comment: the Markdown starts with `<!-- perfgate:ID -->`
+    /// (default `<!-- perfgate -->`). Letters, digits, '.', '_' and '-'.
+    #[arg(long, value_name = "ID")]
+    pub comment_id: Option<String>,
 }
 
 /// Trace inputs and how their operations are keyed.
@@ -125,9 +166,8 @@ pub struct SummaryArgs {
     #[arg(long, value_name = "GLOB")]
     pub file: Option<String>,
 
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The metric a comparison judges.
@@ -202,9 +242,17 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
     pub fail_on: FailOnArg,
 
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    /// Budgets to check the after side against, and `[compare]` defaults
+    /// [default: ./budgets.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+
+    /// Compare only, even when ./budgets.toml exists.
+    #[arg(long, conflicts_with = "budgets")]
+    pub no_budgets: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -224,9 +272,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub require_match: bool,
 
-    /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]

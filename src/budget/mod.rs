@@ -43,3 +43,6 @@ pub fn evaluate(config: &Config, trees: &[CallTree], catalog: &Catalog) -> Evalu
     let findings = detectors::detect(config, trees, catalog, &calls);
     Evaluation { budgets, findings }
 }
+
+/// The budgets file read when none is named.
+pub const DEFAULT_PATH: &str = "budgets.toml";

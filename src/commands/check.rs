@@ -2,14 +2,17 @@
 //! with a verdict and an exit code.
 
 use crate::budget;
-use crate::cli::{CheckArgs, FailOnArg};
+use crate::cli::CheckArgs;
 use crate::ops::Catalog;
-use crate::report::{BudgetStatus, CommandKind, RenderOptions, Report, Verdict};
+use crate::report::{BudgetStatus, CommandKind, Report};
 
-use super::{Outcome, load, output};
+use super::output::{self, OutputSettings};
+use super::{Outcome, load};
 
 pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
-    // The budgets first: a configuration error should not wait for a large trace.
+    // The budgets and output settings first: a configuration error should not wait for a
+    // large trace.
+    let settings = OutputSettings::resolve(&args.output, color, None)?;
     let mut config = budget::load(&args.budgets)?;
     config.require_match |= args.require_match;
     let mut catalog = Catalog::new(load::key_mode(args.input.key));
@@ -22,13 +25,8 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     report.findings = evaluation.findings;
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
-    let options = RenderOptions {
-        color,
-        width: Some(output::terminal_width()),
-        top: None,
-    };
-    output::print(&report, output::format(args.format), &options)?;
-    Ok(outcome(verdict, args.fail_on))
+    output::emit(&report, &settings)?;
+    Ok(Outcome::from_verdict(verdict, args.fail_on))
 }
 
 /// A budget that checks nothing is a bug users do not notice: say so on stderr too.
@@ -38,17 +36,5 @@ fn warn_unmatched(budgets: &[crate::report::BudgetResult], path: &str) {
             "perfgate: warning: {path}: budget \"{}\" matched no call in the traces; check its operation pattern (see `perfgate summary`)",
             b.name
         );
-    }
-}
-
-fn outcome(verdict: Verdict, fail_on: FailOnArg) -> Outcome {
-    let threshold = match fail_on {
-        FailOnArg::Warn => Verdict::Warn,
-        FailOnArg::Fail => Verdict::Fail,
-    };
-    if verdict >= threshold {
-        Outcome::GateFailed
-    } else {
-        Outcome::Pass
     }
 }

@@ -7,12 +7,15 @@ use anyhow::{Context, anyhow, bail};
 use globset::GlobBuilder;
 
 use crate::baseline::git::BaseRef;
-use crate::cli::{CompareArgs, FailOnArg, MetricArg};
+use crate::budget;
+use crate::budget::config::CompareMetric;
+use crate::cli::{CompareArgs, MetricArg};
 use crate::compare::{self, Metric, Settings, SettingsOverrides};
 use crate::ops::{CallTree, Catalog, Profile};
-use crate::report::{CommandKind, InputInfo, RenderOptions, Report, Verdict};
+use crate::report::{CommandKind, InputInfo, Report};
 
-use super::{Outcome, load, output};
+use super::output::{self, OutputSettings};
+use super::{Outcome, load};
 
 /// One side of a comparison as loaded.
 #[derive(Debug)]
@@ -54,7 +57,16 @@ pub fn load_side(
 }
 
 pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
-    let settings = Settings::default().with(&overrides(&args)?);
+    // Everything that can be wrong with the configuration is found before any trace is read.
+    let output_settings = OutputSettings::resolve(&args.output, color, None)?;
+    let budgets = budgets_config(&args)?;
+    let from_file = budgets
+        .as_ref()
+        .map(|c| file_overrides(&c.compare))
+        .unwrap_or_default();
+    let settings = Settings::default()
+        .with(&from_file)
+        .with(&overrides(&args)?);
     settings
         .validate()
         .map_err(|e| anyhow!("invalid comparison settings: {e}"))?;
@@ -80,24 +92,57 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     report.inputs = before.inputs;
     report.inputs.extend(after.inputs);
     report.comparison = Some(compare::compare(&before.profile, &after.profile, &settings));
+    if let Some(config) = &budgets {
+        check_after_side(&mut report, config, &after.trees, &catalog);
+    }
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
+    output::emit(&report, &output_settings)?;
+    Ok(Outcome::from_verdict(verdict, args.fail_on))
+}
 
-    let options = RenderOptions {
-        color,
-        width: Some(output::terminal_width()),
-        top: None,
-    };
-    output::print(&report, output::format(args.format), &options)?;
-    let fails = match args.fail_on {
-        FailOnArg::Fail => verdict == Verdict::Fail,
-        FailOnArg::Warn => verdict >= Verdict::Warn,
-    };
-    Ok(if fails {
-        Outcome::GateFailed
-    } else {
-        Outcome::Pass
-    })
+/// The budgets file: `--budgets`, else `./budgets.toml` when it exists, unless `--no-budgets`.
+fn budgets_config(args: &CompareArgs) -> anyhow::Result<Option<budget::Config>> {
+    if args.no_budgets {
+        return Ok(None);
+    }
+    match &args.budgets {
+        Some(path) => Ok(Some(budget::load(path)?)),
+        None if Path::new(budget::DEFAULT_PATH).is_file() => {
+            Ok(Some(budget::load(Path::new(budget::DEFAULT_PATH))?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `[compare]` of budgets.toml as overrides of the defaults (flags override them in turn).
+fn file_overrides(c: &budget::config::CompareConfig) -> SettingsOverrides {
+    SettingsOverrides {
+        metric: c.metric.map(metric_from_config),
+        threshold: c.threshold_pct.map(|pct| pct / 100.0),
+        noise_floor_us: c.noise_floor_us,
+        alpha: c.alpha,
+        min_samples: c.min_samples.map(|n| n as usize),
+    }
+}
+
+/// The after side against the budgets and detectors: the `check` evaluation, reused.
+fn check_after_side(
+    report: &mut Report,
+    config: &budget::Config,
+    after: &[CallTree],
+    catalog: &Catalog,
+) {
+    if after.is_empty() {
+        eprintln!(
+            "perfgate: note: the after side is a baseline (no call trees): budgets and red flags \
+             are checked on traces only"
+        );
+        return;
+    }
+    let evaluation = budget::evaluate(config, after, catalog);
+    report.budgets = evaluation.budgets;
+    report.findings = evaluation.findings;
 }
 
 /// The settings the flags set (the rest keep their defaults, or budgets.toml's later).
@@ -129,6 +174,17 @@ fn metric(arg: MetricArg) -> Metric {
         MetricArg::Max => Metric::Max,
         MetricArg::Total => Metric::Total,
         MetricArg::SelfTime => Metric::SelfTime,
+    }
+}
+
+fn metric_from_config(m: CompareMetric) -> Metric {
+    match m {
+        CompareMetric::P95 => Metric::P95,
+        CompareMetric::P50 => Metric::P50,
+        CompareMetric::Mean => Metric::Mean,
+        CompareMetric::Max => Metric::Max,
+        CompareMetric::Total => Metric::Total,
+        CompareMetric::SelfTime => Metric::SelfTime,
     }
 }
 

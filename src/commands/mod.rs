@@ -10,7 +10,8 @@ pub mod load;
 pub mod output;
 mod summary;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, FailOnArg};
+use crate::report::Verdict;
 
 /// What a command decided, mapped to the process exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,21 @@ pub enum Outcome {
     Pass,
     /// Exit 1: the gate failed.
     GateFailed,
+}
+
+impl Outcome {
+    /// The outcome of a gate: failed when the verdict reaches the `--fail-on` level.
+    pub fn from_verdict(verdict: Verdict, fail_on: FailOnArg) -> Outcome {
+        let threshold = match fail_on {
+            FailOnArg::Warn => Verdict::Warn,
+            FailOnArg::Fail => Verdict::Fail,
+        };
+        if verdict >= threshold {
+            Outcome::GateFailed
+        } else {
+            Outcome::Pass
+        }
+    }
 }
 
 /// Runs the command line. Errors are usage, configuration or input errors (exit 2).

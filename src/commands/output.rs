@@ -1,10 +1,18 @@
-//! Where reports go: standard output in the chosen format, with colour decided once from
-//! `--color`, `NO_COLOR` and `CLICOLOR_FORCE`.
+//! Where reports go: standard output in the chosen format, report files (`--json`, `--junit`,
+//! `--markdown`) written whole, and GitHub Actions (annotations, job summary, step outputs).
+//!
+//! The CLI is resolved once into [`OutputSettings`] (colour from `--color`, `NO_COLOR` and
+//! `CLICOLOR_FORCE`; GitHub from `--github` or `GITHUB_ACTIONS=true`); [`emit`] is the one
+//! function every command calls with its report.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
-use crate::cli::{ColorChoice, FormatArg};
-use crate::report::{self, Format, RenderOptions, Report};
+use anyhow::{Context, bail};
+
+use crate::cli::{ColorChoice, FormatArg, OutputArgs};
+use crate::report::markdown::{self, MarkdownOptions};
+use crate::report::{self, Format, RenderOptions, Report, github, json, junit};
 
 /// Whether to colour standard output.
 pub fn resolve_color(choice: ColorChoice) -> bool {
@@ -41,12 +49,181 @@ pub fn format(arg: FormatArg) -> Format {
     match arg {
         FormatArg::Table => Format::Table,
         FormatArg::Json => Format::Json,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Markdown => Format::Markdown,
     }
 }
 
-/// Writes the report to standard output.
+/// The GitHub Actions environment the report goes to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GithubSettings {
+    /// `$GITHUB_STEP_SUMMARY`: the Markdown is appended to it.
+    pub step_summary: Option<PathBuf>,
+    /// `$GITHUB_OUTPUT`: `name=value` lines are appended to it.
+    pub output: Option<PathBuf>,
+    /// `$GITHUB_WORKSPACE`: annotation paths are made relative to it.
+    pub workspace: Option<PathBuf>,
+}
+
+impl GithubSettings {
+    /// Reads the runner's variables.
+    pub fn from_env() -> Self {
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        GithubSettings {
+            step_summary: path("GITHUB_STEP_SUMMARY"),
+            output: path("GITHUB_OUTPUT"),
+            workspace: path("GITHUB_WORKSPACE"),
+        }
+    }
+}
+
+/// Every output of one run, resolved from the command line and the environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSettings {
+    /// Format on standard output.
+    pub format: Format,
+    /// Layout of the terminal table.
+    pub render: RenderOptions,
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    /// `Some` when GitHub Actions output is on.
+    pub github: Option<GithubSettings>,
+    pub markdown_options: MarkdownOptions,
+}
+
+impl OutputSettings {
+    /// Resolves the output flags. `top` limits the table's operation rows.
+    pub fn resolve(args: &OutputArgs, color: bool, top: Option<usize>) -> anyhow::Result<Self> {
+        if let Some(id) = &args.comment_id
+            && !markdown::valid_comment_id(id)
+        {
+            bail!(
+                "invalid --comment-id {id:?}: use letters, digits, '.', '_' and '-' (it goes into an HTML comment)"
+            );
+        }
+        let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        let github =
+            (args.github || (on_actions && !args.no_github)).then(GithubSettings::from_env);
+        Ok(OutputSettings {
+            format: format(args.format),
+            render: RenderOptions {
+                color,
+                width: Some(terminal_width()),
+                top,
+            },
+            json: args.json.clone(),
+            junit: args.junit.clone(),
+            markdown: args.markdown.clone(),
+            github,
+            markdown_options: MarkdownOptions {
+                comment_id: args.comment_id.clone(),
+                max_chars: None,
+            },
+        })
+    }
+}
+
+/// Sends the report everywhere `settings` asks: files first (a failure there is an error,
+/// exit 2, before anything is printed), then standard output, then GitHub Actions.
+pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
+    let md = || markdown::render(report, &settings.markdown_options);
+    if let Some(path) = &settings.json {
+        write_whole(path, &json::render(report))?;
+    }
+    if let Some(path) = &settings.junit {
+        write_whole(path, &junit::render(report))?;
+    }
+    if let Some(path) = &settings.markdown {
+        write_whole(path, &md())?;
+    }
+    let stdout_text = match settings.format {
+        Format::Markdown => md(),
+        other => report::render(report, other, &settings.render),
+    };
+    write_stdout(&stdout_text)?;
+    if let Some(gh) = &settings.github {
+        emit_github(report, gh, &md())?;
+    }
+    Ok(())
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file in the same directory,
+/// renamed over the target once complete.
+pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.display();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".perfgate-");
+    // A report is an ordinary file (tempfile's default is owner-only); the umask still applies.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    if !dir.is_dir() {
+        bail!(
+            "could not write {name}: the directory {} does not exist",
+            dir.display()
+        );
+    }
+    // tempfile's error names its random file; the kind ("permission denied") is what matters.
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "could not write {name}: cannot create a file in {}: {}",
+            dir.display(),
+            e.kind()
+        )
+    })?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("could not write {name}"))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("could not write {name}"))?;
+    Ok(())
+}
+
+/// Annotations on standard error (the runner reads workflow commands from both streams, and
+/// standard output stays the report alone), the Markdown appended to the job summary, and the
+/// step outputs.
+fn emit_github(report: &Report, gh: &GithubSettings, markdown: &str) -> anyhow::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for line in github::annotations(report, gh.workspace.as_deref()) {
+        let _ = writeln!(err, "{line}");
+    }
+    match &gh.step_summary {
+        Some(path) => append(path, &format!("{markdown}\n"), "GITHUB_STEP_SUMMARY")?,
+        None => eprintln!("perfgate: note: GITHUB_STEP_SUMMARY is not set; no job summary written"),
+    }
+    match &gh.output {
+        Some(path) => append(path, &github::outputs(report), "GITHUB_OUTPUT")?,
+        None => eprintln!("perfgate: note: GITHUB_OUTPUT is not set; no step outputs written"),
+    }
+    Ok(())
+}
+
+/// Appends to a runner file (the runner's protocol is append, several steps may share it).
+fn append(path: &Path, text: &str, var: &str) -> anyhow::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("could not append to {} (${var})", path.display()))
+}
+
+/// Writes the report to standard output only (no files, no GitHub): [`emit`] does everything.
 pub fn print(report: &Report, format: Format, options: &RenderOptions) -> anyhow::Result<()> {
-    let text = report::render(report, format, options);
+    write_stdout(&report::render(report, format, options))
+}
+
+/// Writes the text to standard output; a closed pipe (`| head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

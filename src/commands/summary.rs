@@ -5,11 +5,13 @@ use anyhow::Context;
 use crate::cli::{SortArg, SummaryArgs};
 use crate::ops::table::build_table;
 use crate::ops::{Catalog, OpFilter, SortKey};
-use crate::report::{CommandKind, RenderOptions, Report};
+use crate::report::{CommandKind, Format, Report};
 
-use super::{Outcome, load, output};
+use super::output::{self, OutputSettings};
+use super::{Outcome, load};
 
 pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
+    let settings = OutputSettings::resolve(&args.output, color, args.top)?;
     let filter = OpFilter::new(args.name.as_deref(), args.file.as_deref())
         .context("invalid --name or --file glob")?;
     let mut catalog = Catalog::new(load::key_mode(args.input.key));
@@ -17,18 +19,19 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut report = Report::new(CommandKind::Summary);
     report.inputs = inputs;
     report.operations = build_table(&trees, &catalog, &filter, sort_key(args.sort));
-    let format = output::format(args.format);
-    if format == crate::report::Format::Json
-        && let Some(top) = args.top
+    // The table shows the first N rows itself (and says how many it left out); every other
+    // format holds exactly the operations asked for.
+    if settings.format != Format::Table
+        || settings.json.is_some()
+        || settings.junit.is_some()
+        || settings.markdown.is_some()
+        || settings.github.is_some()
     {
-        report.operations.truncate(top);
+        if let Some(top) = args.top {
+            report.operations.truncate(top);
+        }
     }
-    let options = RenderOptions {
-        color,
-        width: Some(output::terminal_width()),
-        top: args.top,
-    };
-    output::print(&report, format, &options)?;
+    output::emit(&report, &settings)?;
     Ok(Outcome::Pass)
 }
 

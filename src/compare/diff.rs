@@ -115,8 +115,12 @@ enum TimeVerdict {
     Within,
     /// Beyond both, but too few calls for a test.
     FewSamples,
-    /// Beyond both, but the test (or the runs) do not back it.
+    /// Beyond both, but the test (or the runs) do not back it, and the typical call moved
+    /// beyond both too: worth a warning.
     NotSignificant,
+    /// Beyond both through a few outlying calls only: the test does not back it and the
+    /// typical call (Hodges–Lehmann shift) stayed within the threshold or the noise floor.
+    TailNoise,
     /// Beyond both, significant, runs agree.
     Significant,
 }
@@ -175,8 +179,10 @@ fn both_sides(
         && run_test.is_none_or(|r| r.agrees)
     {
         TimeVerdict::Significant
-    } else {
+    } else if typical_call_moved(b, c.shift_us, settings) {
         TimeVerdict::NotSignificant
+    } else {
+        TimeVerdict::TailNoise
     };
 
     let count = count_change(b, a, runs_b, runs_a, settings);
@@ -223,6 +229,16 @@ fn relative_pct(before: f64, after: f64) -> Option<f64> {
 
 /// The change clears the noise floor and the relative threshold (a change from zero clears
 /// any threshold).
+/// Whether the Hodges–Lehmann shift of the calls (how far the typical call moved) is itself
+/// beyond the noise floor and the threshold, relative to the median call before. A metric
+/// such as p95 on a dozen calls follows one or two outliers; without a significant test, only
+/// a moved typical call makes that worth a warning (an A/A pair must not warn).
+fn typical_call_moved(b: &OpProfile, shift: Option<f64>, settings: &Settings) -> bool {
+    let Some(shift) = shift else { return true };
+    let median = b.percentile_us(0.5);
+    beyond_thresholds(median, median + shift, settings)
+}
+
 fn beyond_thresholds(before: f64, after: f64, settings: &Settings) -> bool {
     let delta = (after - before).abs();
     delta > settings.noise_floor_us && (before <= 0.0 || delta / before > settings.threshold)
@@ -387,6 +403,13 @@ fn time_reason(
              judged by thresholds only",
             settings.min_samples
         ),
+        TimeVerdict::TailNoise => format!(
+            "{change} from a few slow calls: the typical call moved {} (Hodges–Lehmann), \
+             within the {}% threshold or the {} noise floor, and {test} is not significant: noise",
+            signed_us(c.shift_us.unwrap_or(0.0)),
+            fmt_num(settings.threshold * 100.0),
+            human_us(settings.noise_floor_us)
+        ),
         TimeVerdict::NotSignificant => {
             format!(
                 "{change}: not significant, {test}, α={}{runs}",
@@ -508,16 +531,28 @@ mod tests {
     }
 
     #[test]
-    fn a_slower_tail_alone_is_a_warning_not_a_failure() {
-        // Same calls but two outliers: p95 triples, the test sees no shift.
+    fn a_moved_typical_call_without_significance_is_a_warning() {
+        let ms = |v: &[f64]| v.iter().map(|x| x * 1000.0).collect::<Vec<_>>();
+        let before = ms(&[10.0, 11.0, 12.0, 13.0, 14.0, 15.0]);
+        let after = ms(&[9.0, 11.0, 13.0, 15.0, 17.0, 19.0]);
+        let c = change(&[before], &[after]);
+        assert_eq!(c.status, ChangeStatus::Unchanged);
+        assert_eq!(c.severity, Some(Severity::Warn));
+        assert!(c.reason.contains("not significant"), "{}", c.reason);
+    }
+
+    #[test]
+    fn a_slower_tail_alone_is_noise_not_a_warning() {
+        // Same calls but two outliers: p95 triples, the test sees no shift, the typical call
+        // did not move.
         let before = calls(20, 30_000.0);
         let mut after = before.clone();
         after[0] = 90_000.0;
         after[1] = 90_000.0;
         let c = change(&[before], &[after]);
         assert_eq!(c.status, ChangeStatus::Unchanged);
-        assert_eq!(c.severity, Some(Severity::Warn));
-        assert!(c.reason.contains("not significant"), "{}", c.reason);
+        assert_eq!(c.severity, None);
+        assert!(c.reason.contains("noise"), "{}", c.reason);
     }
 
     #[test]

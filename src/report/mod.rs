@@ -3,9 +3,14 @@
 //! Every command builds one [`Report`]; a renderer turns it into bytes and nothing else (no
 //! decisions, no I/O beyond the writer it is given).
 
+pub mod escape;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
 pub mod table;
+pub mod text;
 pub mod units;
 
 pub use model::*;
@@ -36,6 +41,8 @@ impl Default for RenderOptions {
 pub enum Format {
     Table,
     Json,
+    Junit,
+    Markdown,
 }
 
 /// Renders `report` in `format`.
@@ -43,5 +50,10 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
     match format {
         Format::Table => table::render(report, options),
         Format::Json => json::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report, &markdown::MarkdownOptions::default()),
     }
 }
+
+#[cfg(test)]
+mod tests;

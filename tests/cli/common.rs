@@ -18,9 +18,11 @@ pub fn fixture_arg(rel: &str) -> String {
     fixture(rel).display().to_string()
 }
 
-/// `perfgate` with a clean environment: no colour, no GitHub Actions detection.
+/// `perfgate` with a clean environment: no colour, no GitHub Actions detection, and a working
+/// directory without a `budgets.toml` (tests name the budgets file they use).
 pub fn perfgate() -> Command {
     let mut cmd = Command::cargo_bin("perfgate").expect("the perfgate binary is built");
+    cmd.current_dir(fixture(""));
     cmd.env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_OUTPUT")

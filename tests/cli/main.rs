@@ -8,4 +8,5 @@ mod common;
 mod compare;
 mod hook;
 mod live;
+mod reports;
 mod summary;

@@ -2,6 +2,7 @@
 
 use comfy_table::{Cell, Color};
 
+use crate::report::escape::terminal;
 use crate::report::units::human_us;
 use crate::report::{BudgetResult, BudgetStatus, RenderOptions, Unit};
 
@@ -20,7 +21,7 @@ pub fn render(budgets: &[BudgetResult], options: &RenderOptions) -> String {
     for b in budgets {
         table.add_row(vec![
             Cell::new(describe(b)),
-            Cell::new(&b.metric),
+            Cell::new(terminal(&b.metric)),
             num(b.samples.to_string()),
             num(b.value.map_or("-".into(), |v| amount(v, b.unit))),
             num(amount(b.target, b.unit)),
@@ -28,21 +29,21 @@ pub fn render(budgets: &[BudgetResult], options: &RenderOptions) -> String {
             status(b.status, options),
         ]);
     }
-    table.to_string()
+    format!("Budgets\n{table}")
 }
 
 /// The name, then what it matched and its scope.
 fn describe(b: &BudgetResult) -> String {
-    let mut out = b.name.clone();
+    let mut out = terminal(&b.name);
     if !b.operations.is_empty() {
         let mut ops = b.operations[..b.operations.len().min(OPS_SHOWN)].join(", ");
         if b.operations.len() > OPS_SHOWN {
             ops.push_str(&format!(" +{} more", b.operations.len() - OPS_SHOWN));
         }
-        out.push_str(&format!("\n  {ops}"));
+        out.push_str(&format!("\n  {}", terminal(&ops)));
     }
     if let Some(w) = &b.within {
-        out.push_str(&format!("\n  within {w}"));
+        out.push_str(&format!("\n  within {}", terminal(w)));
     }
     out
 }

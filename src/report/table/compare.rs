@@ -5,15 +5,14 @@
 use comfy_table::{Cell, Color, ColumnConstraint, Width};
 
 use crate::compare::diff::{fmt_num, fmt_p};
+use crate::report::escape::terminal;
 use crate::report::units::{human_us, signed_pct, signed_us};
-use crate::report::{
-    ChangeStatus, Comparison, OpChange, RenderOptions, Severity, SideFigures, Verdict,
-};
+use crate::report::{ChangeStatus, Comparison, OpChange, RenderOptions, Severity, SideFigures};
 
-use super::{colored, new_table, num};
+use super::{colored, new_table, num, wrap_text};
 
-/// Renders the comparison, ending with the verdict line.
-pub fn render(c: &Comparison, verdict: Option<Verdict>, options: &RenderOptions) -> String {
+/// Renders the comparison (the verdict line is the caller's).
+pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     let mut parts = vec![format!(
         "Compared {} of {} before run(s) with {} after run(s): threshold {}%, noise floor {}, α={}",
         c.metric,
@@ -46,10 +45,17 @@ pub fn render(c: &Comparison, verdict: Option<Verdict>, options: &RenderOptions)
         parts.push(names_line(&added, &removed));
     }
     parts.push(quiet_line(c));
-    if let Some(v) = verdict {
-        parts.push(format!("Verdict: {}", v.as_str().to_uppercase()));
-    }
-    parts.join("\n\n")
+    parts
+        .iter()
+        .map(|p| {
+            if p.contains('┌') {
+                p.clone()
+            } else {
+                wrap_text(p, options.width)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 fn section(title: &str, ops: &[&OpChange], c: &Comparison, options: &RenderOptions) -> String {
@@ -107,7 +113,7 @@ fn keep_numbers_whole(table: &mut comfy_table::Table, header: &[&str], rows: &[[
 /// The operation's name, coloured by the severity it adds; a regression of the call count
 /// is marked, since its time per call may not have moved.
 fn name_cell(o: &OpChange, options: &RenderOptions) -> Cell {
-    let mut text = o.name.clone();
+    let mut text = terminal(&o.name);
     if o.count_regressed {
         text.push_str(" [more calls]");
     } else if o.status == ChangeStatus::NotEnoughSamples {
@@ -124,7 +130,7 @@ fn name_cell(o: &OpChange, options: &RenderOptions) -> Cell {
 fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
     let mut lines = Vec::new();
     for o in ops {
-        lines.push(format!("{}: {}", o.name, o.reason));
+        lines.push(format!("{}: {}", terminal(&o.name), o.reason));
         if o.attribution.is_empty() {
             continue;
         }
@@ -132,7 +138,7 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
             .attribution
             .iter()
             .map(|a| {
-                let mut s = format!("{} {}", a.operation, signed_us(a.delta_us));
+                let mut s = format!("{} {}", terminal(&a.operation), signed_us(a.delta_us));
                 let (cb, ca) = (a.calls_per_parent_before, a.calls_per_parent_after);
                 if cb == 0.0 {
                     s.push_str(&format!(" (newly called, {}× per call)", fmt_num(ca)));
@@ -155,7 +161,7 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
             });
         lines.push(format!(
             "  why: {} {}{}: {}",
-            o.name,
+            terminal(&o.name),
             c.metric,
             parent_delta,
             children.join(", ")
@@ -166,7 +172,7 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
 
 fn reasons(ops: &[&OpChange]) -> String {
     ops.iter()
-        .map(|o| format!("{}: {}", o.name, o.reason))
+        .map(|o| format!("{}: {}", terminal(&o.name), o.reason))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -174,7 +180,7 @@ fn reasons(ops: &[&OpChange]) -> String {
 fn names_line(added: &[&OpChange], removed: &[&OpChange]) -> String {
     let list = |ops: &[&OpChange]| {
         ops.iter()
-            .map(|o| o.name.as_str())
+            .map(|o| terminal(&o.name))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -288,6 +294,6 @@ mod tests {
             width: Some(100),
             top: None,
         };
-        insta::assert_snapshot!(render(&model(), Some(Verdict::Fail), &options));
+        insta::assert_snapshot!(render(&model(), &options));
     }
 }

@@ -3,6 +3,7 @@
 
 use comfy_table::{Cell, Color};
 
+use crate::report::escape::terminal;
 use crate::report::units::human_us;
 use crate::report::{Finding, FindingKind, RenderOptions, Severity};
 
@@ -17,11 +18,15 @@ pub fn render(findings: &[Finding], options: &RenderOptions) -> String {
         table.add_row(vec![
             severity(f.severity, options),
             Cell::new(kind(f.kind)),
-            Cell::new(format!("{}\nat {}", f.message, path(&f.call_path))),
+            Cell::new(format!(
+                "{}\nat {}",
+                terminal(&f.message),
+                terminal(&path(&f.call_path))
+            )),
             num(human_us(f.total_us)),
         ]);
     }
-    table.to_string()
+    format!("Red flags\n{table}")
 }
 
 fn kind(k: FindingKind) -> &'static str {

@@ -5,16 +5,19 @@ mod budgets;
 mod compare;
 mod findings;
 mod operations;
+mod verdict;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{RenderOptions, Report, Severity, Verdict};
+use super::{RenderOptions, Report};
 
 /// Renders every section the report has, separated by blank lines.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut sections: Vec<String> = Vec::new();
-    if !report.operations.is_empty() {
+    if let Some(c) = &report.comparison {
+        sections.push(compare::render(c, options));
+    } else if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
     }
     if !report.budgets.is_empty() {
@@ -23,52 +26,14 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     if !report.findings.is_empty() {
         sections.push(findings::render(&report.findings, options));
     }
-    if let Some(comparison) = &report.comparison {
-        sections.push(compare::render(comparison, report.verdict, options));
-    }
     if let Some(verdict) = report.verdict {
-        sections.push(verdict_line(report, verdict, options));
+        sections.push(verdict::verdict_line(report, verdict, options));
     }
     let mut out = sections.join("\n\n");
     if !out.is_empty() {
         out.push('\n');
     }
     out
-}
-
-/// The last line: the verdict, and what it rests on.
-fn verdict_line(report: &Report, verdict: Verdict, options: &RenderOptions) -> String {
-    let count = |s: Severity| {
-        report
-            .budgets
-            .iter()
-            .filter(|b| b.severity == Some(s))
-            .count()
-            + report.findings.iter().filter(|f| f.severity == s).count()
-    };
-    let (fails, warns) = (count(Severity::Fail), count(Severity::Warn));
-    let text = format!(
-        "Verdict: {} ({fails} failure(s), {warns} warning(s))",
-        verdict.as_str().to_uppercase()
-    );
-    let color = match verdict {
-        Verdict::Pass => Color::Green,
-        Verdict::Warn => Color::Yellow,
-        Verdict::Fail => Color::Red,
-    };
-    if options.color {
-        format!("{}{text}\x1b[0m", ansi(color))
-    } else {
-        text
-    }
-}
-
-fn ansi(color: Color) -> &'static str {
-    match color {
-        Color::Green => "\x1b[32m",
-        Color::Yellow => "\x1b[33m",
-        _ => "\x1b[31m",
-    }
 }
 
 /// A table with perfgate's style: condensed UTF-8 borders, wrapping to the terminal width.
@@ -98,4 +63,63 @@ pub(crate) fn num(text: impl Into<String>) -> Cell {
 pub(crate) fn colored(text: impl Into<String>, color: Color, options: &RenderOptions) -> Cell {
     let cell = Cell::new(text.into());
     if options.color { cell.fg(color) } else { cell }
+}
+
+/// Wraps each line of free text to `width` columns at spaces; continuation lines keep the
+/// line's indentation plus four spaces. A word longer than a line stays whole.
+pub(crate) fn wrap_text(text: &str, width: Option<u16>) -> String {
+    let Some(width) = width.map(usize::from) else {
+        return text.to_string();
+    };
+    text.lines()
+        .map(|line| wrap_line(line, width))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn wrap_line(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let indent = line.len() - line.trim_start().len();
+    let continuation = " ".repeat(indent + 4);
+    let mut out = String::new();
+    let mut current = line[..indent].to_string();
+    let mut current_len = indent;
+    for word in line.split_whitespace() {
+        let len = word.chars().count();
+        let at_start = current_len == indent || current.trim().is_empty();
+        if !at_start && current_len + 1 + len > width {
+            out.push_str(&current);
+            out.push('\n');
+            current = continuation.clone();
+            current_len = continuation.len();
+        } else if !at_start {
+            current.push(' ');
+            current_len += 1;
+        }
+        current.push_str(word);
+        current_len += len;
+    }
+    out.push_str(&current);
+    out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wraps_at_spaces_with_a_hanging_indent() {
+        let text = "  why: decide_next p95 +480ms: call_claude +427ms, traverse_graph +25ms";
+        let wrapped = wrap_text(text, Some(40));
+        for line in wrapped.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+        }
+        assert_eq!(wrapped.lines().nth(1).unwrap().find(|c| c != ' '), Some(6));
+        assert_eq!(
+            wrapped.split_whitespace().collect::<Vec<_>>().join(" "),
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
 }

@@ -3,8 +3,8 @@
 use comfy_table::{Cell, ColumnConstraint, Width};
 
 use crate::ops::OpStats;
-use crate::report::RenderOptions;
 use crate::report::units::human_us;
+use crate::report::{RenderOptions, escape};
 
 use super::{new_table, num};
 
@@ -37,7 +37,7 @@ pub fn render(ops: &[OpStats], options: &RenderOptions) -> String {
     let mut table = new_table(options, &header);
     let shown = options.top.unwrap_or(ops.len()).min(ops.len());
     for s in &ops[..shown] {
-        let mut row = vec![Cell::new(&s.name)];
+        let mut row = vec![Cell::new(escape::terminal(&s.name))];
         row.extend(columns.iter().map(|(_, value)| num(value(s))));
         table.add_row(row);
     }

@@ -1,0 +1,169 @@
+//! Escaping of untrusted text for every sink perfgate writes to.
+//!
+//! Operation names, call paths and finding messages come from traces, and traces come from pull
+//! requests: a name may hold `|`, backticks, HTML, `@mentions`, control characters or a GitHub
+//! workflow command. Every renderer passes such text through one of these functions, so no name
+//! can change the structure of a Markdown table, close a `<details>`, inject HTML or a mention,
+//! break XML, or issue a workflow command.
+
+use std::fmt::Write as _;
+
+/// Text for a Markdown (GitHub Flavored) table cell or inline text.
+///
+/// - line breaks, tabs and other control characters become a space (a cell is one line);
+/// - `&`, `<`, `>`, `"` become HTML entities, so no tag (`</details>`, `<script>`) survives;
+/// - `|` becomes `\|` (GFM splits table cells on it, even inside code spans);
+/// - Markdown punctuation (`` \ ` * _ [ ] ~ ``) is backslash-escaped, so no emphasis, code
+///   span, link or strike-through starts inside a name;
+/// - `@` is followed by a zero-width space so `@user` or `@org/team` mentions nobody.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '@' => out.push_str("@&#8203;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for XML 1.0 element content or a double-quoted attribute value.
+///
+/// Markup characters become entities; tab, line feed and carriage return become character
+/// references (so attribute values keep them instead of being normalised to spaces); characters
+/// XML 1.0 forbids (other C0 controls, U+FFFE, U+FFFF) become U+FFFD.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// Whether XML 1.0 allows `c` in a document (production `Char`, tab/LF/CR handled apart).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The message (data) part of a GitHub workflow command: `%`, CR and LF are percent-encoded as
+/// the runner expects, so the message stays on one line and decodes back to the original.
+pub fn workflow_data(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A property value of a GitHub workflow command (`file=`, `title=`): like
+/// [`workflow_data`], and also `:` and `,`, which end a property.
+pub fn workflow_property(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in workflow_data(text).chars() {
+        match c {
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a terminal: control characters (line breaks, ESC of ANSI sequences) are shown as
+/// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line.
+pub fn terminal(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_neutralises_tables_code_html_and_mentions() {
+        assert_eq!(markdown("a|b"), r"a\|b");
+        assert_eq!(markdown("`x`"), r"\`x\`");
+        assert_eq!(markdown("</details>"), "&lt;/details&gt;");
+        assert_eq!(
+            markdown("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(markdown("@octocat"), "@&#8203;octocat");
+        assert_eq!(markdown("a\nb\r\tc"), "a b  c");
+        assert_eq!(
+            markdown("*x* [l](u) ~~s~~ \\"),
+            r"\*x\* \[l\](u) \~\~s\~\~ \\"
+        );
+        assert_eq!(
+            markdown("call_claude (diagnostic.py)"),
+            r"call\_claude (diagnostic.py)"
+        );
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_replaces_forbidden_characters() {
+        assert_eq!(
+            xml(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+        assert_eq!(xml("a\nb\tc\r"), "a&#10;b&#9;c&#13;");
+        assert_eq!(xml("bell\u{7}esc\u{1b}"), "bell\u{FFFD}esc\u{FFFD}");
+        assert_eq!(xml("ünïcödé ✓"), "ünïcödé ✓");
+    }
+
+    #[test]
+    fn workflow_commands_cannot_be_injected() {
+        let hostile = "x\n::set-output name=x::y %0A";
+        let data = workflow_data(hostile);
+        assert!(!data.contains('\n'));
+        assert_eq!(data, "x%0A::set-output name=x::y %250A");
+        let prop = workflow_property("a:b,c\r\n%");
+        assert_eq!(prop, "a%3Ab%2Cc%0D%0A%25");
+    }
+
+    #[test]
+    fn terminal_shows_control_characters_instead_of_obeying_them() {
+        assert_eq!(terminal("plain name"), "plain name");
+        assert_eq!(terminal("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+    }
+}

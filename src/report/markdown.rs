@@ -1,0 +1,429 @@
+//! The Markdown renderer: a pull-request comment (and GitHub job summary).
+//!
+//! Layout: the hidden sticky-comment marker on the first line, a headline verdict, then one
+//! section per part of the report: regressions and flags (with attribution), improvements,
+//! unchanged operations folded in `<details>`, red-flag findings, budgets, and for `summary`
+//! the operations table. Every piece of trace text goes through [`super::escape::markdown`].
+//!
+//! The whole body never exceeds [`MAX_CHARS`] (GitHub's comment limit): when it would, whole
+//! table rows are dropped from the least important sections first (unchanged, then operations,
+//! improvements, budgets on target, ...), each section saying how many rows it left out.
+
+use super::escape::markdown as esc;
+use super::text;
+use super::units::{human_us, signed_pct, signed_us};
+use super::{
+    BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, OpChange, Report, Severity,
+    Verdict,
+};
+use crate::ops::OpStats;
+
+/// GitHub's limit for a comment body, in characters.
+pub const MAX_CHARS: usize = 65_536;
+
+/// Settings of the Markdown renderer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MarkdownOptions {
+    /// The sticky-comment id: the marker is `<!-- perfgate:ID -->`, or `<!-- perfgate -->`.
+    pub comment_id: Option<String>,
+    /// Length limit in characters; `None` means [`MAX_CHARS`].
+    pub max_chars: Option<usize>,
+}
+
+/// The hidden marker a workflow searches for to update one sticky comment.
+pub fn marker(comment_id: Option<&str>) -> String {
+    match comment_id {
+        Some(id) => format!("<!-- perfgate:{id} -->"),
+        None => "<!-- perfgate -->".to_string(),
+    }
+}
+
+/// Whether `id` is usable in the marker: letters, digits, `.`, `_`, `-` (nothing that could
+/// close the HTML comment).
+pub fn valid_comment_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// One block of the document; tables can lose rows to stay under the limit.
+struct Section {
+    /// Markdown before the table (heading, sentence, `<details>` opening).
+    intro: String,
+    /// Header and delimiter rows; empty for a section without a table.
+    header: String,
+    rows: Vec<String>,
+    /// Markdown after the table (`</details>`).
+    outro: String,
+    /// Lower loses rows first.
+    priority: u8,
+    omitted: usize,
+}
+
+impl Section {
+    fn text(intro: String) -> Self {
+        Section::table(intro, &[], Vec::new(), u8::MAX)
+    }
+
+    fn table(intro: String, columns: &[&str], rows: Vec<String>, priority: u8) -> Self {
+        let header = if columns.is_empty() {
+            String::new()
+        } else {
+            let delims: Vec<&str> = columns
+                .iter()
+                .map(|c| if c.starts_with('>') { "---:" } else { "---" })
+                .collect();
+            let names: Vec<&str> = columns.iter().map(|c| c.trim_start_matches('>')).collect();
+            format!("| {} |\n| {} |\n", names.join(" | "), delims.join(" | "))
+        };
+        Section {
+            intro,
+            header,
+            rows,
+            outro: String::new(),
+            priority,
+            omitted: 0,
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = self.intro.clone();
+        if !self.rows.is_empty() {
+            out.push_str(&self.header);
+            for row in &self.rows {
+                out.push_str(row);
+                out.push('\n');
+            }
+        }
+        if self.omitted > 0 {
+            out.push_str(&format!(
+                "\n_{} more row(s) left out to keep this comment under {MAX_CHARS} characters; the JSON report has them all._\n",
+                self.omitted
+            ));
+        }
+        out.push_str(&self.outro);
+        out
+    }
+}
+
+/// Renders the report as Markdown.
+pub fn render(report: &Report, options: &MarkdownOptions) -> String {
+    let mut sections = vec![Section::text(format!(
+        "{}\n{}\n",
+        marker(options.comment_id.as_deref()),
+        headline(report)
+    ))];
+    if let Some(c) = &report.comparison {
+        comparison_sections(c, &mut sections);
+    }
+    if !report.findings.is_empty() {
+        sections.push(findings_section(&report.findings));
+    }
+    if !report.budgets.is_empty() {
+        sections.push(budgets_section(&report.budgets));
+    }
+    if report.command == CommandKind::Summary && !report.operations.is_empty() {
+        operations_sections(&report.operations, &mut sections);
+    }
+    sections.push(Section::text(inputs_line(report)));
+    fit(&mut sections, options.max_chars.unwrap_or(MAX_CHARS));
+    sections
+        .iter()
+        .map(Section::render)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Drops rows, least important section first and last row first, until the body fits.
+fn fit(sections: &mut [Section], limit: usize) {
+    // Room for the notes on left-out rows, which are added after the cut.
+    const NOTE: usize = 160;
+    let len = |s: &[Section]| -> usize { s.iter().map(|x| x.render().chars().count() + 1).sum() };
+    let mut total = len(sections) + NOTE * sections.len();
+    while total > limit {
+        let Some(section) = sections
+            .iter_mut()
+            .filter(|s| !s.rows.is_empty())
+            .min_by_key(|s| s.priority)
+        else {
+            break;
+        };
+        let row = section.rows.pop().expect("filtered on non-empty rows");
+        section.omitted += 1;
+        total -= row.chars().count() + 1;
+        if section.rows.is_empty() {
+            total -= section.header.chars().count();
+        }
+    }
+}
+
+fn headline(report: &Report) -> String {
+    let (mark, word) = match report.verdict {
+        None => return "## perfgate summary".into(),
+        Some(Verdict::Pass) => ("✅", "pass"),
+        Some(Verdict::Warn) => ("⚠️", "pass with warnings"),
+        Some(Verdict::Fail) => ("❌", "fail"),
+    };
+    let mut counts = Vec::new();
+    if let Some(c) = &report.comparison {
+        let n = |s: ChangeStatus| c.operations.iter().filter(|o| o.status == s).count();
+        counts.push(format!("{} regressed", n(ChangeStatus::Regressed)));
+        counts.push(format!("{} improved", n(ChangeStatus::Improved)));
+    }
+    if !report.findings.is_empty() {
+        counts.push(format!("{} red flag(s)", report.findings.len()));
+    }
+    if !report.budgets.is_empty() {
+        let flagged = report
+            .budgets
+            .iter()
+            .filter(|b| b.severity == Some(Severity::Fail))
+            .count();
+        counts.push(format!(
+            "{flagged} of {} budget(s) failed",
+            report.budgets.len()
+        ));
+    }
+    let mut out = format!("## {mark} perfgate: {word}");
+    if !counts.is_empty() {
+        out.push_str(&format!("\n\n{}", counts.join(" · ")));
+    }
+    out
+}
+
+fn mark(severity: Option<Severity>) -> &'static str {
+    match severity {
+        Some(Severity::Fail) => "❌",
+        Some(Severity::Warn) => "⚠️",
+        None => "✅",
+    }
+}
+
+fn cell_us(v: Option<f64>) -> String {
+    v.map_or("-".into(), human_us)
+}
+
+fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
+    let settings = format!(
+        "Metric **{}**, threshold {}%, noise floor {}, α = {}, {} run(s) before, {} after.\n",
+        esc(&c.metric),
+        c.threshold_pct,
+        human_us(c.noise_floor_us),
+        c.alpha,
+        c.before_runs,
+        c.after_runs
+    );
+    let flagged: Vec<&OpChange> = c
+        .operations
+        .iter()
+        .filter(|o| o.severity.is_some())
+        .collect();
+    let improved: Vec<&OpChange> = c
+        .operations
+        .iter()
+        .filter(|o| o.severity.is_none() && o.status == ChangeStatus::Improved)
+        .collect();
+    let rest: Vec<&OpChange> = c
+        .operations
+        .iter()
+        .filter(|o| o.severity.is_none() && o.status != ChangeStatus::Improved)
+        .collect();
+    let columns = ["", "Operation", ">Before", ">After", ">Change", ">p", "Why"];
+    let flagged_intro = if flagged.is_empty() {
+        format!("### Regressions\n\nNo operation regressed. {settings}")
+    } else {
+        format!("### Regressions and flags\n\n{settings}\n")
+    };
+    sections.push(Section::table(
+        flagged_intro,
+        &columns,
+        flagged.iter().map(|o| change_row(o, true)).collect(),
+        5,
+    ));
+    if !improved.is_empty() {
+        sections.push(Section::table(
+            "### Improvements\n\n".into(),
+            &columns,
+            improved.iter().map(|o| change_row(o, false)).collect(),
+            2,
+        ));
+    }
+    if !rest.is_empty() {
+        let mut s = Section::table(
+            format!(
+                "<details>\n<summary>Unchanged and other operations ({})</summary>\n\n",
+                rest.len()
+            ),
+            &columns,
+            rest.iter().map(|o| change_row(o, false)).collect(),
+            0,
+        );
+        s.outro = "\n</details>\n".into();
+        sections.push(s);
+    }
+}
+
+fn change_row(o: &OpChange, with_attribution: bool) -> String {
+    let mut why = esc(&o.reason);
+    if with_attribution && !o.attribution.is_empty() {
+        why.push_str(&format!(
+            "<br>**Attribution:** {}",
+            esc(&text::attribution(o, 3))
+        ));
+    }
+    let change = match (o.delta_us, o.delta_pct) {
+        (Some(d), Some(p)) => format!("{} ({})", signed_us(d), signed_pct(p)),
+        (Some(d), None) => signed_us(d),
+        _ => "-".into(),
+    };
+    let p = o.p_value.map_or("-".into(), |p| {
+        if p < 0.0001 {
+            "<0.0001".into()
+        } else {
+            format!("{p:.4}")
+        }
+    });
+    format!(
+        "| {} | {}{} | {} | {} | {} | {} | {} |",
+        mark(o.severity),
+        esc(&o.name),
+        location_suffix(&o.file, o.line),
+        cell_us(o.before.as_ref().map(|f| f.value_us)),
+        cell_us(o.after.as_ref().map(|f| f.value_us)),
+        esc(&change),
+        esc(&p),
+        why
+    )
+}
+
+/// `<br><sub>diagnostic.py:42</sub>` under a name, when the location is known.
+fn location_suffix(file: &Option<String>, line: Option<u32>) -> String {
+    text::location(file, line).map_or(String::new(), |l| format!("<br><sub>{}</sub>", esc(&l)))
+}
+
+fn findings_section(findings: &[Finding]) -> Section {
+    let rows = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "| {} | {} | {}{} | {} | {} | {} |",
+                mark(Some(f.severity)),
+                esc(text::finding_kind(f.kind)),
+                esc(&f.operation),
+                location_suffix(&f.file, f.line),
+                f.count,
+                human_us(f.total_us),
+                esc(&f.message)
+            )
+        })
+        .collect();
+    Section::table(
+        "### Red flags\n\n".into(),
+        &["", "Red flag", "Operation", ">Calls", ">Time", "Details"],
+        rows,
+        4,
+    )
+}
+
+fn budgets_section(budgets: &[BudgetResult]) -> Section {
+    // Failing and warning budgets first so a cut keeps them.
+    let mut ordered: Vec<&BudgetResult> = budgets.iter().collect();
+    ordered.sort_by_key(|b| std::cmp::Reverse(b.severity));
+    let rows = ordered
+        .iter()
+        .map(|b| {
+            format!(
+                "| {} | {}{} | {} | {} | {} | {} | {} |",
+                mark(b.severity),
+                esc(&b.name),
+                location_suffix(&b.file, b.line),
+                esc(&b.metric),
+                b.value
+                    .map_or("-".into(), |v| text::budget_value(b.unit, v)),
+                text::budget_value(b.unit, b.target),
+                text::budget_value(b.unit, b.flag),
+                text::budget_status(b.status)
+            )
+        })
+        .collect();
+    Section::table(
+        "### Budgets\n\n".into(),
+        &[
+            "", "Budget", "Metric", ">Value", ">Target", ">Flag", "Status",
+        ],
+        rows,
+        3,
+    )
+}
+
+/// Operations shown in the open before the rest is folded.
+const OPEN_OPERATIONS: usize = 20;
+
+const OPERATION_COLUMNS: [&str; 7] = [
+    "Operation",
+    ">Calls",
+    ">Total",
+    ">Self",
+    ">Mean",
+    ">p95",
+    ">Max",
+];
+
+/// The first operations in a table, the rest folded in `<details>`.
+fn operations_sections(ops: &[OpStats], sections: &mut Vec<Section>) {
+    let (open, folded) = ops.split_at(OPEN_OPERATIONS.min(ops.len()));
+    sections.push(Section::table(
+        "### Operations\n\n".into(),
+        &OPERATION_COLUMNS,
+        open.iter().map(operation_row).collect(),
+        1,
+    ));
+    if !folded.is_empty() {
+        let mut s = Section::table(
+            format!(
+                "<details>\n<summary>{} more operations</summary>\n\n",
+                folded.len()
+            ),
+            &OPERATION_COLUMNS,
+            folded.iter().map(operation_row).collect(),
+            0,
+        );
+        s.outro = "\n</details>\n".into();
+        sections.push(s);
+    }
+}
+
+fn operation_row(s: &OpStats) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        esc(&s.name),
+        s.count,
+        human_us(s.total_us),
+        human_us(s.self_us),
+        human_us(s.mean_us),
+        human_us(s.p95_us),
+        human_us(s.max_us)
+    )
+}
+
+fn inputs_line(report: &Report) -> String {
+    let inputs: Vec<String> = report
+        .inputs
+        .iter()
+        .map(|i| {
+            let side = i
+                .side
+                .as_ref()
+                .map_or(String::new(), |s| format!("{} ", esc(s)));
+            format!("{side}{} ({} spans)", esc(&i.source), i.spans)
+        })
+        .collect();
+    let mut out = format!("<sub>Traces: {}</sub>\n", inputs.join(", "));
+    for input in &report.inputs {
+        for w in &input.warnings {
+            out.push_str(&format!("\n⚠️ {}: {}\n", esc(&input.source), esc(w)));
+        }
+    }
+    out
+}

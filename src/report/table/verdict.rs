@@ -1,0 +1,36 @@
+//! The verdict line of the terminal report, coloured when colours are on.
+
+use crate::report::{RenderOptions, Report, Severity, Verdict};
+
+/// `Verdict: FAIL (2 failure(s), 1 warning(s))`, the verdict coloured: what the gate decided
+/// and how many results it rests on (budgets, red flags, comparison).
+pub fn verdict_line(report: &Report, verdict: Verdict, options: &RenderOptions) -> String {
+    let severities: Vec<Severity> = report
+        .budgets
+        .iter()
+        .filter_map(|b| b.severity)
+        .chain(report.findings.iter().map(|f| f.severity))
+        .chain(
+            report
+                .comparison
+                .iter()
+                .flat_map(|c| c.operations.iter().filter_map(|o| o.severity)),
+        )
+        .collect();
+    let count = |s: Severity| severities.iter().filter(|&&x| x == s).count();
+    let (text, code) = match verdict {
+        Verdict::Pass => ("PASS", "32"),
+        Verdict::Warn => ("WARN", "33"),
+        Verdict::Fail => ("FAIL", "31"),
+    };
+    let text = if options.color {
+        format!("\x1b[1;{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    };
+    format!(
+        "Verdict: {text} ({} failure(s), {} warning(s))",
+        count(Severity::Fail),
+        count(Severity::Warn)
+    )
+}

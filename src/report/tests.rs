@@ -1,0 +1,601 @@
+//! Renderer tests: one report model with every section (budgets, findings, a comparison with
+//! attribution) and hostile operation names, through every renderer (insta snapshots under
+//! src/report/snapshots), plus the properties each sink must keep whatever the names are.
+
+use std::path::Path;
+
+use super::markdown::{self, MarkdownOptions};
+use super::*;
+
+/// Names a pull request could put in a trace to break or hijack a sink.
+pub const HOSTILE: [&str; 7] = [
+    "a|b",
+    "`rm -rf` **bold**",
+    "</details><img src=x onerror=alert(1)>",
+    "<script>alert(1)</script> @octocat",
+    "::set-output name=x::y",
+    "line\n::error::injected",
+    "pct %0A%25 & 'q'",
+];
+
+fn side(count: u64, value_us: f64) -> SideFigures {
+    SideFigures {
+        count,
+        calls_per_run: count as f64,
+        value_us,
+    }
+}
+
+fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpChange {
+    OpChange {
+        name: name.into(),
+        status,
+        severity,
+        before: Some(side(12, 410_000.0)),
+        after: Some(side(12, 400_000.0)),
+        delta_us: Some(-10_000.0),
+        delta_pct: Some(-2.44),
+        p_value: Some(0.41),
+        test: Some("exact".into()),
+        p_value_runs: None,
+        calls_delta_pct: Some(0.0),
+        shift_us: None,
+        shift_ci_us: None,
+        count_regressed: false,
+        reason: "within the 10% threshold".into(),
+        attribution: Vec::new(),
+        file: None,
+        line: None,
+    }
+}
+
+/// A `compare`-and-`check`-like report with every section filled.
+pub fn sample() -> Report {
+    let mut report = Report::new(CommandKind::Compare);
+    report.inputs = vec![
+        InputInfo {
+            source: "before.json".into(),
+            side: Some("before".into()),
+            spans: 1506,
+            warnings: vec![],
+        },
+        InputInfo {
+            source: "after.json".into(),
+            side: Some("after".into()),
+            spans: 1620,
+            warnings: vec!["3 unmatched end events".into()],
+        },
+    ];
+    report.budgets = vec![
+        BudgetResult {
+            name: "LLM call".into(),
+            metric: "p95".into(),
+            unit: Unit::Us,
+            value: Some(812_000.0),
+            target: 300_000.0,
+            flag: 600_000.0,
+            status: BudgetStatus::Flagged,
+            severity: Some(Severity::Fail),
+            operations: vec!["call_claude (diagnostic.py)".into()],
+            samples: 12,
+            file: Some("/home/runner/work/svc/svc/diagnostic.py".into()),
+            line: Some(41),
+            within: None,
+        },
+        BudgetResult {
+            name: "Graph traversal".into(),
+            metric: "p95".into(),
+            unit: Unit::Us,
+            value: Some(72_000.0),
+            target: 50_000.0,
+            flag: 100_000.0,
+            status: BudgetStatus::Acceptable,
+            severity: Some(Severity::Warn),
+            operations: vec!["traverse_graph (diagnostic.py)".into()],
+            samples: 12,
+            file: None,
+            line: None,
+            within: None,
+        },
+        BudgetResult {
+            name: "DB queries per request".into(),
+            metric: "count_per_parent".into(),
+            unit: Unit::Count,
+            value: Some(3.0),
+            target: 5.0,
+            flag: 10.0,
+            status: BudgetStatus::OnTarget,
+            severity: None,
+            operations: vec!["execute_query (diagnostic.py)".into()],
+            samples: 36,
+            file: None,
+            line: None,
+            within: None,
+        },
+        BudgetResult {
+            name: HOSTILE[0].into(),
+            metric: "max".into(),
+            unit: Unit::Us,
+            value: None,
+            target: 1000.0,
+            flag: 2000.0,
+            status: BudgetStatus::NoMatch,
+            severity: Some(Severity::Warn),
+            operations: vec![],
+            samples: 0,
+            file: None,
+            line: None,
+            within: None,
+        },
+    ];
+    report.findings = vec![
+        Finding {
+            kind: FindingKind::NPlusOne,
+            severity: Severity::Fail,
+            operation: "execute_query (diagnostic.py)".into(),
+            parent: Some("get_user_context (diagnostic.py)".into()),
+            count: 12,
+            occurrences: 1,
+            total_us: 38_000.0,
+            call_path: vec![
+                "main (diagnostic.py)".into(),
+                "post_answer (diagnostic.py)".into(),
+                "get_user_context (diagnostic.py)".into(),
+            ],
+            message: "12 calls of execute_query in a row under one get_user_context call".into(),
+            source: "after.json".into(),
+            file: Some("diagnostic.py".into()),
+            line: Some(88),
+        },
+        Finding {
+            kind: FindingKind::BlockingIo,
+            severity: Severity::Warn,
+            operation: HOSTILE[5].into(),
+            parent: Some(HOSTILE[4].into()),
+            count: 1,
+            occurrences: 1,
+            total_us: 1_200.0,
+            call_path: vec![HOSTILE[2].into()],
+            message: format!("blocking call {} inside a coroutine", HOSTILE[3]),
+            source: "after.json".into(),
+            file: Some("a,b:c.py".into()),
+            line: Some(7),
+        },
+    ];
+    let mut regressed = change(
+        "post_answer (diagnostic.py)",
+        ChangeStatus::Regressed,
+        Some(Severity::Fail),
+    );
+    regressed.before = Some(side(12, 412_000.0));
+    regressed.after = Some(side(12, 812_000.0));
+    regressed.delta_us = Some(400_000.0);
+    regressed.delta_pct = Some(97.09);
+    regressed.p_value = Some(0.000_02);
+    regressed.shift_us = Some(398_000.0);
+    regressed.shift_ci_us = Some((380_000.0, 415_000.0));
+    regressed.reason = "+97.1% > 10% threshold, p < 0.05".into();
+    regressed.attribution = vec![Contribution {
+        operation: "traverse_graph (diagnostic.py)".into(),
+        delta_us: 385_000.0,
+        calls_per_parent_before: 1.0,
+        calls_per_parent_after: 2.0,
+        delta_per_call_us: 2_000.0,
+        self_delta_us: 0.0,
+    }];
+    regressed.file = Some("/home/runner/work/svc/svc/diagnostic.py".into());
+    regressed.line = Some(120);
+    let mut hostile = change(HOSTILE[1], ChangeStatus::Regressed, Some(Severity::Warn));
+    hostile.reason = HOSTILE[6].into();
+    hostile.attribution = vec![Contribution {
+        operation: HOSTILE[3].into(),
+        delta_us: 5.0,
+        calls_per_parent_before: 1.0,
+        calls_per_parent_after: 1.0,
+        delta_per_call_us: 5.0,
+        self_delta_us: 0.0,
+    }];
+    let mut improved = change("build_prompt (diagnostic.py)", ChangeStatus::Improved, None);
+    improved.delta_us = Some(-30_000.0);
+    improved.delta_pct = Some(-25.0);
+    improved.p_value = Some(0.001);
+    improved.reason = "-25.0% beyond the 10% threshold, p < 0.05".into();
+    report.comparison = Some(Comparison {
+        metric: "p95".into(),
+        threshold_pct: 10.0,
+        noise_floor_us: 1000.0,
+        alpha: 0.05,
+        before_runs: 1,
+        after_runs: 1,
+        operations: vec![
+            regressed,
+            hostile,
+            improved,
+            change("time.sleep", ChangeStatus::Unchanged, None),
+            change(HOSTILE[2], ChangeStatus::Unchanged, None),
+        ],
+    });
+    report.verdict = Some(report.computed_verdict());
+    report
+}
+
+#[test]
+fn table_snapshot() {
+    let options = RenderOptions {
+        color: false,
+        width: Some(100),
+        top: None,
+    };
+    insta::assert_snapshot!("table", render(&sample(), Format::Table, &options));
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!("json", json::render(&sample()));
+}
+
+#[test]
+fn junit_snapshot() {
+    insta::assert_snapshot!("junit", junit::render(&sample()));
+}
+
+#[test]
+fn markdown_snapshot() {
+    let options = MarkdownOptions {
+        comment_id: Some("api-latency".into()),
+        max_chars: None,
+    };
+    insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
+}
+
+#[test]
+fn github_snapshot() {
+    let report = sample();
+    let annotations = github::annotations(&report, Some(Path::new("/home/runner/work/svc/svc")));
+    insta::assert_snapshot!(
+        "github",
+        format!(
+            "{}\n--- GITHUB_OUTPUT\n{}",
+            annotations.join("\n"),
+            github::outputs(&report)
+        )
+    );
+}
+
+#[test]
+fn table_colours_marks_only_when_asked() {
+    let report = sample();
+    let mut options = RenderOptions::default();
+    let plain = render(&report, Format::Table, &options);
+    assert!(!plain.contains('\x1b'), "no escape codes without colour");
+    options.color = true;
+    let coloured = render(&report, Format::Table, &options);
+    // crossterm's 256-colour codes: red 9, yellow 11, green 10.
+    assert!(coloured.contains("\x1b[38;5;9m ✗ FAIL "), "{coloured}");
+    assert!(coloured.contains("\x1b[38;5;11m ▲ WARN "), "{coloured}");
+    assert!(
+        coloured.contains("\x1b[38;5;10m ✓ on target "),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\x1b[1;31mFAIL\x1b[0m"),
+        "the verdict line is red"
+    );
+}
+
+#[test]
+fn table_fits_the_terminal_width() {
+    for width in [80u16, 100, 160] {
+        let options = RenderOptions {
+            color: false,
+            width: Some(width),
+            top: None,
+        };
+        let text = render(&sample(), Format::Table, &options);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= width as usize,
+                "line wider than {width}: {line:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn markdown_escapes_every_hostile_name() {
+    let md = markdown::render(&sample(), &MarkdownOptions::default());
+    assert!(md.starts_with("<!-- perfgate -->\n"));
+    // Only the renderer's own tags: the one <details>, and no script, img or stray close.
+    assert_eq!(md.matches("<details>").count(), 1);
+    assert_eq!(md.matches("</details>").count(), 1);
+    assert!(!md.contains("<script"));
+    assert!(!md.contains("<img"));
+    assert!(!md.contains("@octocat"), "no mention survives");
+    assert!(md.contains(r"a\|b"));
+    // Every table row keeps its column count: no name adds or removes a cell.
+    for block in md.split("\n\n") {
+        let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+        if let Some(first) = rows.first() {
+            let cells = |l: &str| l.replace(r"\|", "").matches('|').count();
+            for row in &rows {
+                assert_eq!(cells(row), cells(first), "row {row:?} in\n{block}");
+            }
+        }
+    }
+    // No name starts a line of its own (so none can become a heading or a workflow command).
+    for line in md.lines() {
+        assert!(!line.trim_start().starts_with("::"), "line {line:?}");
+    }
+}
+
+#[test]
+fn markdown_is_cut_by_whole_rows_under_the_limit() {
+    let mut report = sample();
+    let comparison = report.comparison.as_mut().unwrap();
+    for i in 0..3000 {
+        comparison.operations.push(change(
+            &format!("unchanged_operation_number_{i} (module_{i}.py)"),
+            ChangeStatus::Unchanged,
+            None,
+        ));
+    }
+    let full = markdown::render(
+        &report,
+        &MarkdownOptions {
+            comment_id: None,
+            max_chars: Some(usize::MAX),
+        },
+    );
+    assert!(
+        full.chars().count() > markdown::MAX_CHARS,
+        "the test needs a long report"
+    );
+    let md = markdown::render(&report, &MarkdownOptions::default());
+    assert!(md.chars().count() <= markdown::MAX_CHARS);
+    assert!(md.contains("more row(s) left out"));
+    // The regressions survive the cut; the details block is still closed.
+    assert!(md.contains("post\\_answer (diagnostic.py)"));
+    assert!(md.contains("</details>"));
+    for line in md.lines().filter(|l| l.starts_with("| ")) {
+        assert!(
+            line.ends_with(" |"),
+            "a row was cut in the middle: {line:?}"
+        );
+    }
+    // Every full row that was kept is one of the full report's rows.
+    let full_rows: std::collections::HashSet<&str> = full.lines().collect();
+    for line in md.lines().filter(|l| l.starts_with("| ")) {
+        assert!(full_rows.contains(line));
+    }
+}
+
+#[test]
+fn annotations_cannot_inject_workflow_commands() {
+    let lines = github::annotations(&sample(), None);
+    for line in &lines {
+        assert!(!line.contains('\n') && !line.contains('\r'));
+        // The command and its properties end at the first `::` after the command name.
+        let rest = line.strip_prefix("::").unwrap();
+        let (_command, message) = rest.split_once("::").unwrap();
+        let properties = _command.split_once(' ').map_or("", |(_, p)| p);
+        assert!(!properties.contains("::"));
+        assert!(
+            !message.contains("::set-output name=x::y\n"),
+            "message {message:?}"
+        );
+    }
+    let injected = lines
+        .iter()
+        .find(|l| l.contains("injected"))
+        .expect("the hostile finding is annotated");
+    assert!(injected.contains("line%0A::error::injected"));
+    assert!(injected.contains("file=a%2Cb%3Ac.py,line=7"));
+}
+
+#[test]
+fn annotations_are_capped_and_errors_come_first() {
+    let mut report = sample();
+    let comparison = report.comparison.as_mut().unwrap();
+    for i in 0..15 {
+        let mut c = change(
+            &format!("op{i}"),
+            ChangeStatus::Regressed,
+            Some(Severity::Fail),
+        );
+        c.delta_us = Some(i as f64 * 1000.0);
+        comparison.operations.push(c);
+    }
+    let lines = github::annotations(&report, None);
+    let errors: Vec<&String> = lines.iter().filter(|l| l.starts_with("::error")).collect();
+    let warnings = lines.iter().filter(|l| l.starts_with("::warning")).count();
+    assert_eq!(errors.len(), github::MAX_PER_LEVEL);
+    assert!(warnings <= github::MAX_PER_LEVEL && warnings > 0);
+    assert!(
+        errors[0].contains("post_answer"),
+        "the largest regression first"
+    );
+    assert!(errors[1].contains("op14"));
+    let first_warning = lines
+        .iter()
+        .position(|l| l.starts_with("::warning"))
+        .unwrap();
+    assert!(
+        lines[..first_warning]
+            .iter()
+            .any(|l| l.contains("8 more error(s)")),
+        "3 + 15 errors, 10 shown"
+    );
+}
+
+#[test]
+fn junit_counts_equal_the_testcases() {
+    let xml = junit::render(&sample());
+    // budgets: 1 failure, 2 skipped (warnings), 1 pass; comparison: 1 failure, 1 skipped, 3
+    // passes; detectors: 1 failure, 1 skipped.
+    assert!(xml.contains(r#"<testsuites name="perfgate" tests="11" failures="3" errors="0""#));
+    assert!(xml.contains(r#"name="budgets" tests="4" failures="1" errors="0" skipped="2""#));
+    assert!(xml.contains(r#"name="comparison" tests="5" failures="1" errors="0" skipped="1""#));
+    assert!(xml.contains(r#"name="detectors" tests="2" failures="1" errors="0" skipped="1""#));
+    assert_eq!(xml.matches("<testcase ").count(), 11);
+    assert_eq!(xml.matches("<failure ").count(), 3);
+    assert_eq!(xml.matches("<skipped ").count(), 4);
+    assert!(!xml.contains("<script"));
+    assert!(!xml.contains("</details>"));
+}
+
+/// Runs an external checker; `None` (with a skip note) when the tool is missing, unless env
+/// `CI` is set, where a missing tool fails the test.
+fn external(program: &std::path::Path, args: &[&str]) -> Option<std::process::Output> {
+    match std::process::Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("{} is needed in CI: {e}", program.display())
+        }
+        Err(e) => {
+            eprintln!("skipped: {} is not available ({e})", program.display());
+            None
+        }
+    }
+}
+
+/// A python with junitparser: env `PERFGATE_TEST_PYTHON`, else `.venv/bin/python`.
+fn python_with_junitparser() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("PERFGATE_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    let found = std::process::Command::new(&python)
+        .args(["-c", "import junitparser"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        Some(python)
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} with junitparser is needed in CI (pip install junitparser)",
+            python.display()
+        )
+    } else {
+        eprintln!("skipped: no python with junitparser (set PERFGATE_TEST_PYTHON)");
+        None
+    }
+}
+
+fn sample_junit_file() -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, junit::render(&sample()).as_bytes()).unwrap();
+    file
+}
+
+#[test]
+fn junit_is_valid_against_the_jenkins_schema() {
+    let file = sample_junit_file();
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
+    let Some(out) = external(
+        Path::new("xmllint"),
+        &[
+            "--noout",
+            "--schema",
+            xsd.to_str().unwrap(),
+            file.path().to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "xmllint rejects the JUnit:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn junitparser_reads_what_the_model_says() {
+    let Some(python) = python_with_junitparser() else {
+        return;
+    };
+    let file = sample_junit_file();
+    let script = r#"
+import json, sys
+from junitparser import JUnitXml, Failure, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+out = {}
+for suite in xml:
+    cases = []
+    for case in suite:
+        kinds = [type(r).__name__ for r in case.result]
+        messages = [r.message for r in case.result]
+        cases.append({"name": case.name, "results": kinds, "messages": messages})
+    out[suite.name] = {"tests": suite.tests, "failures": suite.failures,
+                       "skipped": suite.skipped, "errors": suite.errors, "cases": cases}
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new(&python)
+        .args(["-c", script, file.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = sample();
+    let expect = |suite: &str, severities: Vec<Option<Severity>>, names: Vec<String>| {
+        let s = &parsed[suite];
+        let fails = severities
+            .iter()
+            .filter(|&&x| x == Some(Severity::Fail))
+            .count();
+        let warns = severities
+            .iter()
+            .filter(|&&x| x == Some(Severity::Warn))
+            .count();
+        assert_eq!(s["tests"], severities.len(), "{suite}");
+        assert_eq!(s["failures"], fails, "{suite}");
+        assert_eq!(s["skipped"], warns, "{suite}");
+        assert_eq!(s["errors"], 0, "{suite}");
+        let cases = s["cases"].as_array().unwrap();
+        for ((case, severity), name) in cases.iter().zip(&severities).zip(&names) {
+            let want = match severity {
+                None => vec![],
+                Some(Severity::Warn) => vec!["Skipped"],
+                Some(Severity::Fail) => vec!["Failure"],
+            };
+            assert_eq!(case["results"], serde_json::json!(want), "{suite}: {case}");
+            assert_eq!(case["name"].as_str().unwrap(), escape::terminal(name));
+            if let Some(m) = case["messages"][0].as_str() {
+                assert!(!m.contains('\n'), "one-line message: {m:?}");
+            }
+        }
+    };
+    let c = report.comparison.as_ref().unwrap();
+    expect(
+        "comparison",
+        c.operations.iter().map(|o| o.severity).collect(),
+        c.operations.iter().map(|o| o.name.clone()).collect(),
+    );
+    expect(
+        "budgets",
+        report.budgets.iter().map(|b| b.severity).collect(),
+        report
+            .budgets
+            .iter()
+            .map(|b| format!("{} [{}]", b.name, b.metric))
+            .collect(),
+    );
+    expect(
+        "detectors",
+        report.findings.iter().map(|f| Some(f.severity)).collect(),
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                let parent = f
+                    .parent
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" under {p}"));
+                format!("{}: {}{parent}", text::finding_kind(f.kind), f.operation)
+            })
+            .collect(),
+    );
+}

@@ -1,0 +1,261 @@
+//! Report outputs from the command line: several formats from one run, files written whole,
+//! GitHub Actions output, and hostile operation names through every sink.
+//! (The renderers' own tests, with budgets, findings and a comparison, are in
+//! src/report/tests.rs.)
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{fixture_arg, perfgate, run};
+
+/// Operation names a pull request could put into a trace.
+const HOSTILE: [&str; 7] = [
+    "a|b",
+    "`rm -rf` **bold**",
+    "</details><img src=x onerror=alert(1)>",
+    "<script>alert(1)</script> @octocat",
+    "::set-output name=x::y",
+    "line\n::error::injected",
+    "pct %0A%25 & 'q'",
+];
+
+/// A Chrome trace with one complete event per hostile name.
+fn hostile_trace(dir: &Path) -> String {
+    let events: Vec<Value> = HOSTILE
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({"name": name, "ph": "X", "ts": i * 1000, "dur": 500 + i,
+                               "pid": 1, "tid": 1})
+        })
+        .collect();
+    let path = dir.join("hostile.json");
+    std::fs::write(
+        &path,
+        serde_json::json!({ "traceEvents": events }).to_string(),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// xmllint against the committed Jenkins schema; skipped (or failed in CI) without xmllint.
+fn assert_valid_junit(path: &Path) {
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
+    let out = match std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(path)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if std::env::var_os("CI").is_some() => panic!("xmllint is needed in CI: {e}"),
+        Err(e) => return eprintln!("skipped: xmllint is not available ({e})"),
+    };
+    assert!(
+        out.status.success(),
+        "xmllint rejects {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn one_run_writes_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, junit, md) = (
+        dir.path().join("a.json"),
+        dir.path().join("b.xml"),
+        dir.path().join("c.md"),
+    );
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (stdout, _) = run(
+        &[
+            "summary",
+            &trace,
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--comment-id",
+            "perf-1",
+        ],
+        0,
+    );
+    // The terminal table still goes to standard output.
+    assert!(stdout.contains("post_answer (diagnostic.py)"));
+    // The JSON file is the report `--format json` prints.
+    let (json_stdout, _) = run(&["summary", &trace, "--format", "json"], 0);
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let printed: Value = serde_json::from_str(&json_stdout).unwrap();
+    assert_eq!(written, printed);
+    assert_eq!(written["schema_version"], 1);
+    // summary gates nothing: an empty, valid JUnit document.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"<testsuites name="perfgate" tests="0" failures="0" errors="0""#));
+    assert_valid_junit(&junit);
+    // The Markdown: the sticky marker first, then one row per operation of the JSON.
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.starts_with("<!-- perfgate:perf-1 -->\n"));
+    let rows = markdown
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Operation") && !l.starts_with("| ---"))
+        .count();
+    assert_eq!(rows, printed["operations"].as_array().unwrap().len());
+    assert!(markdown.contains(r"| post\_answer (diagnostic.py) | 12 |"));
+    // Nothing else was left in the directory (no temporary files).
+    assert_eq!(files_in(dir.path()), ["a.json", "b.xml", "c.md"]);
+}
+
+#[test]
+fn stdout_formats_junit_and_markdown() {
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (md, _) = run(
+        &["summary", &trace, "--format", "markdown", "--top", "3"],
+        0,
+    );
+    assert!(md.starts_with("<!-- perfgate -->\n## perfgate summary"));
+    assert_eq!(md.lines().filter(|l| l.starts_with("| ")).count(), 2 + 3);
+    let (xml, _) = run(&["summary", &trace, "--format", "junit"], 0);
+    assert!(xml.starts_with("<?xml"));
+}
+
+#[test]
+fn markdown_folds_a_long_summary() {
+    let trace = fixture_arg("chrome/startup.json.gz");
+    let (md, _) = run(&["summary", &trace, "--format", "markdown"], 0);
+    let report = crate::common::run_json(&["summary", &trace], 0);
+    let ops = report["operations"].as_array().unwrap().len();
+    assert!(ops > 20, "the fixture has many operations");
+    let (open, folded) = md.split_once("<details>").expect("a folded part");
+    let rows = |text: &str| {
+        text.lines()
+            .filter(|l| {
+                l.starts_with("| ") && !l.starts_with("| Operation") && !l.starts_with("| ---")
+            })
+            .count()
+    };
+    assert_eq!(rows(open), 20);
+    assert!(folded.contains(&format!(
+        "<summary>{} more operations</summary>\n\n",
+        ops - 20
+    )));
+    assert_eq!(rows(folded), ops - 20);
+    assert!(md.len() <= 65_536);
+    // The reader's warnings about the trace are in the comment too.
+    assert!(md.contains("never ended"));
+}
+
+#[test]
+fn a_failed_write_exits_2_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/a.json");
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (stdout, stderr) = run(&["summary", &trace, "--json", missing.to_str().unwrap()], 2);
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+    assert!(stdout.is_empty(), "nothing is printed after a failed write");
+    assert!(files_in(dir.path()).is_empty());
+
+    // The target is a directory: the rename fails, and the temporary file is removed.
+    let taken = dir.path().join("out.xml");
+    std::fs::create_dir(&taken).unwrap();
+    let (_, stderr) = run(&["summary", &trace, "--junit", taken.to_str().unwrap()], 2);
+    assert!(stderr.contains("out.xml"), "{stderr}");
+    assert_eq!(files_in(dir.path()), ["out.xml"]);
+}
+
+#[test]
+fn a_bad_comment_id_is_a_usage_error() {
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (_, stderr) = run(
+        &[
+            "summary",
+            &trace,
+            "--format",
+            "markdown",
+            "--comment-id",
+            "x --><script>",
+        ],
+        2,
+    );
+    assert!(stderr.contains("--comment-id"), "{stderr}");
+}
+
+#[test]
+fn github_actions_get_summary_outputs_and_no_injected_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = hostile_trace(dir.path());
+    let summary = dir.path().join("step_summary.md");
+    let outputs = dir.path().join("output.txt");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let out = perfgate()
+        .args(["summary", &trace])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // The job summary is appended to, with the escaped Markdown.
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n<!-- perfgate -->\n"));
+    assert!(md.contains(r"| a\|b |"));
+    assert!(!md.contains("<script") && !md.contains("<img") && !md.contains("@octocat"));
+    assert_eq!(md.matches("</details>").count(), 0);
+    // Outputs: counts only (summary has no verdict).
+    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    assert!(outputs.contains("operations=7\n"), "{outputs}");
+    assert!(!outputs.contains("verdict="));
+    // No line on either stream is a workflow command the trace put there.
+    for stream in [&out.stdout, &out.stderr] {
+        for line in String::from_utf8_lossy(stream).lines() {
+            assert!(!line.trim_start().starts_with("::"), "injected: {line:?}");
+        }
+    }
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = hostile_trace(dir.path());
+    let junit = dir.path().join("r.xml");
+    let (table, _) = run(&["summary", &trace, "--junit", junit.to_str().unwrap()], 0);
+    // The terminal shows the line break instead of breaking the line.
+    assert!(table.contains(r"line\n::error::injected"));
+    assert!(table.lines().all(|l| !l.trim_start().starts_with("::")));
+    assert_valid_junit(&junit);
+    let (md, _) = run(&["summary", &trace, "--format", "markdown"], 0);
+    for raw in ["<script", "</details>", "<img", "@octocat", "a|b"] {
+        assert!(!md.contains(raw), "{raw:?} survived in\n{md}");
+    }
+    // Every hostile name is one table row of exactly 7 cells.
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).collect();
+    assert_eq!(rows.len(), 2 + HOSTILE.len());
+    for row in rows {
+        assert_eq!(row.replace(r"\|", "").matches('|').count(), 8, "{row}");
+    }
+    // JSON keeps the names exactly (it is for programs).
+    let (json, _) = run(&["summary", &trace, "--format", "json"], 0);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let names: Vec<&str> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    for name in HOSTILE {
+        assert!(names.contains(&name), "{name:?} in {names:?}");
+    }
+}
