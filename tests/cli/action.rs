@@ -215,3 +215,128 @@ fn long_comments_are_cut_under_the_limit() {
     assert!(sent.len() <= 65_536, "{} bytes", sent.len());
     assert!(sent.contains("truncated"));
 }
+
+/// The inputs of a same-repository pull request comparing the committed example baseline
+/// with `after`.
+fn pr_inputs(after: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("INPUT_BEFORE", "baselines/diagnostic.json".to_string()),
+        ("INPUT_AFTER", format!("tests/fixtures/{after}")),
+        ("INPUT_COMMENT", "true".to_string()),
+        ("INPUT_COMMENT_ID", "perf".to_string()),
+        ("PR_NUMBER", "17".to_string()),
+        ("PR_HEAD_REPO", "acme/service".to_string()),
+    ]
+}
+
+fn run_action(runner: &Runner, inputs: &[(&'static str, String)]) -> Output {
+    let env: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    runner.run("run.sh", &env)
+}
+
+#[test]
+fn a_regression_fails_the_step_with_summary_annotations_outputs_and_one_comment() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let out = run_action(&runner, &pr_inputs("viztracer/regressed.json"));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    // Annotations (the runner reads workflow commands on stdout and stderr) name the
+    // regressed operation.
+    let stderr = text(&out.stderr);
+    let errors: Vec<&str> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert!(
+        errors.iter().any(|l| l.contains("traverse_graph")),
+        "{stdout}"
+    );
+    // The job summary is the Markdown report (which escapes `_`).
+    let summary = runner.read("summary.md");
+    assert!(summary.contains(r"traverse\_graph"), "{summary}");
+    // Outputs: perfgate's verdict, and the script's exit code and file paths.
+    let outputs = runner.outputs();
+    assert_eq!(outputs["verdict"], "fail");
+    assert_eq!(outputs["exit-code"], "1");
+    let junit = std::fs::read_to_string(&outputs["junit"]).unwrap();
+    assert!(junit.contains("<testsuite") && junit.contains("traverse_graph"));
+    // One comment, created, carrying the marker and the report.
+    let log = runner.read("gh.log");
+    assert!(
+        log.contains("--method POST repos/acme/service/issues/17/comments"),
+        "{log}"
+    );
+    let body = runner.read("body.md");
+    assert!(body.starts_with("<!-- perfgate:perf -->"), "{body}");
+    assert!(body.contains(r"traverse\_graph"));
+}
+
+#[test]
+fn a_clean_run_passes_and_edits_the_existing_comment() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/aa_shifted.json");
+    inputs.push(("GH_EXISTING", "99".to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(!text(&out.stdout).contains("::error") && !text(&out.stderr).contains("::error"));
+    assert_eq!(runner.outputs()["exit-code"], "0");
+    let log = runner.read("gh.log");
+    assert!(
+        log.contains("--method PATCH repos/acme/service/issues/comments/99"),
+        "{log}"
+    );
+    assert!(!log.contains("POST"));
+}
+
+#[test]
+fn a_fork_pull_request_leaves_the_comment_as_an_artifact() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    inputs.retain(|(k, _)| *k != "PR_HEAD_REPO");
+    inputs.push(("PR_HEAD_REPO", "stranger/service".to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("::notice title=perfgate::fork pull request"));
+    assert_eq!(
+        runner.read("gh.log"),
+        "",
+        "no API call with a read-only token"
+    );
+    let dir = PathBuf::from(&runner.outputs()["comment-artifact"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pr-number")).unwrap(),
+        "17\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("comment-id")).unwrap(),
+        "perf\n"
+    );
+    let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
+    assert!(body.contains("<!-- perfgate:perf -->") && body.contains(r"traverse\_graph"));
+}
+
+#[test]
+fn missing_inputs_are_an_error_before_anything_runs() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let out = runner.run("run.sh", &[("INPUT_AFTER", "x.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).starts_with("::error"));
+}
