@@ -187,7 +187,9 @@ impl HookSettings {
     /// The perfgate arguments of the gate.
     pub fn gate_args(&self) -> Vec<String> {
         let mut args: Vec<String> = match &self.baseline {
-            Some(b) => ["compare", b, &self.trace].map(String::from).to_vec(),
+            Some(b) => ["compare", b, &self.trace, "--budgets", &self.config]
+                .map(String::from)
+                .to_vec(),
             None => ["check", &self.trace, "--budgets", &self.config]
                 .map(String::from)
                 .to_vec(),
@@ -251,7 +253,7 @@ mod tests {
         };
         assert_eq!(
             s.reproduce(),
-            "make trace && perfgate compare baselines/d.json 'out dir/trace.json' --fail-on warn"
+            "make trace && perfgate compare baselines/d.json 'out dir/trace.json' --budgets budgets.toml --fail-on warn"
         );
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }

@@ -311,7 +311,9 @@ fn a_real_push_of_a_regression_is_refused_with_the_command_to_reproduce() {
         "the regression is named: {stderr}"
     );
     assert!(
-        stderr.contains("&& perfgate compare baselines/diagnostic.json trace.json"),
+        stderr.contains(
+            "&& perfgate compare baselines/diagnostic.json trace.json --budgets budgets.toml"
+        ),
         "{stderr}"
     );
     assert_eq!(remote_head(root.path(), "main"), pushed, "the remote moved");
@@ -323,4 +325,45 @@ fn a_real_push_of_a_regression_is_refused_with_the_command_to_reproduce() {
     let out = push(&work, &["-q", "origin", ":old"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(remote_head(root.path(), "old"), None);
+}
+
+#[test]
+fn without_a_baseline_the_hook_checks_the_budgets() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("budgets.toml"))
+            .unwrap();
+    let config = |trace: &str| {
+        format!(
+            "{budgets}\n[hook]\ncommand = \"cp '{}' trace.json\"\ntrace = \"trace.json\"\n",
+            fixture_arg(trace)
+        )
+    };
+    let line = format!(
+        "refs/heads/x {} refs/heads/x {}\n",
+        "a".repeat(40),
+        "0".repeat(40)
+    );
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        config("viztracer/baseline.json"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &line);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("gate passed (check trace.json --budgets budgets.toml)"));
+    // Two Claude calls per request: a red flag, and the push is refused.
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        config("viztracer/dup_claude.json"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &line);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("call_claude"), "{stderr}");
+    assert!(
+        stderr.contains("&& perfgate check trace.json --budgets budgets.toml"),
+        "{stderr}"
+    );
 }
