@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::detect::{decompress_if_gzip, describe_non_trace};
 use super::event::{IdValue, RawEvent, sanitize_non_finite};
-use super::scan::Scanner;
+use super::scan::{EventSink, Scanner, Taken};
 use super::{NameId, ReadError, Span, Trace, TraceError, TraceSource, Track, TrackId, TrackKey};
 
 /// Files at least this large get a progress line on a terminal.
@@ -50,7 +50,7 @@ pub fn read_trace_from(
         return Err(TraceError::NotATrace(what));
     }
     let mut builder = Builder::new(name);
-    let framing = scanner.run(&mut |bytes, offset| builder.add_event(bytes, offset))?;
+    let framing = scanner.run(&mut builder)?;
     if progress_total.is_some() {
         eprint!("\r\x1b[2K");
     }
@@ -111,6 +111,26 @@ struct Builder {
     last_thread: Option<(IdValue, IdValue, TrackId)>,
     edges: Vec<Edge>,
     async_edges: Vec<AsyncEdge>,
+}
+
+impl EventSink for Builder {
+    fn offer(&mut self, bytes: &[u8], _offset: u64) -> Result<Taken, TraceError> {
+        let mut events = serde_json::Deserializer::from_slice(bytes).into_iter::<RawEvent>();
+        match events.next() {
+            Some(Ok(event)) => {
+                let len = events.byte_offset();
+                self.add(event);
+                Ok(Taken::Event(len))
+            }
+            Some(Err(e)) if e.is_eof() => Ok(Taken::NeedMore),
+            // NaN in args, or a real error: the slow path repairs or reports it.
+            _ => Ok(Taken::Delimit),
+        }
+    }
+
+    fn event(&mut self, bytes: &[u8], offset: u64) -> Result<(), TraceError> {
+        self.add_event(bytes, offset)
+    }
 }
 
 impl Builder {
@@ -450,6 +470,39 @@ mod tests {
         let err = read(r#"[{"ph":"X","ts":1,"dur":2}, {"ph":"X","ts":tru}]"#).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("byte "), "{msg}");
+    }
+
+    /// Hands out at most 7 bytes per read, so events straddle every refill.
+    struct Trickle(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn events_cut_by_refills_are_parsed_whole() {
+        let mut json = String::from("[");
+        for i in 0..300 {
+            let args = if i % 50 == 0 {
+                r#","args":{"v":NaN}"#
+            } else {
+                ""
+            };
+            json.push_str(&format!(
+                r#"{{"ph":"X","name":"f{}","ts":{i},"dur":1.5,"pid":1,"tid":1{args}}},"#,
+                i % 3
+            ));
+        }
+        json.push_str(r#"{"ph":"X","name":"cut","ts":1,"#);
+        let input = Trickle(std::io::Cursor::new(json.into_bytes()));
+        let t = read_trace_from(Box::new(input), "t", None).unwrap();
+        assert_eq!(t.spans.len(), 300);
+        assert_eq!(t.names, vec!["f0", "f1", "f2"]);
+        assert_eq!(t.spans.iter().map(|s| s.dur).sum::<f64>(), 450.0);
+        assert!(t.notes.truncated);
     }
 
     #[test]
