@@ -5,11 +5,12 @@
 
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
+use std::str::Utf8Error;
 
 use rustc_hash::FxHashMap;
 
 use super::detect::{decompress_if_gzip, describe_non_trace};
-use super::event::{IdValue, RawEvent, sanitize_non_finite};
+use super::event::{IdValue, RawEvent, Text, sanitize_non_finite};
 use super::scan::{EventSink, Scanner, Taken};
 use super::{NameId, ReadError, Span, Trace, TraceError, TraceSource, Track, TrackId, TrackKey};
 
@@ -86,6 +87,11 @@ fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)>
     })
 }
 
+/// The name of an event as bytes; an event without a name is named "".
+fn name_bytes<'e>(event: &'e RawEvent<'_>) -> &'e [u8] {
+    event.name.as_ref().map_or(b"", Text::bytes)
+}
+
 /// One `B` or `E` event, kept until the end of the file because producers do not promise
 /// time order.
 struct Edge {
@@ -106,7 +112,7 @@ struct AsyncEdge {
 /// Accumulates spans, names and tracks while the events stream by.
 struct Builder {
     trace: Trace,
-    name_ids: FxHashMap<Box<str>, NameId>,
+    name_ids: FxHashMap<Box<[u8]>, NameId>,
     track_ids: FxHashMap<TrackKey, TrackId>,
     last_thread: Option<(IdValue, IdValue, TrackId)>,
     edges: Vec<Edge>,
@@ -114,12 +120,12 @@ struct Builder {
 }
 
 impl EventSink for Builder {
-    fn offer(&mut self, bytes: &[u8], _offset: u64) -> Result<Taken, TraceError> {
+    fn offer(&mut self, bytes: &[u8], offset: u64) -> Result<Taken, TraceError> {
         let mut events = serde_json::Deserializer::from_slice(bytes).into_iter::<RawEvent>();
         match events.next() {
             Some(Ok(event)) => {
                 let len = events.byte_offset();
-                self.add(event);
+                self.add(event, offset)?;
                 Ok(Taken::Event(len))
             }
             Some(Err(e)) if e.is_eof() => Ok(Taken::NeedMore),
@@ -150,10 +156,7 @@ impl Builder {
 
     fn add_event(&mut self, bytes: &[u8], offset: u64) -> Result<(), TraceError> {
         match serde_json::from_slice::<RawEvent>(bytes) {
-            Ok(event) => {
-                self.add(event);
-                Ok(())
-            }
+            Ok(event) => self.add(event, offset),
             Err(first) => {
                 let clean = sanitize_non_finite(bytes);
                 let event =
@@ -161,91 +164,124 @@ impl Builder {
                         offset: offset + first.column().saturating_sub(1) as u64,
                         message: first.to_string(),
                     })?;
-                self.add(event);
+                self.add(event, offset)
+            }
+        }
+    }
+
+    /// Adds one parsed event; `offset` (its first byte) is for the error of a name that is
+    /// not UTF-8.
+    fn add(&mut self, event: RawEvent<'_>, offset: u64) -> Result<(), TraceError> {
+        self.trace.notes.events += 1;
+        let not_utf8 = |what: &str| TraceError::Event {
+            offset,
+            message: format!("the {what} is not valid UTF-8"),
+        };
+        match event.phase {
+            b'X' => self.add_complete(&event).map_err(|_| not_utf8("name")),
+            b'B' | b'E' => self.add_edge(&event).map_err(|_| not_utf8("name")),
+            b'b' | b'e' => self
+                .add_async_edge(&event)
+                .map_err(|_| not_utf8("name or category")),
+            b'M' => {
+                self.add_metadata(&event);
+                Ok(())
+            }
+            _ => {
+                self.trace.notes.ignored_phases += 1;
                 Ok(())
             }
         }
     }
 
-    fn add(&mut self, event: RawEvent<'_>) {
-        self.trace.notes.events += 1;
-        match event.phase() {
-            b'X' => self.add_complete(&event),
-            b'B' | b'E' => self.add_edge(&event),
-            b'b' | b'e' => self.add_async_edge(&event),
-            b'M' => self.add_metadata(&event),
-            _ => self.trace.notes.ignored_phases += 1,
-        }
-    }
-
-    fn add_complete(&mut self, event: &RawEvent<'_>) {
+    fn add_complete(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
         let (Some(ts), Some(dur)) = (event.ts, event.dur) else {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
         };
         if !(dur >= 0.0 && ts.is_finite() && dur.is_finite()) {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
         }
         let track = self.thread_track(event);
-        let name = self.intern(event.name.as_deref().unwrap_or(""));
+        let name = self.intern(name_bytes(event))?;
         self.trace.spans.push(Span {
             name,
             track,
             ts,
             dur,
         });
+        Ok(())
     }
 
-    fn add_edge(&mut self, event: &RawEvent<'_>) {
+    fn add_edge(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
         let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
         };
         let track = self.thread_track(event);
-        let name = event.name.as_deref().map(|n| self.intern(n));
+        let name = match &event.name {
+            Some(name) => Some(self.intern(name.bytes())?),
+            None => None,
+        };
         self.edges.push(Edge {
             track,
             ts,
             name,
-            begin: event.phase() == b'B',
+            begin: event.phase == b'B',
         });
+        Ok(())
     }
 
-    fn add_async_edge(&mut self, event: &RawEvent<'_>) {
+    fn add_async_edge(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
         let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
+        };
+        let cat = match &event.cat {
+            Some(cat) => cat.to_str()?,
+            None => "",
         };
         let key = TrackKey::Async {
             pid: event.pid.clone().unwrap_or(IdValue::Int(0)),
-            cat: event.cat.as_deref().unwrap_or("").to_string(),
+            cat: cat.to_string(),
             id: event.async_id().unwrap_or(IdValue::Int(0)),
         };
         let track = self.track(key);
-        let name = self.intern(event.name.as_deref().unwrap_or(""));
+        let name = self.intern(name_bytes(event))?;
         self.async_edges.push(AsyncEdge {
             track,
             name,
             ts,
-            begin: event.phase() == b'b',
+            begin: event.phase == b'b',
         });
+        Ok(())
     }
 
     fn add_metadata(&mut self, event: &RawEvent<'_>) {
-        if event.name.as_deref() == Some("thread_name") {
+        if event.name.as_ref().map(Text::bytes) == Some(b"thread_name") {
             let track = self.thread_track(event);
             self.trace.tracks[track as usize].name = event.metadata_name();
         }
     }
 
-    fn intern(&mut self, name: &str) -> NameId {
+    /// The id of a name, registered on first sight. Names are looked up by their bytes and
+    /// checked to be UTF-8 only when new: bytes equal to a known name are valid.
+    fn intern(&mut self, name: &[u8]) -> Result<NameId, Utf8Error> {
         if let Some(&id) = self.name_ids.get(name) {
+            return Ok(id);
+        }
+        Ok(self.intern_str(std::str::from_utf8(name)?))
+    }
+
+    /// The id of a name known to be text.
+    fn intern_str(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.name_ids.get(name.as_bytes()) {
             return id;
         }
         let id = self.trace.names.len() as NameId;
         self.trace.names.push(name.to_string());
-        self.name_ids.insert(name.into(), id);
+        self.name_ids.insert(name.as_bytes().into(), id);
         id
     }
 
@@ -282,6 +318,9 @@ impl Builder {
     fn finish(mut self) -> Trace {
         self.match_edges();
         self.match_async_edges();
+        // The vector grew by doubling: up to half of the largest allocation of a big trace is
+        // spare capacity that would stay for the whole command.
+        self.trace.spans.shrink_to_fit();
         self.trace
     }
 
@@ -309,7 +348,7 @@ impl Builder {
                     let begin = &edges[begin_at];
                     let name = match begin.name.or(edge.name) {
                         Some(name) => name,
-                        None => self.intern(""),
+                        None => self.intern_str(""),
                     };
                     let span = Span {
                         name,
