@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::detect::{decompress_if_gzip, describe_non_trace};
 use super::event::{IdValue, RawEvent, Text, sanitize_non_finite};
+use super::flat;
 use super::scan::{EventSink, Scanner, Taken};
 use super::{NameId, ReadError, Span, Trace, TraceError, TraceSource, Track, TrackId, TrackKey};
 
@@ -121,6 +122,10 @@ struct Builder {
 
 impl EventSink for Builder {
     fn offer(&mut self, bytes: &[u8], offset: u64) -> Result<Taken, TraceError> {
+        if let Some((event, len)) = flat::parse(bytes) {
+            self.add(event, offset)?;
+            return Ok(Taken::Event(len));
+        }
         let mut events = serde_json::Deserializer::from_slice(bytes).into_iter::<RawEvent>();
         match events.next() {
             Some(Ok(event)) => {
