@@ -290,15 +290,20 @@ impl Builder {
         id
     }
 
+    /// The track of an event's (pid, tid). Consecutive events are nearly always on the same
+    /// thread: that case is answered without a lookup or a clone of string ids.
     fn thread_track(&mut self, event: &RawEvent<'_>) -> TrackId {
-        let pid = event.pid.clone().unwrap_or(IdValue::Int(0));
-        let tid = event.tid.clone().unwrap_or(IdValue::Int(0));
-        if let Some((p, t, id)) = &self.last_thread
-            && *p == pid
-            && *t == tid
+        const NONE: IdValue = IdValue::Int(0);
+        let same_as_last = |(p, t, _): &(IdValue, IdValue, TrackId)| {
+            p == event.pid.as_ref().unwrap_or(&NONE) && t == event.tid.as_ref().unwrap_or(&NONE)
+        };
+        if let Some(last) = &self.last_thread
+            && same_as_last(last)
         {
-            return *id;
+            return last.2;
         }
+        let pid = event.pid.clone().unwrap_or(NONE);
+        let tid = event.tid.clone().unwrap_or(NONE);
         let id = self.track(TrackKey::Thread {
             pid: pid.clone(),
             tid: tid.clone(),
