@@ -63,21 +63,27 @@ pub struct OpDurations {
 /// Gathers the call durations and self-time sums of every operation of `trees`, indexed by
 /// operation (the same figures as [`collect_samples`], summed in the same order).
 pub fn collect_durations(trees: &[CallTree], catalog: &Catalog) -> Vec<OpDurations> {
+    // Self times first, each tree's vector freed before the durations are allocated and
+    // written, so that the two per-call vectors are never resident together.
+    let mut self_sums = vec![0.0; catalog.len()];
+    for tree in trees {
+        for (&op, self_us) in tree.ops.iter().zip(tree.self_times()) {
+            self_sums[op as usize] += self_us;
+        }
+    }
     let mut out: Vec<OpDurations> = calls_per_op(trees, catalog)
         .into_iter()
+        .zip(self_sums)
         .enumerate()
-        .map(|(op, n)| OpDurations {
+        .map(|(op, (n, self_us))| OpDurations {
             op: op as OpId,
             durations: Vec::with_capacity(n),
-            self_us: 0.0,
+            self_us,
         })
         .collect();
     for tree in trees {
-        let self_us = tree.self_times();
-        for (i, span) in tree.spans.iter().enumerate() {
-            let s = &mut out[tree.ops[i] as usize];
-            s.durations.push(span.dur);
-            s.self_us += self_us[i];
+        for (&op, span) in tree.ops.iter().zip(&tree.spans) {
+            out[op as usize].durations.push(span.dur);
         }
     }
     out
