@@ -276,6 +276,107 @@ mod tests {
         assert!(same_as_serde(r#"{}"#));
     }
 
+    /// A small deterministic generator (xorshift), so the test needs no crate.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        /// One of `good`, or, unless `clean`, one of `good` and `bad`.
+        fn pick<'a>(&mut self, clean: bool, good: &[&'a str], bad: &[&'a str]) -> &'a str {
+            let n = if clean {
+                good.len()
+            } else {
+                good.len() + bad.len()
+            };
+            let k = self.below(n);
+            if k < good.len() {
+                good[k]
+            } else {
+                bad[k - good.len()]
+            }
+        }
+
+        fn number(&mut self, clean: bool) -> String {
+            let max = if clean { 15 } else { 21 };
+            let mut s: String = (0..1 + self.below(max))
+                .map(|_| char::from(b'0' + self.below(10) as u8))
+                .collect();
+            if self.below(3) > 0 {
+                let at = self.below(s.len() + 1);
+                s.insert(at, '.');
+            }
+            s.insert_str(0, self.pick(clean, &[""], &["-"]));
+            s.push_str(self.pick(clean, &[""], &["e3", "E-2"]));
+            s
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_on_generated_events() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            // Half the events use only what the fast path reads, so that it is exercised.
+            let clean = rng.below(2) == 0;
+            let mut fields = Vec::new();
+            for key in ["ph", "name", "cat", "ts", "dur", "pid", "tid", "args", "x"] {
+                if rng.below(5) == 0 {
+                    continue;
+                }
+                let value = match key {
+                    "ph" => rng.pick(
+                        clean,
+                        &[r#""X""#, r#""B""#, r#""E""#, r#""i""#, "null"],
+                        &[r#""""#, r#""M""#, "1"],
+                    ),
+                    "name" | "cat" => rng.pick(
+                        clean,
+                        &[r#""f (a.py:1)""#, r#""é ü""#, "null"],
+                        &[r#""a\"b""#, r#""\u00e9""#, "3"],
+                    ),
+                    "args" | "x" => rng.pick(
+                        clean,
+                        &[r#"{"a":[1,2,{"b":"}"}]}"#, "[]", "true", "null", r#""s""#],
+                        &["{", "[1,]", "nul"],
+                    ),
+                    "pid" | "tid" if rng.below(3) == 0 => r#""main""#,
+                    _ => "",
+                };
+                let value = if value.is_empty() {
+                    rng.number(clean)
+                } else {
+                    value.to_string()
+                };
+                let space = rng.pick(true, &["", " "], &[]);
+                fields.push(format!(r#""{key}"{space}:{space}{value}"#));
+            }
+            let json = format!("{{{}}}", fields.join(rng.pick(true, &[",", ", "], &[])));
+            if serde_json::from_str::<RawEvent>(&json).is_ok() {
+                accepted += usize::from(same_as_serde(&json));
+            } else {
+                let fast = parse(json.as_bytes());
+                assert!(
+                    fast.is_none(),
+                    "serde rejects, the fast path accepts {json}"
+                );
+            }
+        }
+        assert!(
+            accepted > 2_000,
+            "only {accepted} events took the fast path"
+        );
+    }
+
     #[test]
     fn gives_up_on_what_the_serde_path_must_decide() {
         for json in [
