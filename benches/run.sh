@@ -29,26 +29,34 @@ perfgate=target/release/perfgate
 [[ -f $data/trace2x.json ]] || "$PYTHON" benches/make_trace.py "$data/trace2x.json" 18000
 [[ -f $data/trace.json.gz ]] || gzip -6 -c "$data/trace.json" > "$data/trace.json.gz"
 
-# measure LABEL BYTES CMD...: runs CMD $reps times pinned to one core, prints the median wall
-# time, the throughput over BYTES and the largest peak RSS seen.
+# measure LABEL BYTES CMD...: runs CMD $reps times pinned to one core; prints the median wall
+# time, the throughput over BYTES at that time, the median CPU time (user + system: when
+# another process shares the core, wall time grows but CPU time barely does) and the largest
+# peak RSS seen.
 measure() {
     local label=$1 bytes=$2
     shift 2
-    local times=() rss=0 out stats
+    local walls=() cpus=() rss=0 out stats
     stats=$(mktemp)
     for ((i = 0; i < reps; i++)); do
-        /usr/bin/time -o "$stats" -f '%e %M' taskset -c "$core" "$@" >/dev/null
-        out=$(tail -n 1 "$stats")
-        times+=("${out% *}")
-        if ((${out#* } > rss)); then rss=${out#* }; fi
+        /usr/bin/time -o "$stats" -f '%e %U %S %M' taskset -c "$core" "$@" >/dev/null
+        read -r wall user sys maxrss < <(tail -n 1 "$stats")
+        walls+=("$wall")
+        cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
+        if ((maxrss > rss)); then rss=$maxrss; fi
     done
     rm -f "$stats"
-    local median
-    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-    awk -v l="$label" -v t="$median" -v b="$bytes" -v r="$rss" -v all="${times[*]}" 'BEGIN {
-        printf "%-34s %7.2f s %8.0f MB/s %7.0f MB peak RSS   (runs: %s)\n", l, t, b / 1e6 / t, r / 1024, all
+    local wall cpu
+    wall=$(median "${walls[@]}")
+    cpu=$(median "${cpus[@]}")
+    awk -v l="$label" -v t="$wall" -v c="$cpu" -v b="$bytes" -v r="$rss" -v all="${walls[*]}" 'BEGIN {
+        printf "%-30s %6.2f s %6.0f MB/s  cpu %5.2f s %6.0f MB peak RSS  (runs: %s)\n", l, t, b / 1e6 / t, c, r / 1024, all
     }'
-    last_time=$median
+    last_time=$wall
+}
+
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
 size=$(stat -c %s "$data/trace.json")
