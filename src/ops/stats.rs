@@ -24,10 +24,16 @@ pub struct OpSamples {
 /// Gathers the calls of every operation of `trees`, indexed by operation. Operations with no
 /// call in these trees have empty samples.
 pub fn collect_samples(trees: &[CallTree], catalog: &Catalog) -> Vec<OpSamples> {
-    let mut out: Vec<OpSamples> = (0..catalog.len())
-        .map(|op| OpSamples {
+    // Exact capacities: on a trace of millions of calls, growth by doubling would waste
+    // up to half of the largest vectors.
+    let mut out: Vec<OpSamples> = calls_per_op(trees, catalog)
+        .into_iter()
+        .enumerate()
+        .map(|(op, n)| OpSamples {
             op: op as OpId,
-            ..OpSamples::default()
+            durations: Vec::with_capacity(n),
+            self_us: Vec::with_capacity(n),
+            run: Vec::with_capacity(n),
         })
         .collect();
     for (run, tree) in trees.iter().enumerate() {
@@ -40,6 +46,58 @@ pub fn collect_samples(trees: &[CallTree], catalog: &Catalog) -> Vec<OpSamples> 
         }
     }
     out
+}
+
+/// What the operation table needs of one operation: the duration of every call and the sum
+/// of their self times. Lighter than [`OpSamples`] (no per-call self time or run), which
+/// keeps memory low on traces of millions of calls.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpDurations {
+    pub op: OpId,
+    /// Inclusive duration of each call, µs.
+    pub durations: Vec<f64>,
+    /// Sum of the self times of the calls, µs.
+    pub self_us: f64,
+}
+
+/// Gathers the call durations and self-time sums of every operation of `trees`, indexed by
+/// operation (the same figures as [`collect_samples`], summed in the same order).
+pub fn collect_durations(trees: &[CallTree], catalog: &Catalog) -> Vec<OpDurations> {
+    // Self times first, each tree's vector freed before the durations are allocated and
+    // written, so that the two per-call vectors are never resident together.
+    let mut self_sums = vec![0.0; catalog.len()];
+    for tree in trees {
+        for (&op, self_us) in tree.ops.iter().zip(tree.self_times()) {
+            self_sums[op as usize] += self_us;
+        }
+    }
+    let mut out: Vec<OpDurations> = calls_per_op(trees, catalog)
+        .into_iter()
+        .zip(self_sums)
+        .enumerate()
+        .map(|(op, (n, self_us))| OpDurations {
+            op: op as OpId,
+            durations: Vec::with_capacity(n),
+            self_us,
+        })
+        .collect();
+    for tree in trees {
+        for (&op, span) in tree.ops.iter().zip(&tree.spans) {
+            out[op as usize].durations.push(span.dur);
+        }
+    }
+    out
+}
+
+/// The number of calls of every operation in `trees`, indexed by operation.
+fn calls_per_op(trees: &[CallTree], catalog: &Catalog) -> Vec<usize> {
+    let mut counts = vec![0usize; catalog.len()];
+    for tree in trees {
+        for &op in &tree.ops {
+            counts[op as usize] += 1;
+        }
+    }
+    counts
 }
 
 /// The linear-interpolation percentile of sorted values; `q` in 0..=1. NaN when empty.
@@ -88,21 +146,38 @@ pub struct OpStats {
 impl OpStats {
     /// Figures of one operation's samples; `None` when it was never called.
     pub fn from_samples(samples: &OpSamples, catalog: &Catalog) -> Option<OpStats> {
-        if samples.durations.is_empty() {
+        OpStats::from_durations(
+            OpDurations {
+                op: samples.op,
+                durations: samples.durations.clone(),
+                self_us: samples.self_us.iter().sum(),
+            },
+            catalog,
+        )
+    }
+
+    /// Figures of one operation's calls (sorted in place); `None` when it was never called.
+    pub fn from_durations(calls: OpDurations, catalog: &Catalog) -> Option<OpStats> {
+        let OpDurations {
+            op,
+            durations: mut d,
+            self_us,
+        } = calls;
+        if d.is_empty() {
             return None;
         }
-        let info = catalog.info(samples.op);
-        let d = sorted(&samples.durations);
+        d.sort_unstable_by(f64::total_cmp);
+        let info = catalog.info(op);
         let total: f64 = d.iter().sum();
         Some(OpStats {
-            op: samples.op,
+            op,
             name: info.key.clone(),
             function: info.function.clone(),
             file: info.file.clone(),
             line: info.line,
             count: d.len() as u64,
             total_us: total,
-            self_us: samples.self_us.iter().sum(),
+            self_us,
             mean_us: total / d.len() as f64,
             min_us: d[0],
             p50_us: percentile(&d, 0.50),

@@ -3,7 +3,8 @@
 
 use globset::{Glob, GlobMatcher};
 
-use super::{CallTree, Catalog, OpStats, collect_samples};
+use super::stats::collect_durations;
+use super::{CallTree, Catalog, OpStats};
 
 /// Which column orders the table (descending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,9 +57,9 @@ pub fn build_table(
     filter: &OpFilter,
     sort: SortKey,
 ) -> Vec<OpStats> {
-    let mut rows: Vec<OpStats> = collect_samples(trees, catalog)
-        .iter()
-        .filter_map(|s| OpStats::from_samples(s, catalog))
+    let mut rows: Vec<OpStats> = collect_durations(trees, catalog)
+        .into_iter()
+        .filter_map(|calls| OpStats::from_durations(calls, catalog))
         .filter(|s| filter.keeps(s))
         .collect();
     rows.sort_by(|a, b| {

@@ -51,8 +51,8 @@ impl CallTree {
         spans.sort_by(|a, b| {
             a.track
                 .cmp(&b.track)
-                .then(a.ts.total_cmp(&b.ts))
-                .then(b.dur.total_cmp(&a.dur))
+                .then_with(|| a.ts.total_cmp(&b.ts))
+                .then_with(|| b.dur.total_cmp(&a.dur))
         });
         let ops = spans.iter().map(|s| op_of_name[s.name as usize]).collect();
         let (parent, depth) = nest(&spans);

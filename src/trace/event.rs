@@ -1,5 +1,6 @@
 //! One Chrome Trace Event as written by real producers, deserialized straight from the bytes
-//! of the event (names borrowed when they contain no escapes).
+//! of the event (names borrowed when they contain no escapes, their UTF-8 checked by the
+//! reader when first seen).
 //!
 //! Tolerates what the trace viewers tolerate: `ts`/`dur` as integers, floats or numeric
 //! strings; `pid`/`tid` as 64-bit (possibly negative) integers or strings; `args: null`;
@@ -97,47 +98,189 @@ pub struct Id2 {
     pub global: Option<IdValue>,
 }
 
+/// A JSON string's bytes, unescaped but not yet checked to be UTF-8.
+///
+/// Checking every name of a large trace costs more than parsing it, and a trace repeats a few
+/// thousand names millions of times: the reader checks a name once, when it first sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<'a>(pub Cow<'a, [u8]>);
+
+impl Text<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text, or an error naming what is not UTF-8.
+    pub fn to_str(&self) -> Result<&str, std::str::Utf8Error> {
+        std::str::from_utf8(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_vec())))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v.as_bytes())))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.as_bytes().to_vec())))
+            }
+        }
+        // serde_json hands a string's bytes to deserialize_bytes without the UTF-8 check.
+        d.deserialize_bytes(V)
+    }
+}
+
+/// A number of microseconds (see [`de_micros`]).
+struct Micros(Option<f64>);
+
+impl<'de> Deserialize<'de> for Micros {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        de_micros(d).map(Micros)
+    }
+}
+
+/// The keys of an event that perfgate reads; every other key is `Other`.
+#[derive(Clone, Copy)]
+enum Field {
+    Name,
+    Ph,
+    Cat,
+    Ts,
+    Dur,
+    Pid,
+    Tid,
+    Id,
+    Id2,
+    Args,
+    Other,
+}
+
+impl Field {
+    const ALL: &[&str] = &[
+        "name", "ph", "cat", "ts", "dur", "pid", "tid", "id", "id2", "args",
+    ];
+
+    fn from_key(key: &[u8]) -> Field {
+        match key {
+            b"name" => Field::Name,
+            b"ph" => Field::Ph,
+            b"cat" => Field::Cat,
+            b"ts" => Field::Ts,
+            b"dur" => Field::Dur,
+            b"pid" => Field::Pid,
+            b"tid" => Field::Tid,
+            b"id" => Field::Id,
+            b"id2" => Field::Id2,
+            b"args" => Field::Args,
+            _ => Field::Other,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Text::deserialize(d).map(|key| Field::from_key(key.bytes()))
+    }
+}
+
 /// The fields perfgate reads from one event; every other field is skipped unparsed.
-#[derive(Debug, Deserialize)]
+///
+/// Deserialized by hand rather than derived: keys and names are read as bytes (no UTF-8 check
+/// per event, see [`Text`]), which makes reading a large trace markedly faster. A repeated key
+/// is an error, as with a derived implementation.
+#[derive(Debug, Default)]
 pub struct RawEvent<'a> {
-    #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub ph: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub cat: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "de_micros")]
+    pub name: Option<Text<'a>>,
+    /// The first byte of `ph` (`X`, `B`, `E`, ...); `\0` when absent.
+    pub phase: u8,
+    pub cat: Option<Text<'a>>,
     pub ts: Option<f64>,
-    #[serde(default, deserialize_with = "de_micros")]
     pub dur: Option<f64>,
-    #[serde(default)]
     pub pid: Option<IdValue>,
-    #[serde(default)]
     pub tid: Option<IdValue>,
-    #[serde(default)]
     pub id: Option<IdValue>,
-    #[serde(default)]
-    pub id2: Option<Id2>,
-    #[serde(borrow, default)]
+    /// `id2.local`, else `id2.global`.
+    pub id2: Option<IdValue>,
     pub args: Option<&'a RawValue>,
 }
 
-impl RawEvent<'_> {
-    /// The phase letter (`X`, `B`, `E`, ...); `\0` when absent.
-    pub fn phase(&self) -> u8 {
-        self.ph
-            .as_deref()
-            .and_then(|p| p.bytes().next())
-            .unwrap_or(0)
+/// Reads the value of one key, refusing a second value for it.
+fn next_once<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
+    seen: &mut u16,
+    field: Field,
+    map: &mut A,
+) -> Result<Option<T>, A::Error> {
+    let bit = 1 << field as u16;
+    if *seen & bit != 0 {
+        return Err(de::Error::duplicate_field(Field::ALL[field as usize]));
     }
+    *seen |= bit;
+    map.next_value::<Option<T>>()
+}
 
+impl<'de> Deserialize<'de> for RawEvent<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawEvent<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawEvent<'de>, A::Error> {
+                let mut e = RawEvent::default();
+                let mut seen = 0u16;
+                while let Some(field) = map.next_key::<Field>()? {
+                    let (s, m) = (&mut seen, &mut map);
+                    match field {
+                        Field::Name => e.name = next_once(s, field, m)?,
+                        Field::Ph => {
+                            let ph: Option<Text> = next_once(s, field, m)?;
+                            e.phase = ph.and_then(|p| p.bytes().first().copied()).unwrap_or(0);
+                        }
+                        Field::Cat => e.cat = next_once(s, field, m)?,
+                        Field::Ts => e.ts = next_once::<_, Micros>(s, field, m)?.and_then(|v| v.0),
+                        Field::Dur => {
+                            e.dur = next_once::<_, Micros>(s, field, m)?.and_then(|v| v.0)
+                        }
+                        Field::Pid => e.pid = next_once(s, field, m)?,
+                        Field::Tid => e.tid = next_once(s, field, m)?,
+                        Field::Id => e.id = next_once(s, field, m)?,
+                        Field::Id2 => {
+                            let id2: Option<Id2> = next_once(s, field, m)?;
+                            e.id2 = id2.and_then(|i| i.local.or(i.global));
+                        }
+                        Field::Args => e.args = next_once(s, field, m)?,
+                        Field::Other => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(e)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl RawEvent<'_> {
     /// The id that pairs nestable async events: `id`, else `id2.local`, else `id2.global`.
     pub fn async_id(&self) -> Option<IdValue> {
-        self.id.clone().or_else(|| {
-            self.id2
-                .as_ref()
-                .and_then(|i| i.local.clone().or_else(|| i.global.clone()))
-        })
+        self.id.clone().or_else(|| self.id2.clone())
     }
 
     /// `args.name` of a metadata event (`thread_name`, `process_name`).
@@ -212,7 +355,7 @@ mod tests {
             serde_json::from_str(r#"{"ph":"B","ts":1,"pid":"p","tid":"main","args":null}"#)
                 .unwrap();
         assert_eq!(e.tid, Some(IdValue::Str("main".into())));
-        assert_eq!(e.phase(), b'B');
+        assert_eq!(e.phase, b'B');
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod detect;
 pub mod event;
+mod flat;
 mod reader;
 mod scan;
 

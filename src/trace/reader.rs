@@ -5,12 +5,14 @@
 
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
+use std::str::Utf8Error;
 
 use rustc_hash::FxHashMap;
 
 use super::detect::{decompress_if_gzip, describe_non_trace};
-use super::event::{IdValue, RawEvent, sanitize_non_finite};
-use super::scan::Scanner;
+use super::event::{IdValue, RawEvent, Text, sanitize_non_finite};
+use super::flat;
+use super::scan::{EventSink, Scanner, Taken};
 use super::{NameId, ReadError, Span, Trace, TraceError, TraceSource, Track, TrackId, TrackKey};
 
 /// Files at least this large get a progress line on a terminal.
@@ -50,7 +52,7 @@ pub fn read_trace_from(
         return Err(TraceError::NotATrace(what));
     }
     let mut builder = Builder::new(name);
-    let framing = scanner.run(&mut |bytes, offset| builder.add_event(bytes, offset))?;
+    let framing = scanner.run(&mut builder)?;
     if progress_total.is_some() {
         eprint!("\r\x1b[2K");
     }
@@ -86,6 +88,11 @@ fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)>
     })
 }
 
+/// The name of an event as bytes; an event without a name is named "".
+fn name_bytes<'e>(event: &'e RawEvent<'_>) -> &'e [u8] {
+    event.name.as_ref().map_or(b"", Text::bytes)
+}
+
 /// One `B` or `E` event, kept until the end of the file because producers do not promise
 /// time order.
 struct Edge {
@@ -106,11 +113,35 @@ struct AsyncEdge {
 /// Accumulates spans, names and tracks while the events stream by.
 struct Builder {
     trace: Trace,
-    name_ids: FxHashMap<Box<str>, NameId>,
+    name_ids: FxHashMap<Box<[u8]>, NameId>,
     track_ids: FxHashMap<TrackKey, TrackId>,
     last_thread: Option<(IdValue, IdValue, TrackId)>,
     edges: Vec<Edge>,
     async_edges: Vec<AsyncEdge>,
+}
+
+impl EventSink for Builder {
+    fn offer(&mut self, bytes: &[u8], offset: u64) -> Result<Taken, TraceError> {
+        if let Some((event, len)) = flat::parse(bytes) {
+            self.add(event, offset)?;
+            return Ok(Taken::Event(len));
+        }
+        let mut events = serde_json::Deserializer::from_slice(bytes).into_iter::<RawEvent>();
+        match events.next() {
+            Some(Ok(event)) => {
+                let len = events.byte_offset();
+                self.add(event, offset)?;
+                Ok(Taken::Event(len))
+            }
+            Some(Err(e)) if e.is_eof() => Ok(Taken::NeedMore),
+            // NaN in args, or a real error: the slow path repairs or reports it.
+            _ => Ok(Taken::Delimit),
+        }
+    }
+
+    fn event(&mut self, bytes: &[u8], offset: u64) -> Result<(), TraceError> {
+        self.add_event(bytes, offset)
+    }
 }
 
 impl Builder {
@@ -130,10 +161,7 @@ impl Builder {
 
     fn add_event(&mut self, bytes: &[u8], offset: u64) -> Result<(), TraceError> {
         match serde_json::from_slice::<RawEvent>(bytes) {
-            Ok(event) => {
-                self.add(event);
-                Ok(())
-            }
+            Ok(event) => self.add(event, offset),
             Err(first) => {
                 let clean = sanitize_non_finite(bytes);
                 let event =
@@ -141,103 +169,141 @@ impl Builder {
                         offset: offset + first.column().saturating_sub(1) as u64,
                         message: first.to_string(),
                     })?;
-                self.add(event);
+                self.add(event, offset)
+            }
+        }
+    }
+
+    /// Adds one parsed event; `offset` (its first byte) is for the error of a name that is
+    /// not UTF-8.
+    fn add(&mut self, event: RawEvent<'_>, offset: u64) -> Result<(), TraceError> {
+        self.trace.notes.events += 1;
+        let not_utf8 = |what: &str| TraceError::Event {
+            offset,
+            message: format!("the {what} is not valid UTF-8"),
+        };
+        match event.phase {
+            b'X' => self.add_complete(&event).map_err(|_| not_utf8("name")),
+            b'B' | b'E' => self.add_edge(&event).map_err(|_| not_utf8("name")),
+            b'b' | b'e' => self
+                .add_async_edge(&event)
+                .map_err(|_| not_utf8("name or category")),
+            b'M' => {
+                self.add_metadata(&event);
+                Ok(())
+            }
+            _ => {
+                self.trace.notes.ignored_phases += 1;
                 Ok(())
             }
         }
     }
 
-    fn add(&mut self, event: RawEvent<'_>) {
-        self.trace.notes.events += 1;
-        match event.phase() {
-            b'X' => self.add_complete(&event),
-            b'B' | b'E' => self.add_edge(&event),
-            b'b' | b'e' => self.add_async_edge(&event),
-            b'M' => self.add_metadata(&event),
-            _ => self.trace.notes.ignored_phases += 1,
-        }
-    }
-
-    fn add_complete(&mut self, event: &RawEvent<'_>) {
+    fn add_complete(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
         let (Some(ts), Some(dur)) = (event.ts, event.dur) else {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
         };
         if !(dur >= 0.0 && ts.is_finite() && dur.is_finite()) {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
         }
         let track = self.thread_track(event);
-        let name = self.intern(event.name.as_deref().unwrap_or(""));
+        let name = self.intern(name_bytes(event))?;
         self.trace.spans.push(Span {
             name,
             track,
             ts,
             dur,
         });
+        Ok(())
     }
 
-    fn add_edge(&mut self, event: &RawEvent<'_>) {
+    fn add_edge(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
         let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
         };
         let track = self.thread_track(event);
-        let name = event.name.as_deref().map(|n| self.intern(n));
+        let name = match &event.name {
+            Some(name) => Some(self.intern(name.bytes())?),
+            None => None,
+        };
         self.edges.push(Edge {
             track,
             ts,
             name,
-            begin: event.phase() == b'B',
+            begin: event.phase == b'B',
         });
+        Ok(())
     }
 
-    fn add_async_edge(&mut self, event: &RawEvent<'_>) {
+    fn add_async_edge(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
         let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
             self.trace.notes.dropped_invalid += 1;
-            return;
+            return Ok(());
+        };
+        let cat = match &event.cat {
+            Some(cat) => cat.to_str()?,
+            None => "",
         };
         let key = TrackKey::Async {
             pid: event.pid.clone().unwrap_or(IdValue::Int(0)),
-            cat: event.cat.as_deref().unwrap_or("").to_string(),
+            cat: cat.to_string(),
             id: event.async_id().unwrap_or(IdValue::Int(0)),
         };
         let track = self.track(key);
-        let name = self.intern(event.name.as_deref().unwrap_or(""));
+        let name = self.intern(name_bytes(event))?;
         self.async_edges.push(AsyncEdge {
             track,
             name,
             ts,
-            begin: event.phase() == b'b',
+            begin: event.phase == b'b',
         });
+        Ok(())
     }
 
     fn add_metadata(&mut self, event: &RawEvent<'_>) {
-        if event.name.as_deref() == Some("thread_name") {
+        if event.name.as_ref().map(Text::bytes) == Some(b"thread_name") {
             let track = self.thread_track(event);
             self.trace.tracks[track as usize].name = event.metadata_name();
         }
     }
 
-    fn intern(&mut self, name: &str) -> NameId {
+    /// The id of a name, registered on first sight. Names are looked up by their bytes and
+    /// checked to be UTF-8 only when new: bytes equal to a known name are valid.
+    fn intern(&mut self, name: &[u8]) -> Result<NameId, Utf8Error> {
         if let Some(&id) = self.name_ids.get(name) {
+            return Ok(id);
+        }
+        Ok(self.intern_str(std::str::from_utf8(name)?))
+    }
+
+    /// The id of a name known to be text.
+    fn intern_str(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.name_ids.get(name.as_bytes()) {
             return id;
         }
         let id = self.trace.names.len() as NameId;
         self.trace.names.push(name.to_string());
-        self.name_ids.insert(name.into(), id);
+        self.name_ids.insert(name.as_bytes().into(), id);
         id
     }
 
+    /// The track of an event's (pid, tid). Consecutive events are nearly always on the same
+    /// thread: that case is answered without a lookup or a clone of string ids.
     fn thread_track(&mut self, event: &RawEvent<'_>) -> TrackId {
-        let pid = event.pid.clone().unwrap_or(IdValue::Int(0));
-        let tid = event.tid.clone().unwrap_or(IdValue::Int(0));
-        if let Some((p, t, id)) = &self.last_thread
-            && *p == pid
-            && *t == tid
+        const NONE: IdValue = IdValue::Int(0);
+        let same_as_last = |(p, t, _): &(IdValue, IdValue, TrackId)| {
+            p == event.pid.as_ref().unwrap_or(&NONE) && t == event.tid.as_ref().unwrap_or(&NONE)
+        };
+        if let Some(last) = &self.last_thread
+            && same_as_last(last)
         {
-            return *id;
+            return last.2;
         }
+        let pid = event.pid.clone().unwrap_or(NONE);
+        let tid = event.tid.clone().unwrap_or(NONE);
         let id = self.track(TrackKey::Thread {
             pid: pid.clone(),
             tid: tid.clone(),
@@ -262,6 +328,9 @@ impl Builder {
     fn finish(mut self) -> Trace {
         self.match_edges();
         self.match_async_edges();
+        // The vector grew by doubling: up to half of the largest allocation of a big trace is
+        // spare capacity that would stay for the whole command.
+        self.trace.spans.shrink_to_fit();
         self.trace
     }
 
@@ -289,7 +358,7 @@ impl Builder {
                     let begin = &edges[begin_at];
                     let name = match begin.name.or(edge.name) {
                         Some(name) => name,
-                        None => self.intern(""),
+                        None => self.intern_str(""),
                     };
                     let span = Span {
                         name,
@@ -450,6 +519,39 @@ mod tests {
         let err = read(r#"[{"ph":"X","ts":1,"dur":2}, {"ph":"X","ts":tru}]"#).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("byte "), "{msg}");
+    }
+
+    /// Hands out at most 7 bytes per read, so events straddle every refill.
+    struct Trickle(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn events_cut_by_refills_are_parsed_whole() {
+        let mut json = String::from("[");
+        for i in 0..300 {
+            let args = if i % 50 == 0 {
+                r#","args":{"v":NaN}"#
+            } else {
+                ""
+            };
+            json.push_str(&format!(
+                r#"{{"ph":"X","name":"f{}","ts":{i},"dur":1.5,"pid":1,"tid":1{args}}},"#,
+                i % 3
+            ));
+        }
+        json.push_str(r#"{"ph":"X","name":"cut","ts":1,"#);
+        let input = Trickle(std::io::Cursor::new(json.into_bytes()));
+        let t = read_trace_from(Box::new(input), "t", None).unwrap();
+        assert_eq!(t.spans.len(), 300);
+        assert_eq!(t.names, vec!["f0", "f1", "f2"]);
+        assert_eq!(t.spans.iter().map(|s| s.dur).sum::<f64>(), 450.0);
+        assert!(t.notes.truncated);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Streaming framing of a Chrome trace: finds each event object in the byte stream and hands
-//! its bytes to a callback, without ever holding more than one buffer of the file.
+//! it to an [`EventSink`], without ever holding more than one buffer of the file.
 //!
-//! serde_json parses each event directly out of the buffer (it tells where the object ended);
-//! this module only walks the JSON structure around the events: the top-level array or object,
+//! The sink parses each event directly out of the buffer and says where the object ended, so
+//! event bytes are read once; this module only walks the JSON structure around the events: the top-level array or object,
 //! keys, values to skip (such as viztracer's `file_info`, which holds the source of every
 //! traced file), trailing commas, and a file cut short.
 
@@ -25,10 +25,31 @@ pub struct Framing {
     pub saw_events: bool,
 }
 
-/// One event object: its bytes and the byte offset of its first byte in the (decompressed) stream.
-pub type EventSink<'s> = dyn FnMut(&[u8], u64) -> Result<(), TraceError> + 's;
+/// What an [`EventSink`] did with the bytes it was offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// It read one event, this many bytes long.
+    Event(usize),
+    /// The event runs past the buffered bytes: offer it again once more are read.
+    NeedMore,
+    /// It cannot tell where the event ends (the event is malformed or needs repair): hand it
+    /// exactly the event's bytes through [`EventSink::event`].
+    Delimit,
+}
 
-/// Walks a trace byte stream and calls `sink` once per event object.
+/// Receives the event objects of a trace. Offsets are those of the event's first byte in the
+/// (decompressed) stream.
+pub trait EventSink {
+    /// `bytes` start at an event's `{` and run to the end of the buffered input; the sink
+    /// parses the event in place and says how far it went. This is the fast path: the bytes
+    /// are walked once, by the JSON parser.
+    fn offer(&mut self, bytes: &[u8], offset: u64) -> Result<Taken, TraceError>;
+
+    /// `bytes` are exactly one event object (after [`Taken::Delimit`]).
+    fn event(&mut self, bytes: &[u8], offset: u64) -> Result<(), TraceError>;
+}
+
+/// Walks a trace byte stream and hands each event object to an [`EventSink`].
 pub struct Scanner<R> {
     src: R,
     buf: Vec<u8>,
@@ -155,7 +176,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Walks the whole stream: the array form, or the object form with `traceEvents`.
-    pub fn run(&mut self, sink: &mut EventSink<'_>) -> Result<Framing, TraceError> {
+    pub fn run(&mut self, sink: &mut impl EventSink) -> Result<Framing, TraceError> {
         let mut framing = Framing::default();
         match self.peek_non_ws()? {
             Some(b'[') => {
@@ -182,7 +203,7 @@ impl<R: Read> Scanner<R> {
     /// input ends (which marks the trace truncated).
     fn top_object(
         &mut self,
-        sink: &mut EventSink<'_>,
+        sink: &mut impl EventSink,
         framing: &mut Framing,
     ) -> Result<(), TraceError> {
         loop {
@@ -224,7 +245,7 @@ impl<R: Read> Scanner<R> {
     fn top_value(
         &mut self,
         key: &str,
-        sink: &mut EventSink<'_>,
+        sink: &mut impl EventSink,
         framing: &mut Framing,
     ) -> Result<bool, TraceError> {
         match (key, self.peek_non_ws()?) {
@@ -265,7 +286,7 @@ impl<R: Read> Scanner<R> {
 
     /// Reads the elements of an event array up to its `]`. Returns false when the input ended
     /// first (a truncated trace): every complete event before the cut has been delivered.
-    fn event_array(&mut self, sink: &mut EventSink<'_>) -> Result<bool, TraceError> {
+    fn event_array(&mut self, sink: &mut impl EventSink) -> Result<bool, TraceError> {
         loop {
             match self.peek_non_ws()? {
                 None => return Ok(false),
@@ -276,13 +297,38 @@ impl<R: Read> Scanner<R> {
                 // Trailing and doubled commas are tolerated, as the trace viewers do.
                 Some(b',') => self.pos += 1,
                 Some(b'{') => {
-                    let Some((start, end)) = self.capture_value()? else {
+                    if !self.deliver_event(sink)? {
                         return Ok(false);
-                    };
-                    sink(&self.buf[start..end], self.base + start as u64)?;
+                    }
                 }
                 Some(_) => {
                     return Err(self.syntax("expected an event object in the event array"));
+                }
+            }
+        }
+    }
+
+    /// Hands the event object at `pos` to the sink; false when the input ended inside it.
+    fn deliver_event(&mut self, sink: &mut impl EventSink) -> Result<bool, TraceError> {
+        loop {
+            let offset = self.offset();
+            match sink.offer(&self.buf[self.pos..self.end], offset)? {
+                Taken::Event(len) => {
+                    self.pos += len;
+                    return Ok(true);
+                }
+                Taken::NeedMore => {
+                    // Keep the event's first bytes; at end of input the event was cut.
+                    if self.refill(self.pos)?.is_none() {
+                        return Ok(false);
+                    }
+                }
+                Taken::Delimit => {
+                    let Some((start, end)) = self.capture_value()? else {
+                        return Ok(false);
+                    };
+                    sink.event(&self.buf[start..end], self.base + start as u64)?;
+                    return Ok(true);
                 }
             }
         }
