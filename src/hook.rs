@@ -26,13 +26,11 @@ pub enum HookError {
          and give \"$input\" to the rest of your hook the same way"
     )]
     Exists { path: String },
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("git: {0}")]
+    /// The message holds the I/O error (not chained as a source, so it prints once).
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    /// Any other libgit2 failure, as libgit2 words it.
+    #[error(transparent)]
     Git(#[from] git2::Error),
 }
 
@@ -87,9 +85,9 @@ pub fn script(exe: &Path) -> String {
 pub fn install(repo: &Repository, exe: &Path, force: bool) -> Result<PathBuf, HookError> {
     let dir = hooks_dir(repo)?;
     let path = dir.join("pre-push");
-    let io = |source| HookError::Io {
+    let io = |error| HookError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     };
     if let Ok(existing) = std::fs::read_to_string(&path)
         && !existing.contains(MARKER)
@@ -109,15 +107,15 @@ pub fn uninstall(repo: &Repository) -> Result<Removal, HookError> {
     let path = hooks_dir(repo)?.join("pre-push");
     match std::fs::read_to_string(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removal::Absent(path)),
-        Err(source) => Err(HookError::Io {
+        Err(error) => Err(HookError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         }),
         Ok(text) if !text.contains(MARKER) => Ok(Removal::NotOurs(path)),
         Ok(_) => {
-            std::fs::remove_file(&path).map_err(|source| HookError::Io {
+            std::fs::remove_file(&path).map_err(|error| HookError::Io {
                 path: path.display().to_string(),
-                source,
+                error,
             })?;
             Ok(Removal::Removed(path))
         }

@@ -39,7 +39,8 @@ pub enum GitError {
     NoMergeBase { base: String, shallow: bool },
     #[error("{path}: the path is outside the repository at {root}")]
     OutsideRepository { path: String, root: String },
-    #[error("git: {0}")]
+    /// Any other libgit2 failure, as libgit2 words it.
+    #[error(transparent)]
     Git(#[from] git2::Error),
 }
 

@@ -45,12 +45,9 @@ const MAGIC_KEY: &str = "perfgate_baseline";
 /// Why a baseline could not be read, merged or written. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The message holds the I/O error (not chained as a source, so it prints once).
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}: byte {offset} (line {line}, column {column}): {message}")]
     Syntax {
         path: String,
@@ -162,7 +159,6 @@ impl Baseline {
 
     /// The file's bytes: pretty at the top, one operation per line, a final newline.
     pub fn to_json(&self) -> String {
-        let json = |v: &dyn erased::Json| v.to_json();
         let mut out = String::from("{\n");
         out.push_str(&format!("  \"{MAGIC_KEY}\": {FORMAT_VERSION},\n"));
         out.push_str(&format!("  \"key_mode\": {},\n", json(&self.key_mode)));
@@ -222,18 +218,18 @@ impl Baseline {
     /// Reads a baseline file.
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| BaselineError::Io {
+        let bytes = std::fs::read(path).map_err(|error| BaselineError::Io {
             path: name.clone(),
-            source,
+            error,
         })?;
         Baseline::from_slice(&bytes, &name)
     }
 
     /// Writes the file whole or not at all: a temporary file beside it, then a rename.
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
-        write_whole(path, self.to_json().as_bytes()).map_err(|source| BaselineError::Io {
+        write_whole(path, self.to_json().as_bytes()).map_err(|error| BaselineError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         })
     }
 
@@ -585,18 +581,10 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// Compact JSON of any serializable value, behind one object-safe trait so `to_json` can
-/// format heterogeneous pieces with one closure.
-mod erased {
-    pub trait Json {
-        fn to_json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            // Serializing plain data (strings, numbers, maps with string keys) cannot fail.
-            serde_json::to_string(self).unwrap_or_default()
-        }
-    }
+/// Compact JSON of plain data (strings, numbers, maps with string keys), which cannot fail
+/// to serialize.
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[cfg(test)]
