@@ -67,7 +67,7 @@ esac
         std::fs::read_to_string(self.path(name)).unwrap_or_default()
     }
 
-    /// Runs a script of scripts/action with the fake environment plus `env`.
+    /// Runs a script of scripts/action (`"name arg..."`) with the fake environment plus `env`.
     fn run(&self, script: &str, env: &[(&str, &str)]) -> Output {
         let perfgate_dir = PathBuf::from(env!("CARGO_BIN_EXE_perfgate"))
             .parent()
@@ -79,8 +79,11 @@ esac
             perfgate_dir.display(),
             std::env::var("PATH").unwrap_or_default()
         );
+        let mut words = script.split_whitespace();
+        let name = words.next().expect("a script name");
         let mut cmd = Command::new("bash");
-        cmd.arg(root().join("scripts/action").join(script))
+        cmd.arg(root().join("scripts/action").join(name))
+            .args(words)
             .current_dir(root())
             .env_clear()
             .env("PATH", path)
@@ -339,4 +342,81 @@ fn missing_inputs_are_an_error_before_anything_runs() {
     let out = runner.run("run.sh", &[("INPUT_AFTER", "x.json")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stdout).starts_with("::error"));
+}
+
+/// The `run:` scripts of a workflow or action file: the line after `run:` and the lines
+/// indented deeper than the key.
+fn run_blocks(yaml: &str) -> Vec<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut blocks = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let Some(rest) = trimmed.strip_prefix("run:") else {
+            continue;
+        };
+        let mut block = vec![rest.to_string()];
+        block.extend(
+            lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || indent(l) > indent(line))
+                .map(|l| l.to_string()),
+        );
+        blocks.push(block.join("\n"));
+    }
+    blocks
+}
+
+#[test]
+fn inputs_reach_scripts_only_through_the_environment() {
+    for file in ["action.yml", ".github/actions/post-comment/action.yml"] {
+        let yaml = std::fs::read_to_string(root().join(file)).unwrap();
+        let blocks = run_blocks(&yaml);
+        assert!(
+            blocks.len() >= 2 || file.contains("post-comment"),
+            "{file}: {blocks:?}"
+        );
+        for block in &blocks {
+            assert!(
+                !block.contains("${{"),
+                "{file}: expression inside a script:\n{block}"
+            );
+        }
+        // Every run step names its shell, as composite actions require.
+        assert_eq!(
+            yaml.matches("run:").count(),
+            yaml.matches("shell: bash").count(),
+            "{file}"
+        );
+    }
+    for script in ["run.sh", "comment.sh", "install.sh"] {
+        let text = std::fs::read_to_string(root().join("scripts/action").join(script)).unwrap();
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect();
+        assert!(!code.contains("${{"), "{script}");
+    }
+}
+
+#[test]
+fn the_install_cache_key_is_deterministic() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let root_arg = root().display().to_string();
+    let env = [
+        ("GITHUB_ACTION_PATH", root_arg.as_str()),
+        ("RUNNER_OS", "Linux"),
+    ];
+    for _ in 0..2 {
+        let out = runner.run("install.sh key", &env);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let outputs = runner.read("output.txt");
+    let keys: Vec<&str> = outputs.lines().filter(|l| l.starts_with("key=")).collect();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "the key is deterministic");
+    assert!(keys[0].starts_with("key=perfgate-Linux-"), "{}", keys[0]);
 }
