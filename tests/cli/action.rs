@@ -389,6 +389,16 @@ fn inputs_reach_scripts_only_through_the_environment() {
             "{file}"
         );
     }
+    for workflow in ["ci.yml", "perf-gate-example.yml", "perf-gate-comment.yml"] {
+        let yaml =
+            std::fs::read_to_string(root().join(".github/workflows").join(workflow)).unwrap();
+        for block in run_blocks(&yaml) {
+            assert!(
+                !block.contains("${{"),
+                "{workflow}: expression inside a script:\n{block}"
+            );
+        }
+    }
     for script in ["run.sh", "comment.sh", "install.sh"] {
         let text = std::fs::read_to_string(root().join("scripts/action").join(script)).unwrap();
         let code: String = text
