@@ -20,7 +20,7 @@ pub use reader::{read_trace, read_trace_from};
 /// Why a trace could not be read. Every variant is reported with the file's name.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("this is not a Chrome JSON trace: {0}")]
     NotATrace(String),
@@ -32,11 +32,11 @@ pub enum TraceError {
 
 /// A [`TraceError`] with the file it came from.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
+#[error("{path}: {error}")]
 pub struct ReadError {
     pub path: String,
-    #[source]
-    pub source: TraceError,
+    /// Shown in the message itself, so it is not also reported as the error's source.
+    pub error: TraceError,
 }
 
 /// Where a trace comes from: a file, or standard input (`-`).

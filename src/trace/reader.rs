@@ -23,7 +23,7 @@ pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
     let name = source.display_name();
     let wrap = |e: TraceError| ReadError {
         path: name.clone(),
-        source: e,
+        error: e,
     };
     let (input, size): (Box<dyn Read>, Option<u64>) = match source {
         TraceSource::Stdin => (Box::new(std::io::stdin().lock()), None),
@@ -166,8 +166,8 @@ impl Builder {
                 let clean = sanitize_non_finite(bytes);
                 let event =
                     serde_json::from_slice::<RawEvent>(&clean).map_err(|_| TraceError::Event {
-                        offset: offset + first.column().saturating_sub(1) as u64,
-                        message: first.to_string(),
+                        offset: offset + byte_in_event(bytes, first.line(), first.column()),
+                        message: without_position(&first),
                     })?;
                 self.add(event, offset)
             }
@@ -408,6 +408,25 @@ impl Builder {
             }
         }
         self.trace.notes.unmatched_async += open.len() as u64;
+    }
+}
+
+/// The byte index in `event` of serde_json's 1-based line and column.
+fn byte_in_event(event: &[u8], line: usize, column: usize) -> u64 {
+    let line_start: usize = event
+        .split(|&b| b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    (line_start + column.saturating_sub(1)) as u64
+}
+
+/// serde_json's message without its "at line L column C" (the byte offset replaces it).
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
 
