@@ -68,7 +68,10 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
         bail!("standard input ('-') can be read only once, by one side");
     }
     let mut catalog = Catalog::new(load::key_mode(args.key));
-    let before = load_side(&before_args, &mut catalog, "before")?;
+    let mut before = load_side(&before_args, &mut catalog, "before")?;
+    // Only the after side's call trees are used (budgets): free the before side's before the
+    // after side is read; on large traces they are most of the memory.
+    before.trees = Vec::new();
     let after = load_side(&after_args, &mut catalog, "after")?;
 
     let mut report = Report::new(CommandKind::Compare);
