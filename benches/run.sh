@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Throughput benchmark: `perfgate summary` against a reference Python script on the same
-# viztracer trace (>= 150 MB), in the same run. See docs/benchmarks.md.
+# viztracer trace (>= 150 MB), in the same run; then `perfgate check` and `perfgate compare`
+# (the CI gates) on the same traces. See docs/benchmarks.md.
 #
 # Usage: benches/run.sh [REPETITIONS]        (default 5; the median is reported)
 # Env:   PYTHON  a Python with viztracer installed (default: .venv/bin/python, else python3)
 #        CORE    the CPU core perfgate and the reference are pinned to (default 0)
 #
 # Makes, once, in benches/data/ (git-ignored): trace.json (9000 requests, ~170 MB),
-# trace.json.gz (the same, gzipped) and trace2x.json (18000 requests, ~340 MB, to show that
-# memory grows with spans, not bytes).
+# trace.json.gz (the same, gzipped), trace2x.json (18000 requests, ~340 MB, to show that
+# memory grows with spans, not bytes) and trace_b.json (9500 requests, ~180 MB: the other
+# side of `compare`, another run with other timings and 5 % more calls). `check` and
+# `compare` use benches/budgets.toml, whose budgets and detectors match the workload.
+# many_a.json and many_b.json (benches/make_many_ops.py: 3000 functions, ~29 MB each) give a
+# comparison of thousands of operations, for the reports.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -28,18 +33,24 @@ perfgate=target/release/perfgate
 [[ -f $data/trace.json ]] || "$PYTHON" benches/make_trace.py "$data/trace.json" 9000
 [[ -f $data/trace2x.json ]] || "$PYTHON" benches/make_trace.py "$data/trace2x.json" 18000
 [[ -f $data/trace.json.gz ]] || gzip -6 -c "$data/trace.json" > "$data/trace.json.gz"
+[[ -f $data/trace_b.json ]] || "$PYTHON" benches/make_trace.py "$data/trace_b.json" 9500
+for side in a b; do
+    [[ -f $data/many_$side.json ]] || "$PYTHON" benches/make_many_ops.py "$data/many_$side.json"
+done
+budgets=benches/budgets.toml
 
 # measure LABEL BYTES CMD...: runs CMD $reps times pinned to one core; prints the median wall
 # time, the throughput over BYTES at that time, the median CPU time (user + system: when
 # another process shares the core, wall time grows but CPU time barely does) and the largest
-# peak RSS seen.
+# peak RSS seen. CMD may exit 0 or 1 (a gate that fails is a result, not an error).
 measure() {
     local label=$1 bytes=$2
     shift 2
     local walls=() cpus=() rss=0 out stats
     stats=$(mktemp)
     for ((i = 0; i < reps; i++)); do
-        /usr/bin/time -o "$stats" -f '%e %U %S %M' taskset -c "$core" "$@" >/dev/null
+        /usr/bin/time -o "$stats" -f '%e %U %S %M' taskset -c "$core" "$@" >/dev/null ||
+            (($? == 1)) || { echo "failed: $*" >&2; exit 2; }
         read -r wall user sys maxrss < <(tail -n 1 "$stats")
         walls+=("$wall")
         cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
@@ -61,6 +72,7 @@ median() {
 
 size=$(stat -c %s "$data/trace.json")
 size2x=$(stat -c %s "$data/trace2x.json")
+size_b=$(stat -c %s "$data/trace_b.json")
 gzsize=$(stat -c %s "$data/trace.json.gz")
 echo "trace: $data/trace.json, $((size / 1000000)) MB; $reps runs each, pinned to core $core; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "MB/s is over the uncompressed JSON bytes (1 MB = 10^6 bytes)"
@@ -73,3 +85,26 @@ echo
 echo "for information ($((size2x / 1000000)) MB trace with twice the spans; the same trace gzipped to $((gzsize / 1000000)) MB):"
 measure "perfgate summary, 2x trace" "$size2x" "$perfgate" summary "$data/trace2x.json"
 measure "perfgate summary, gzipped" "$size" "$perfgate" summary "$data/trace.json.gz"
+
+echo
+echo "the gates: check of the trace against $budgets; compare of it with trace_b.json ($((size_b / 1000000)) MB); MB/s over both files for compare:"
+measure "perfgate summary, trace_b" "$size_b" "$perfgate" summary "$data/trace_b.json"
+measure "perfgate check" "$size" "$perfgate" check "$data/trace.json" --budgets "$budgets"
+measure "perfgate check, all reports" "$size" "$perfgate" check "$data/trace.json" \
+    --budgets "$budgets" --format json --markdown "$data/check.md" --junit "$data/check.xml"
+measure "perfgate compare" "$((size + size_b))" "$perfgate" compare \
+    "$data/trace.json" "$data/trace_b.json" --no-budgets
+measure "perfgate compare --budgets" "$((size + size_b))" "$perfgate" compare \
+    "$data/trace.json" "$data/trace_b.json" --budgets "$budgets"
+measure "perfgate compare, all reports" "$((size + size_b))" "$perfgate" compare \
+    "$data/trace.json" "$data/trace_b.json" --budgets "$budgets" \
+    --format json --markdown "$data/compare.md" --junit "$data/compare.xml"
+
+many_size=$(($(stat -c %s "$data/many_a.json") + $(stat -c %s "$data/many_b.json")))
+echo
+echo "reports of thousands of operations: compare of many_a.json and many_b.json (3000 functions each):"
+measure "perfgate compare, 3000 ops" "$many_size" "$perfgate" compare \
+    "$data/many_a.json" "$data/many_b.json" --no-budgets
+measure "compare, 3000 ops, all reports" "$many_size" "$perfgate" compare \
+    "$data/many_a.json" "$data/many_b.json" --no-budgets \
+    --format json --markdown "$data/many.md" --junit "$data/many.xml"

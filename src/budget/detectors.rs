@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog, NO_PARENT, OpId};
 use crate::report::units::human_us;
 use crate::report::{Finding, FindingKind};
@@ -14,21 +15,22 @@ use crate::report::{Finding, FindingKind};
 use super::config::{Budget, Config};
 use super::eval::{BudgetCalls, CallRef};
 
-/// Runs every enabled detector. `budget_calls[i]` are the calls of `config.budgets[i]`.
+/// Runs every enabled detector. `families[t]` are the child links of `trees[t]`;
+/// `budget_calls[i]` are the calls of `config.budgets[i]`.
 pub fn detect(
     config: &Config,
     trees: &[CallTree],
     catalog: &Catalog,
+    families: &[ChildLinks],
     budget_calls: &[BudgetCalls],
 ) -> Vec<Finding> {
     let d = &config.detectors;
     let mut groups = Groups::default();
-    let families: Vec<Family> = trees.iter().map(Family::new).collect();
     if d.n_plus_one.base.enabled {
-        n_plus_one(config, trees, catalog, &families, &mut groups);
+        n_plus_one(config, trees, catalog, families, &mut groups);
     }
     if d.repeated_call.base.enabled {
-        repeated_call(config, trees, catalog, &families, &mut groups);
+        repeated_call(config, trees, catalog, families, &mut groups);
     }
     if d.slow_call.base.enabled {
         for (b, (budget, calls)) in config.budgets.iter().zip(budget_calls).enumerate() {
@@ -39,45 +41,6 @@ pub fn detect(
         blocking_io(config, trees, catalog, &mut groups);
     }
     groups.into_findings(config, trees, catalog)
-}
-
-/// Children lists of one tree: the first child and next sibling of every span.
-struct Family {
-    first_child: Vec<u32>,
-    next_sibling: Vec<u32>,
-}
-
-impl Family {
-    fn new(tree: &CallTree) -> Family {
-        let n = tree.len();
-        let mut first_child = vec![NO_PARENT; n];
-        let mut next_sibling = vec![NO_PARENT; n];
-        let mut last_child = vec![NO_PARENT; n];
-        // Pre-order: children of a span appear in start order.
-        for (i, &p) in tree.parent.iter().enumerate() {
-            if p == NO_PARENT {
-                continue;
-            }
-            let p = p as usize;
-            match last_child[p] {
-                NO_PARENT => first_child[p] = i as u32,
-                last => next_sibling[last as usize] = i as u32,
-            }
-            last_child[p] = i as u32;
-        }
-        Family {
-            first_child,
-            next_sibling,
-        }
-    }
-
-    fn children(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
-        let first = Some(self.first_child[p]).filter(|&c| c != NO_PARENT);
-        std::iter::successors(first, |&c| {
-            Some(self.next_sibling[c as usize]).filter(|&s| s != NO_PARENT)
-        })
-        .map(|c| c as usize)
-    }
 }
 
 /// Which operations a pattern list selects, by [`OpId`].
@@ -91,7 +54,7 @@ fn n_plus_one(
     config: &Config,
     trees: &[CallTree],
     catalog: &Catalog,
-    families: &[Family],
+    families: &[ChildLinks],
     groups: &mut Groups,
 ) {
     let c = &config.detectors.n_plus_one;
@@ -134,7 +97,7 @@ fn repeated_call(
     config: &Config,
     trees: &[CallTree],
     catalog: &Catalog,
-    families: &[Family],
+    families: &[ChildLinks],
     groups: &mut Groups,
 ) {
     let c = &config.detectors.repeated_call;
@@ -176,7 +139,7 @@ fn slow_calls(
     if !budget.metric.is_per_call() {
         return;
     }
-    for &(t, i) in &calls.calls {
+    for (t, i) in calls.iter() {
         let dur = trees[t].spans[i].dur;
         if dur > budget.flag {
             let key = GroupKey::new(FindingKind::SlowCall, None, trees[t].ops[i], Some(b));

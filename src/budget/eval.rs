@@ -5,6 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::ops::identity::short_file;
+use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, percentile};
 use crate::report::{BudgetResult, BudgetStatus, Severity, Unit};
 
@@ -14,12 +15,32 @@ use super::config::{Budget, Metric};
 pub type CallRef = (usize, usize);
 
 /// The calls of one budget, and what they add up to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BudgetCalls {
-    /// Calls in scope, in tree order.
-    pub calls: Vec<CallRef>,
+    /// Calls in scope: per tree, their span indices ascending (4 bytes a call: a budget on
+    /// a common operation has hundreds of thousands on a large trace).
+    pub spans: Vec<Vec<u32>>,
     /// For `count_per_parent`: calls beneath each call of the `within` operation.
     pub per_parent: Vec<u64>,
+}
+
+impl BudgetCalls {
+    /// The calls, in tree order.
+    pub fn iter(&self) -> impl Iterator<Item = CallRef> + '_ {
+        self.spans
+            .iter()
+            .enumerate()
+            .flat_map(|(t, spans)| spans.iter().map(move |&i| (t, i as usize)))
+    }
+
+    /// The number of calls.
+    pub fn len(&self) -> usize {
+        self.spans.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.iter().all(Vec::is_empty)
+    }
 }
 
 /// Which operations of the catalog a budget's pattern (and file pattern) select.
@@ -45,9 +66,9 @@ pub fn budget_calls(budget: &Budget, trees: &[CallTree], catalog: &Catalog) -> B
             .map(|op| w.matches_op(catalog.info(op)))
             .collect()
     });
-    let mut calls = Vec::new();
+    let mut spans = Vec::with_capacity(trees.len());
     let mut per_parent = Vec::new();
-    for (t, tree) in trees.iter().enumerate() {
+    for tree in trees {
         // Calls beneath each `within` instance of this tree, by span index.
         let mut counts: Vec<u64> = Vec::new();
         let mut slot: Vec<u32> = Vec::new();
@@ -60,6 +81,8 @@ pub fn budget_calls(budget: &Budget, trees: &[CallTree], catalog: &Catalog) -> B
                 }
             }
         }
+        let mut calls: Vec<u32> =
+            Vec::with_capacity(tree.ops.iter().filter(|&&op| selected[op as usize]).count());
         for i in 0..tree.len() {
             if !selected[tree.ops[i] as usize] {
                 continue;
@@ -71,40 +94,48 @@ pub fn budget_calls(budget: &Budget, trees: &[CallTree], catalog: &Catalog) -> B
                 };
                 counts[slot[owner] as usize] += 1;
             }
-            calls.push((t, i));
+            calls.push(i as u32);
         }
+        if within.is_some() {
+            calls.shrink_to_fit();
+        }
+        spans.push(calls);
         per_parent.extend(counts);
     }
-    BudgetCalls { calls, per_parent }
+    BudgetCalls { spans, per_parent }
 }
 
-/// The value of `metric` over the calls; `None` when no call matched.
+/// The value of `metric` over the calls; `None` when no call matched. `links` are the trees'
+/// child links (for self times).
 pub fn metric_value(
     metric: Metric,
     calls: &BudgetCalls,
     trees: &[CallTree],
-    self_times: &[Vec<f64>],
+    links: &[ChildLinks],
 ) -> Option<f64> {
-    if calls.calls.is_empty() {
+    if calls.is_empty() {
         return None;
     }
-    let mut durations: Vec<f64> = calls
-        .calls
-        .iter()
-        .map(|&(t, i)| trees[t].spans[i].dur)
-        .collect();
-    durations.sort_unstable_by(f64::total_cmp);
-    let n = durations.len() as f64;
+    // Durations sorted ascending, collected only for the metrics that read them (sums are
+    // taken over the sorted values, so they do not depend on the trees' order).
+    let sorted = || {
+        let mut d: Vec<f64> = calls.iter().map(|(t, i)| trees[t].spans[i].dur).collect();
+        d.sort_unstable_by(f64::total_cmp);
+        d
+    };
     Some(match metric {
-        Metric::P50 => percentile(&durations, 0.50),
-        Metric::P90 => percentile(&durations, 0.90),
-        Metric::P95 => percentile(&durations, 0.95),
-        Metric::P99 => percentile(&durations, 0.99),
-        Metric::Max => durations[durations.len() - 1],
-        Metric::Mean => durations.iter().sum::<f64>() / n,
-        Metric::Total => durations.iter().sum(),
-        Metric::SelfTime => calls.calls.iter().map(|&(t, i)| self_times[t][i]).sum(),
-        Metric::Count => n,
+        Metric::P50 => percentile(&sorted(), 0.50),
+        Metric::P90 => percentile(&sorted(), 0.90),
+        Metric::P95 => percentile(&sorted(), 0.95),
+        Metric::P99 => percentile(&sorted(), 0.99),
+        Metric::Max => sorted()[calls.len() - 1],
+        Metric::Mean => sorted().iter().sum::<f64>() / calls.len() as f64,
+        Metric::Total => sorted().iter().sum(),
+        // In call order, from -0.0 as `Iterator::sum` starts.
+        Metric::SelfTime => calls
+            .iter()
+            .fold(-0.0, |sum, (t, i)| sum + links[t].self_time(i)),
+        Metric::Count => calls.len() as f64,
         Metric::CountPerParent => calls.per_parent.iter().copied().max().unwrap_or(0) as f64,
     })
 }
@@ -126,10 +157,10 @@ pub fn evaluate_budget(
     calls: &BudgetCalls,
     trees: &[CallTree],
     catalog: &Catalog,
-    self_times: &[Vec<f64>],
+    links: &[ChildLinks],
     require_match: bool,
 ) -> BudgetResult {
-    let value = metric_value(budget.metric, calls, trees, self_times);
+    let value = metric_value(budget.metric, calls, trees, links);
     let status = value.map_or(BudgetStatus::NoMatch, |v| {
         band(v, budget.target, budget.flag)
     });
@@ -164,7 +195,7 @@ pub fn evaluate_budget(
         samples: if budget.metric == Metric::CountPerParent {
             calls.per_parent.len() as u64
         } else {
-            calls.calls.len() as u64
+            calls.len() as u64
         },
         file: first.and_then(|i| i.file.clone()),
         line: first.and_then(|i| i.line),
@@ -175,7 +206,7 @@ pub fn evaluate_budget(
 /// The operations of the calls with their call counts, most called first.
 fn matched_ops(calls: &BudgetCalls, trees: &[CallTree]) -> Vec<(OpId, u64)> {
     let mut by_op: FxHashMap<OpId, u64> = FxHashMap::default();
-    for &(t, i) in &calls.calls {
+    for (t, i) in calls.iter() {
         *by_op.entry(trees[t].ops[i]).or_default() += 1;
     }
     let mut counts: Vec<(OpId, u64)> = by_op.into_iter().collect();

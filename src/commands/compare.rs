@@ -85,7 +85,10 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
         .base_ref
         .as_deref()
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
-    let before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    // Only the after side's call trees are used (budgets): free the before side's before the
+    // after side is read; on large traces they are most of the memory.
+    before.trees = Vec::new();
     let after = load_side(&after_args, &mut catalog, "after", None)?;
 
     let mut report = Report::new(CommandKind::Compare);

@@ -82,29 +82,52 @@ struct Ranked {
     has_ties: bool,
 }
 
-/// Ranks the pooled sample (average ranks for ties).
+/// Ranks the pooled sample (average ranks for ties). Sorted samples (a profile's durations
+/// always are) are merged in one pass; others are sorted first.
 fn rank(x: &[f64], y: &[f64]) -> Ranked {
-    let mut pooled: Vec<(f64, bool)> = x
-        .iter()
-        .map(|&v| (v, true))
-        .chain(y.iter().map(|&v| (v, false)))
-        .collect();
-    pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ascending = |v: &[f64]| v.is_sorted_by(|a, b| a.total_cmp(b).is_le());
+    match (ascending(x), ascending(y)) {
+        (true, true) => rank_sorted(x, y),
+        _ => rank_sorted(&sorted_copy(x), &sorted_copy(y)),
+    }
+}
+
+fn sorted_copy(v: &[f64]) -> Vec<f64> {
+    let mut v = v.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// [`rank`] of two ascending samples: walks them as one merged sequence, a group of equal
+/// values at a time (the groups, their ranks and the order of the sums are those of sorting
+/// the pooled sample).
+fn rank_sorted(x: &[f64], y: &[f64]) -> Ranked {
+    let (mut i, mut j) = (0, 0);
     let mut rank_sum_x = 0.0;
     let mut tie_term = 0.0;
-    let mut i = 0;
-    while i < pooled.len() {
-        let mut j = i + 1;
-        while j < pooled.len() && pooled[j].0 == pooled[i].0 {
-            j += 1;
+    let mut before = 0usize; // values ranked so far
+    while i < x.len() || j < y.len() {
+        // The group starts at the smaller head and takes every following value equal to it.
+        let from_x = j == y.len() || (i < x.len() && x[i].total_cmp(&y[j]).is_le());
+        let v = if from_x { x[i] } else { y[j] };
+        let (mut in_x, mut in_y) = (usize::from(from_x), usize::from(!from_x));
+        i += in_x;
+        j += in_y;
+        while i < x.len() && x[i] == v {
+            i += 1;
+            in_x += 1;
         }
-        // Ranks i+1 ..= j share their average.
-        let average = (i + 1 + j) as f64 / 2.0;
-        let in_x = pooled[i..j].iter().filter(|p| p.1).count();
+        while j < y.len() && y[j] == v {
+            j += 1;
+            in_y += 1;
+        }
+        let size = in_x + in_y;
+        // Ranks before+1 ..= before+size share their average.
+        let average = (before + 1 + before + size) as f64 / 2.0;
         rank_sum_x += average * in_x as f64;
-        let t = (j - i) as f64;
+        let t = size as f64;
         tie_term += t * t * t - t;
-        i = j;
+        before += size;
     }
     let n1 = x.len() as f64;
     Ranked {
@@ -184,23 +207,35 @@ pub fn hodges_lehmann(x_sorted: &[f64], y_sorted: &[f64], confidence: f64) -> Op
         .iter()
         .flat_map(|&b| x.iter().map(move |&a| b - a))
         .collect();
-    d.sort_unstable_by(f64::total_cmp);
-    let estimate = median_sorted(&d);
+    let estimate = median(&mut d);
     let (n1, n2) = (x.len() as f64, y.len() as f64);
     let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
     let half_width = z * (n1 * n2 * (n1 + n2 + 1.0) / 12.0).sqrt();
     // k-th smallest and k-th largest difference (1-based); too few pairs: the whole range.
     let k = (n1 * n2 / 2.0 - half_width).floor().max(1.0) as usize;
-    let ci = (d[k - 1], d[d.len() - k]);
+    let last = d.len() - 1;
+    let ci = (
+        order_statistic(&mut d, k - 1),
+        order_statistic(&mut d, last + 1 - k),
+    );
     Some(Shift { estimate, ci })
 }
 
-fn median_sorted(v: &[f64]) -> f64 {
+/// The value of rank `i` (0-based) in ascending order: selection, not a full sort (the pairs
+/// of two large samples number 2^18).
+fn order_statistic(v: &mut [f64], i: usize) -> f64 {
+    *v.select_nth_unstable_by(i, f64::total_cmp).1
+}
+
+fn median(v: &mut [f64]) -> f64 {
     let n = v.len();
     if n % 2 == 1 {
-        v[n / 2]
+        order_statistic(v, n / 2)
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        let (lower, upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+        // The largest value below the upper middle is the lower middle.
+        let below = lower.iter().copied().max_by(f64::total_cmp);
+        (below.unwrap_or(*upper) + *upper) / 2.0
     }
 }
 
@@ -356,6 +391,81 @@ mod tests {
         assert!(a.len() * b.len() <= 10_000);
         assert_eq!((a[0], *a.last().unwrap()), (0.0, 4999.0));
         assert_eq!((b[0], *b.last().unwrap()), (10.0, 3009.0));
+    }
+
+    /// Rank sums by sorting the pooled sample, as the definition reads.
+    fn rank_by_pooled_sort(x: &[f64], y: &[f64]) -> (f64, f64) {
+        let mut pooled: Vec<(f64, bool)> = x.iter().map(|&v| (v, true)).collect();
+        pooled.extend(y.iter().map(|&v| (v, false)));
+        pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (mut sum_x, mut ties, mut i) = (0.0, 0.0, 0);
+        while i < pooled.len() {
+            let mut j = i + 1;
+            while j < pooled.len() && pooled[j].0 == pooled[i].0 {
+                j += 1;
+            }
+            let in_x = pooled[i..j].iter().filter(|p| p.1).count();
+            sum_x += (i + 1 + j) as f64 / 2.0 * in_x as f64;
+            let t = (j - i) as f64;
+            ties += t * t * t - t;
+            i = j;
+        }
+        let n1 = x.len() as f64;
+        (sum_x - n1 * (n1 + 1.0) / 2.0, ties)
+    }
+
+    /// Deterministic pseudo-random durations with many ties, and both zeros.
+    fn noisy(n: usize, seed: u64, scale: f64) -> Vec<f64> {
+        let mut state = seed;
+        (0..n)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match i % 97 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    _ => ((state >> 40) % 200) as f64 * scale,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merged_ranks_and_selected_quantiles_equal_the_sorting_definitions() {
+        for (n1, n2, seed) in [(1, 1, 1), (7, 30, 2), (1000, 1500, 3), (4000, 900, 4)] {
+            let (x, y) = (noisy(n1, seed, 0.25), noisy(n2, seed + 10, 0.3));
+            for (a, b) in [(&x, &y), (&y, &x)] {
+                let (u, ties) = rank_by_pooled_sort(a, b);
+                let (mut sa, mut sb) = (a.clone(), b.clone());
+                sa.sort_by(f64::total_cmp);
+                sb.sort_by(f64::total_cmp);
+                for r in [rank(a, b), rank(&sa, &sb)] {
+                    assert_eq!((r.u_x, r.tie_term), (u, ties), "{n1} {n2}");
+                }
+                // Hodges–Lehmann by a full sort of the (thinned) differences.
+                let (tx, ty) = thin_to_pairs(&sa, &sb, MAX_PAIRS);
+                let mut d: Vec<f64> = ty
+                    .iter()
+                    .flat_map(|&q| tx.iter().map(move |&p| q - p))
+                    .collect();
+                d.sort_by(f64::total_cmp);
+                let m = d.len();
+                let want = if m % 2 == 1 {
+                    d[m / 2]
+                } else {
+                    (d[m / 2 - 1] + d[m / 2]) / 2.0
+                };
+                let s = hodges_lehmann(&sa, &sb, 0.99).unwrap();
+                assert_eq!(s.estimate.to_bits(), want.to_bits(), "{n1} {n2}");
+                let (f1, f2) = (tx.len() as f64, ty.len() as f64);
+                let z = Normal::standard().inverse_cdf(0.995);
+                let half = z * (f1 * f2 * (f1 + f2 + 1.0) / 12.0).sqrt();
+                let k = (f1 * f2 / 2.0 - half).floor().max(1.0) as usize;
+                let ci = (d[k - 1].to_bits(), d[m - k].to_bits());
+                assert_eq!((s.ci.0.to_bits(), s.ci.1.to_bits()), ci, "{n1} {n2}");
+            }
+        }
     }
 
     #[test]
