@@ -132,15 +132,17 @@ impl OutputSettings {
 /// exit 2, before anything is printed), then standard output, then GitHub Actions.
 pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     let md = || markdown::render(report, &settings.markdown_options);
+    let mut files: Vec<(&Path, String)> = Vec::new();
     if let Some(path) = &settings.json {
-        write_whole(path, &json::render(report))?;
+        files.push((path, json::render(report)));
     }
     if let Some(path) = &settings.junit {
-        write_whole(path, &junit::render(report))?;
+        files.push((path, junit::render(report)));
     }
     if let Some(path) = &settings.markdown {
-        write_whole(path, &md())?;
+        files.push((path, md()));
     }
+    write_all_whole(&files)?;
     let stdout_text = match settings.format {
         Format::Markdown => md(),
         other => report::render(report, other, &settings.render),
@@ -152,9 +154,28 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes several files all or none: every temporary file is complete before the first one
+/// is renamed, so `--json ok.json --junit /no/such/dir/x.xml` leaves no `ok.json` next to
+/// an error (a CI step would otherwise pick up a report of a run that failed).
+pub fn write_all_whole(files: &[(&Path, String)]) -> anyhow::Result<()> {
+    let staged = files
+        .iter()
+        .map(|(path, text)| stage(path, text).map(|tmp| (tmp, *path)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for (tmp, path) in staged {
+        persist(tmp, path)?;
+    }
+    Ok(())
+}
+
 /// Writes `text` to `path` whole or not at all: a temporary file in the same directory,
 /// renamed over the target once complete.
 pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
+    persist(stage(path, text)?, path)
+}
+
+/// The complete text in a temporary file next to `path` (removed again when dropped).
+fn stage(path: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -171,6 +192,10 @@ pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    // Caught here, not at the rename, so that no other file of the run is written either.
+    if path.is_dir() {
+        bail!("could not write {name}: it is a directory; give a file name");
+    }
     // tempfile's error names its random file; the kind ("permission denied") is what matters.
     let mut tmp = builder.tempfile_in(dir).map_err(|e| {
         anyhow::anyhow!(
@@ -182,9 +207,14 @@ pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
     tmp.write_all(text.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("could not write {name}"))?;
+    Ok(tmp)
+}
+
+/// Renames a staged file over its target.
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
     tmp.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("could not write {name}"))?;
+        .with_context(|| format!("could not write {}", path.display()))?;
     Ok(())
 }
 

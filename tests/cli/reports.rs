@@ -259,3 +259,51 @@ fn hostile_names_are_escaped_in_every_format() {
         assert!(names.contains(&name), "{name:?} in {names:?}");
     }
 }
+
+#[test]
+fn one_unwritable_report_file_means_no_report_file_at_all() {
+    // A CI step that uploads out.json whenever it exists must not find one from a run that
+    // ended in an error.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let md = dir.path().join("comment.md");
+    let trace = fixture_arg("viztracer/baseline.json");
+    let missing = dir.path().join("no/such/dir/out.xml");
+    let (stdout, stderr) = run(
+        &[
+            "summary",
+            &trace,
+            "--json",
+            json.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            missing.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr.contains("out.xml"), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+
+    // The last target is an existing directory: refused before any file is renamed.
+    let taken = dir.path().join("taken.xml");
+    std::fs::create_dir(&taken).unwrap();
+    let (_, stderr) = run(
+        &[
+            "summary",
+            &trace,
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            taken.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr.contains("taken.xml: it is a directory"), "{stderr}");
+    assert_eq!(files_in(dir.path()), ["taken.xml"]);
+}
