@@ -169,7 +169,7 @@ fn budget_case(b: &BudgetResult) -> Case {
 fn change_case(o: &OpChange, metric: &str) -> Case {
     let mut body = vec![
         format!("operation: {}", o.name),
-        format!("status: {}", text::change_status(o.status)),
+        format!("status: {}", text::line_status(o)),
         format!("{metric}: {}", text::change_figures(o)),
     ];
     if let Some(p) = text::p_value(o) {

@@ -272,11 +272,16 @@ fn change_row(o: &OpChange, with_attribution: bool) -> String {
             esc(&text::attribution(o, 3))
         ));
     }
-    let change = match (o.delta_us, o.delta_pct) {
+    let mut change = esc(&match (o.delta_us, o.delta_pct) {
         (Some(d), Some(p)) => format!("{} ({})", signed_us(d), signed_pct(p)),
         (Some(d), None) => signed_us(d),
         _ => "-".into(),
-    };
+    });
+    // A call-count regression has a small per-call change: without the counts next to it
+    // the ❌ looks like a mistake.
+    if o.count_regressed {
+        change.push_str(&format!("<br>calls/run {}", esc(&text::calls_per_run(o))));
+    }
     let p = o.p_value.map_or("-".into(), |p| {
         if p < 0.0001 {
             "<0.0001".into()
@@ -291,7 +296,7 @@ fn change_row(o: &OpChange, with_attribution: bool) -> String {
         location_suffix(&o.file, o.line),
         cell_us(o.before.as_ref().map(|f| f.value_us)),
         cell_us(o.after.as_ref().map(|f| f.value_us)),
-        esc(&change),
+        change,
         esc(&p),
         why
     )

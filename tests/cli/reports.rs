@@ -307,3 +307,56 @@ fn one_unwritable_report_file_means_no_report_file_at_all() {
     assert!(stderr.contains("taken.xml: it is a directory"), "{stderr}");
     assert_eq!(files_in(dir.path()), ["taken.xml"]);
 }
+
+/// The testcase of `name` in a JUnit document: its opening tag up to the end of the case.
+fn junit_case<'a>(xml: &'a str, name: &str) -> &'a str {
+    let start = xml
+        .find(&format!("<testcase name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no testcase {name}"));
+    let end = start + xml[start..].find("</testcase>").unwrap_or(0);
+    &xml[start..end]
+}
+
+#[test]
+fn a_call_count_regression_says_the_counts_in_every_one_line_message() {
+    // regressed.json calls call_claude twice per request: its p95 per call barely moves, so
+    // the counts are the reason, and a reviewer must see them next to the failure.
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, md) = (dir.path().join("r.xml"), dir.path().join("r.md"));
+    let before = fixture_arg("viztracer/baseline.json");
+    let after = fixture_arg("viztracer/regressed.json");
+    let out = perfgate()
+        .args(["compare", &before, &after, "--github", "--junit"])
+        .arg(&junit)
+        .arg("--markdown")
+        .arg(&md)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let claude = junit_case(&xml, "call_claude (diagnostic.py)");
+    assert!(claude.contains("<failure"), "{claude}");
+    assert!(claude.contains("calls per run 12 → 24\">"), "{claude}");
+
+    // A warning (above the thresholds, not significant) is not called "unchanged".
+    let select = junit_case(&xml, "select_question (diagnostic.py)");
+    assert!(select.contains("<skipped"), "{select}");
+    assert!(!select.contains("unchanged"), "{select}");
+    assert!(select.contains("changed (not significant)"), "{select}");
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let annotation = stderr
+        .lines()
+        .find(|l| {
+            l.starts_with("::error") && l.contains("title=perfgate%3A regression%3A call_claude")
+        })
+        .unwrap_or_else(|| panic!("no call_claude annotation:\n{stderr}"));
+    assert!(annotation.contains("calls per run 12 → 24"), "{annotation}");
+
+    let md = std::fs::read_to_string(&md).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| ❌ | call\\_claude"))
+        .unwrap_or_else(|| panic!("no call_claude row:\n{md}"));
+    assert!(row.contains("<br>calls/run 12 → 24 |"), "{row}");
+}
