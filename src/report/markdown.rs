@@ -110,9 +110,10 @@ impl Section {
 /// Renders the report as Markdown.
 pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     let mut sections = vec![Section::text(format!(
-        "{}\n{}\n",
+        "{}\n{}\n{}",
         marker(options.comment_id.as_deref()),
-        headline(report)
+        headline(report),
+        input_warnings(report)
     ))];
     if let Some(c) = &report.comparison {
         comparison_sections(c, &mut sections);
@@ -180,10 +181,16 @@ fn headline(report: &Report) -> String {
             .iter()
             .filter(|b| b.severity == Some(Severity::Fail))
             .count();
-        counts.push(format!(
-            "{flagged} of {} budget(s) failed",
-            report.budgets.len()
-        ));
+        let acceptable = report
+            .budgets
+            .iter()
+            .filter(|b| b.severity == Some(Severity::Warn))
+            .count();
+        let mut budgets = format!("{flagged} of {} budget(s) failed", report.budgets.len());
+        if acceptable > 0 {
+            budgets.push_str(&format!(", {acceptable} with a warning"));
+        }
+        counts.push(budgets);
     }
     let mut out = format!("## {mark} perfgate: {word}");
     if !counts.is_empty() {
@@ -424,10 +431,16 @@ fn inputs_line(report: &Report) -> String {
             format!("{side}{} ({} spans)", esc(&i.source), i.spans)
         })
         .collect();
-    let mut out = format!("<sub>Traces: {}</sub>\n", inputs.join(", "));
+    format!("<sub>Traces: {}</sub>\n", inputs.join(", "))
+}
+
+/// What was odd about the traces (a truncated file, dropped events), right under the headline:
+/// a pass computed from half a trace must not read like a plain pass.
+fn input_warnings(report: &Report) -> String {
+    let mut out = String::new();
     for input in &report.inputs {
         for w in &input.warnings {
-            out.push_str(&format!("\n⚠️ {}: {}\n", esc(&input.source), esc(w)));
+            out.push_str(&format!("\n> ⚠️ {}: {}\n", esc(&input.source), esc(w)));
         }
     }
     out

@@ -360,3 +360,28 @@ fn a_call_count_regression_says_the_counts_in_every_one_line_message() {
         .unwrap_or_else(|| panic!("no call_claude row:\n{md}"));
     assert!(row.contains("<br>calls/run 12 → 24 |"), "{row}");
 }
+
+#[test]
+fn a_pass_on_a_truncated_trace_says_so_under_the_headline() {
+    // truncated.json keeps 6 of 12 requests: every budget is on target, but a reviewer must
+    // see that the pass rests on half a trace before reading any table.
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("comment.md");
+    let budgets = fixture_arg("../../budgets.toml");
+    run(
+        &[
+            "check",
+            &fixture_arg("viztracer/truncated.json"),
+            "--budgets",
+            &budgets,
+            "--markdown",
+            md.to_str().unwrap(),
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    let warning = md.find("truncated").expect("the truncation is reported");
+    let first_table = md.find("### ").expect("a section");
+    assert!(warning < first_table, "{md}");
+    assert!(md.contains("\n> ⚠️ "), "a quoted warning line:\n{md}");
+}
