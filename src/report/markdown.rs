@@ -349,7 +349,7 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
                 "| {} | {}{} | {} | {} | {} | {} | {} |",
                 mark(b.severity),
                 esc(&b.name),
-                location_suffix(&b.file, b.line),
+                budget_suffix(b),
                 esc(&b.metric),
                 b.value
                     .map_or("-".into(), |v| text::budget_value(b.unit, v)),
@@ -367,6 +367,15 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
         rows,
         3,
     )
+}
+
+/// Under a budget's name: where its operation is, or, when nothing matched, what it looked for.
+fn budget_suffix(b: &BudgetResult) -> String {
+    if b.operations.is_empty() {
+        format!("<br><sub>no call matches {}</sub>", esc(&b.pattern))
+    } else {
+        location_suffix(&b.file, b.line)
+    }
 }
 
 /// Operations shown in the open before the rest is folded.

@@ -31,7 +31,10 @@ pub fn budget_line(b: &BudgetResult) -> String {
     let flag = budget_value(b.unit, b.flag);
     match (b.status, b.value) {
         (BudgetStatus::NoMatch, _) | (_, None) => {
-            format!("{}: no operation matched this budget", b.name)
+            format!(
+                "{}: no call in the traces matches its operation pattern \"{}\"",
+                b.name, b.pattern
+            )
         }
         (status, Some(v)) => {
             let v = budget_value(b.unit, v);

@@ -464,3 +464,44 @@ fn within_and_file_narrow_the_calls_a_budget_sees() {
     assert_eq!(budget(&report, "Other file")["status"], "no_match");
     assert_eq!(value("This file"), count("execute_query (diagnostic.py)"));
 }
+
+#[test]
+fn a_budget_matching_nothing_shows_the_pattern_it_looked_for_in_every_format() {
+    // The table row of a budget with a typo said only "? no match": the typo was invisible.
+    let (dir, path) = budgets_file(
+        "[[budget]]\nname = \"Claude API\"\noperation = \"cal_claude\"\ntarget = \"800ms\"\nflag = \"1200ms\"\n",
+    );
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (md, xml) = (dir.path().join("c.md"), dir.path().join("c.xml"));
+    let (table, _) = run(
+        &[
+            "check",
+            &trace,
+            "--budgets",
+            &path,
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            xml.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(table.contains("no call matches cal_claude"), "{table}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains("| Claude API<br><sub>no call matches cal\\_claude</sub> |"),
+        "{md}"
+    );
+    let xml = std::fs::read_to_string(&xml).unwrap();
+    assert!(
+        xml.contains(
+            "Claude API: no call in the traces matches its operation pattern &quot;cal_claude&quot;"
+        ),
+        "{xml}"
+    );
+    let report = run_json(&["check", &trace, "--budgets", &path], 0);
+    assert_eq!(budget(&report, "Claude API")["pattern"], "cal_claude");
+    // A matching budget names its pattern too.
+    let report = check("viztracer/baseline.json", &[], 0);
+    assert_eq!(budget(&report, "Claude API")["pattern"], "call_claude");
+}
