@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::escape::{workflow_data, workflow_property};
 use super::text;
-use super::{BudgetResult, ChangeStatus, Finding, OpChange, Report, Severity};
+use super::{BudgetResult, ChangeStatus, CommandKind, Finding, OpChange, Report, Severity};
 
 /// The runner shows at most this many annotations of each level per step.
 pub const MAX_PER_LEVEL: usize = 10;
@@ -175,9 +175,18 @@ pub fn outputs(report: &Report) -> String {
         ("improvements", changes(ChangeStatus::Improved)),
         ("flagged", flagged),
         ("findings", report.findings.len()),
-        ("operations", report.operations.len()),
     ] {
         out.push_str(&format!("{name}={value}\n"));
+    }
+    // The operations summarized or compared; `check` has no such list, and a 0 there would
+    // read as "the trace was empty".
+    let operations = match &report.comparison {
+        Some(c) => Some(c.operations.len()),
+        None if report.command == CommandKind::Summary => Some(report.operations.len()),
+        None => None,
+    };
+    if let Some(n) = operations {
+        out.push_str(&format!("operations={n}\n"));
     }
     out
 }

@@ -385,3 +385,44 @@ fn a_pass_on_a_truncated_trace_says_so_under_the_headline() {
     assert!(warning < first_table, "{md}");
     assert!(md.contains("\n> ⚠️ "), "a quoted warning line:\n{md}");
 }
+
+/// Runs perfgate with GitHub Actions on; returns the step outputs it appended.
+fn github_outputs(args: &[&str], code: i32) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("output.txt");
+    let out = perfgate()
+        .args(args)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", dir.path().join("summary.md"))
+        .env("GITHUB_OUTPUT", &outputs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code));
+    std::fs::read_to_string(&outputs).unwrap()
+}
+
+#[test]
+fn the_operations_output_counts_what_was_compared_and_is_absent_for_check() {
+    // compare wrote operations=0 next to 166 compared operations.
+    let before = fixture_arg("viztracer/baseline.json");
+    let after = fixture_arg("viztracer/regressed.json");
+    let outputs = github_outputs(&["compare", &before, &after], 1);
+    let report = crate::common::run_json(&["compare", &before, &after], 1);
+    let compared = report["comparison"]["operations"].as_array().unwrap().len();
+    assert!(compared > 100);
+    assert!(
+        outputs.contains(&format!("\noperations={compared}\n")),
+        "{outputs}"
+    );
+    let ops = report["comparison"]["operations"].as_array().unwrap();
+    let regressed = ops.iter().filter(|o| o["status"] == "regressed").count();
+    assert!(
+        outputs.contains(&format!("\nregressions={regressed}\n")),
+        "{outputs}"
+    );
+
+    let budgets = fixture_arg("../../budgets.toml");
+    let outputs = github_outputs(&["check", &after, "--budgets", &budgets], 1);
+    assert!(outputs.starts_with("verdict=fail\n"), "{outputs}");
+    assert!(!outputs.contains("operations="), "{outputs}");
+}
