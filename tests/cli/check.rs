@@ -505,3 +505,33 @@ fn a_budget_matching_nothing_shows_the_pattern_it_looked_for_in_every_format() {
     let report = check("viztracer/baseline.json", &[], 0);
     assert_eq!(budget(&report, "Claude API")["pattern"], "call_claude");
 }
+
+#[test]
+fn a_budgets_file_that_checks_nothing_is_an_error_not_a_pass() {
+    let trace = fixture_arg("viztracer/dup_claude.json");
+    // An empty file: the detectors still run (defaults), and stderr says budgets are missing.
+    let (_dir, empty) = budgets_file("");
+    let out = perfgate()
+        .args(["check", &trace, "--budgets", &empty, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the duplicated Claude call is still found"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no [[budget]] defined"), "{stderr}");
+
+    // Every detector off and no budget: it would pass anything.
+    let (_dir, off) = budgets_file(
+        "[detectors.n_plus_one]\nenabled = false\n[detectors.repeated_call]\nenabled = false\n\
+         [detectors.slow_call]\nenabled = false\n[detectors.blocking_io]\nenabled = false\n",
+    );
+    let (stdout, stderr) = run(&["check", &trace, "--budgets", &off], 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains(&off) && stderr.contains("nothing to check"),
+        "{stderr}"
+    );
+}
