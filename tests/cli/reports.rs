@@ -426,3 +426,36 @@ fn the_operations_output_counts_what_was_compared_and_is_absent_for_check() {
     assert!(outputs.starts_with("verdict=fail\n"), "{outputs}");
     assert!(!outputs.contains("operations="), "{outputs}");
 }
+
+#[test]
+fn a_bidi_override_in_a_name_is_shown_not_obeyed() {
+    // "bidi\u{202E}gnp.exe" displays as "bidiexe.png" wherever the override is obeyed.
+    let dir = tempfile::tempdir().unwrap();
+    let name = "bidi\u{202E}gnp.exe";
+    let events: Vec<Value> = (0..6)
+        .map(|i| {
+            serde_json::json!({"name": name, "ph": "X", "ts": i * 1000, "dur": 500,
+                                    "pid": 1, "tid": 1})
+        })
+        .collect();
+    let trace = dir.path().join("bidi.json");
+    std::fs::write(
+        &trace,
+        serde_json::json!({ "traceEvents": events }).to_string(),
+    )
+    .unwrap();
+    let trace = trace.to_str().unwrap();
+    let shown = r"bidi\u{202e}gnp.exe";
+    let (table, _) = run(&["summary", trace], 0);
+    let (md, _) = run(&["summary", trace, "--format", "markdown"], 0);
+    for (sink, text) in [("table", &table), ("markdown", &md)] {
+        assert!(!text.contains('\u{202E}'), "{sink}: {text}");
+        assert!(text.contains(shown), "{sink}: {text}");
+    }
+    // JSON keeps the name exactly (it is for programs).
+    let (json, _) = run(&["summary", trace, "--format", "json"], 0);
+    assert!(
+        json.contains(r"bidi\u202egnp.exe") || json.contains(name),
+        "{json}"
+    );
+}
