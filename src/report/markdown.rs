@@ -448,8 +448,17 @@ fn inputs_line(report: &Report) -> String {
 fn input_warnings(report: &Report) -> String {
     let mut out = String::new();
     for input in &report.inputs {
+        // The side tells the two apart when one file is compared with itself or a rerun.
+        let side = input
+            .side
+            .as_ref()
+            .map_or(String::new(), |s| format!(" ({})", esc(s)));
         for w in &input.warnings {
-            out.push_str(&format!("\n> ⚠️ {}: {}\n", esc(&input.source), esc(w)));
+            out.push_str(&format!(
+                "\n> ⚠️ {}{side}: {}\n",
+                esc(&input.source),
+                esc(w)
+            ));
         }
     }
     out
