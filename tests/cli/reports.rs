@@ -459,3 +459,43 @@ fn a_bidi_override_in_a_name_is_shown_not_obeyed() {
         "{json}"
     );
 }
+
+#[test]
+fn annotations_keep_the_change_that_adds_the_most_time_per_run() {
+    // Loose thresholds make more than 10 errors, so the cut decides what the PR shows. The
+    // N+1 loop (execute_query 24 → 120 calls per run, each as fast as before) adds the most
+    // time per run; ranked by the per-call change it was cut behind argparse helpers.
+    let before = fixture_arg("viztracer/baseline.json");
+    let after = fixture_arg("viztracer/n_plus_one.json");
+    let args = [
+        "compare",
+        &before,
+        &after,
+        "--github",
+        "--threshold",
+        "1%",
+        "--noise-floor",
+        "1us",
+        "--alpha",
+        "0.5",
+    ];
+    let out = perfgate().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 10, "{stderr}");
+    assert!(stderr.contains("more error(s) not annotated"), "{stderr}");
+    let position = |op: &str| {
+        errors
+            .iter()
+            .position(|l| l.contains(&format!("regression%3A {op}")))
+    };
+    let query = position("execute_query (diagnostic.py)")
+        .unwrap_or_else(|| panic!("the N+1 query is not annotated:\n{stderr}"));
+    if let Some(busy) = position("busy (diagnostic.py)") {
+        assert!(query < busy, "{stderr}");
+    }
+}
