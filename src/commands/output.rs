@@ -106,6 +106,9 @@ impl OutputSettings {
                 "invalid --comment-id {id:?}: use letters, digits, '.', '_' and '-' (it goes into an HTML comment)"
             );
         }
+        refuse_dash(&args.json, "--json", "json")?;
+        refuse_dash(&args.junit, "--junit", "junit")?;
+        refuse_dash(&args.markdown, "--markdown", "markdown")?;
         let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
         let github =
             (args.github || (on_actions && !args.no_github)).then(GithubSettings::from_env);
@@ -126,6 +129,15 @@ impl OutputSettings {
             },
         })
     }
+}
+
+/// `--json -` would write a file named `-` (traces take `-` for standard input, so a user
+/// expects standard output): refused, pointing at `--format`.
+fn refuse_dash(path: &Option<PathBuf>, flag: &str, format: &str) -> anyhow::Result<()> {
+    if path.as_deref() == Some(Path::new("-")) {
+        bail!("{flag} -: report files need a file name; for standard output use --format {format}");
+    }
+    Ok(())
 }
 
 /// Sends the report everywhere `settings` asks: files first (a failure there is an error,

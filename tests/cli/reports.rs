@@ -499,3 +499,29 @@ fn annotations_keep_the_change_that_adds_the_most_time_per_run() {
         assert!(query < busy, "{stderr}");
     }
 }
+
+#[test]
+fn a_dash_as_report_file_is_refused_not_written_as_a_file_named_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = fixture_arg("viztracer/baseline.json");
+    for (flag, format) in [
+        ("--json", "json"),
+        ("--junit", "junit"),
+        ("--markdown", "markdown"),
+    ] {
+        let out = perfgate()
+            .current_dir(dir.path())
+            .args(["summary", &trace, flag, "-"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("--format {format}")), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{:?}",
+            files_in(dir.path())
+        );
+    }
+}
