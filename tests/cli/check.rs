@@ -535,3 +535,45 @@ fn a_budgets_file_that_checks_nothing_is_an_error_not_a_pass() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_shipped_budgets_file_explains_every_key_of_the_schema() {
+    // Issue #3: "comments in the shipped file explain each key"; `file`, a budget's own
+    // `metric` and the [compare] table were missing.
+    let text = std::fs::read_to_string(shipped_budgets()).unwrap();
+    let budget_keys = [
+        "name",
+        "operation",
+        "file",
+        "within",
+        "metric",
+        "target",
+        "acceptable",
+        "flag",
+    ];
+    let budgets_part = &text[text.find("[[budget]]").unwrap()..];
+    for key in budget_keys {
+        assert!(
+            budgets_part.contains(&format!("\n{key} = "))
+                || budgets_part.contains(&format!("`{key} = ")),
+            "budget key {key:?} is neither set nor explained in budgets.toml"
+        );
+    }
+    let compare = &text[text.find("\n[compare]").expect("a [compare] table")..];
+    for key in ["metric", "threshold", "noise_floor", "alpha", "min_samples"] {
+        assert!(compare.contains(&format!("\n{key} = ")), "[compare] {key}");
+    }
+    // Written out, the defaults change nothing: an A/A comparison stays quiet.
+    let report = run_json(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/aa_shifted.json"),
+            "--budgets",
+            &shipped_budgets(),
+        ],
+        0,
+    );
+    assert_eq!(report["comparison"]["threshold_pct"], 10.0);
+    assert_eq!(report["comparison"]["alpha"], 0.01);
+}
