@@ -362,11 +362,12 @@ fn a_call_count_regression_says_the_counts_in_every_one_line_message() {
 }
 
 #[test]
-fn a_pass_on_a_truncated_trace_says_so_under_the_headline() {
+fn a_pass_on_a_truncated_trace_says_so_under_the_headline_and_in_the_junit() {
     // truncated.json keeps 6 of 12 requests: every budget is on target, but a reviewer must
     // see that the pass rests on half a trace before reading any table.
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("comment.md");
+    let junit = dir.path().join("report.xml");
     let budgets = fixture_arg("../../budgets.toml");
     run(
         &[
@@ -376,11 +377,24 @@ fn a_pass_on_a_truncated_trace_says_so_under_the_headline() {
             &budgets,
             "--markdown",
             md.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
         ],
         0,
     );
     let md = std::fs::read_to_string(&md).unwrap();
     let warning = md.find("truncated").expect("the truncation is reported");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_valid_junit(&junit);
+    assert_eq!(
+        xml.matches("<system-err>warning: ").count(),
+        xml.matches("<testsuite ").count(),
+        "every suite says the trace was truncated:\n{xml}"
+    );
+    assert!(
+        xml.contains("truncated.json: the trace is truncated"),
+        "{xml}"
+    );
     let first_table = md.find("### ").expect("a section");
     assert!(warning < first_table, "{md}");
     assert!(md.contains("\n> ⚠️ "), "a quoted warning line:\n{md}");
