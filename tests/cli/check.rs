@@ -577,3 +577,39 @@ fn the_shipped_budgets_file_explains_every_key_of_the_schema() {
     assert_eq!(report["comparison"]["threshold_pct"], 10.0);
     assert_eq!(report["comparison"]["alpha"], 0.01);
 }
+
+#[test]
+fn a_trace_without_a_timed_call_is_an_input_error_not_a_pass() {
+    // An empty event list (a tracer that wrote nothing) passed check with "warn" and
+    // compared as "nothing changed".
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("empty.json", r#"{"traceEvents": []}"#, "0 event(s)"),
+        ("array.json", "[]", "0 event(s)"),
+        (
+            "meta.json",
+            r#"{"traceEvents": [{"ph": "M", "name": "thread_name", "pid": 1, "tid": 1}]}"#,
+            "none of them a complete call",
+        ),
+    ];
+    let budgets = shipped_budgets();
+    let baseline = fixture_arg("viztracer/baseline.json");
+    for (file, text, says) in cases {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        for args in [
+            vec!["check", path, "--budgets", budgets.as_str()],
+            vec!["compare", baseline.as_str(), path, "--no-budgets"],
+            vec!["summary", path],
+        ] {
+            let (stdout, stderr) = run(&args, 2);
+            assert!(stdout.is_empty(), "{args:?}: {stdout}");
+            assert!(
+                stderr.contains(&format!("{file}: the trace has no timed calls"))
+                    && stderr.contains(says),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+}
