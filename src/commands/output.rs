@@ -140,8 +140,10 @@ fn refuse_dash(path: &Option<PathBuf>, flag: &str, format: &str) -> anyhow::Resu
     Ok(())
 }
 
-/// Sends the report everywhere `settings` asks: files first (a failure there is an error,
-/// exit 2, before anything is printed), then standard output, then GitHub Actions.
+/// Sends the report everywhere `settings` asks. Everything that can fail for a bad path (the
+/// report files, the runner's summary and output files) is prepared first, so such an error
+/// (exit 2) comes before anything is written or printed; then the files, standard output and
+/// GitHub Actions.
 pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     let md = || markdown::render(report, &settings.markdown_options);
     let mut files: Vec<(&Path, String)> = Vec::new();
@@ -154,14 +156,20 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     if let Some(path) = &settings.markdown {
         files.push((path, md()));
     }
-    write_all_whole(&files)?;
+    let staged = stage_all(&files)?;
+    let runner_files = settings
+        .github
+        .as_ref()
+        .map(RunnerFiles::open)
+        .transpose()?;
+    persist_all(staged)?;
     let stdout_text = match settings.format {
         Format::Markdown => md(),
         other => report::render(report, other, &settings.render),
     };
     write_stdout(&stdout_text)?;
-    if let Some(gh) = &settings.github {
-        emit_github(report, gh, &md())?;
+    if let (Some(gh), Some(files)) = (&settings.github, runner_files) {
+        emit_github(report, gh, files, &md())?;
     }
     Ok(())
 }
@@ -170,10 +178,21 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
 /// is renamed, so `--json ok.json --junit /no/such/dir/x.xml` leaves no `ok.json` next to
 /// an error (a CI step would otherwise pick up a report of a run that failed).
 pub fn write_all_whole(files: &[(&Path, String)]) -> anyhow::Result<()> {
-    let staged = files
+    persist_all(stage_all(files)?)
+}
+
+/// Every file complete in a temporary file next to its target.
+fn stage_all<'a>(
+    files: &[(&'a Path, String)],
+) -> anyhow::Result<Vec<(tempfile::NamedTempFile, &'a Path)>> {
+    files
         .iter()
         .map(|(path, text)| stage(path, text).map(|tmp| (tmp, *path)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// Renames staged files over their targets.
+fn persist_all(staged: Vec<(tempfile::NamedTempFile, &Path)>) -> anyhow::Result<()> {
     for (tmp, path) in staged {
         persist(tmp, path)?;
     }
@@ -233,29 +252,58 @@ fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
 /// Annotations on standard error (the runner reads workflow commands from both streams, and
 /// standard output stays the report alone), the Markdown appended to the job summary, and the
 /// step outputs.
-fn emit_github(report: &Report, gh: &GithubSettings, markdown: &str) -> anyhow::Result<()> {
+fn emit_github(
+    report: &Report,
+    gh: &GithubSettings,
+    files: RunnerFiles,
+    markdown: &str,
+) -> anyhow::Result<()> {
     let mut err = std::io::stderr().lock();
     for line in github::annotations(report, gh.workspace.as_deref()) {
         let _ = writeln!(err, "{line}");
     }
-    match &gh.step_summary {
-        Some(path) => append(path, &format!("{markdown}\n"), "GITHUB_STEP_SUMMARY")?,
+    match files.step_summary {
+        Some(file) => append(file, &format!("{markdown}\n"), "GITHUB_STEP_SUMMARY")?,
         None => eprintln!("perfgate: note: GITHUB_STEP_SUMMARY is not set; no job summary written"),
     }
-    match &gh.output {
-        Some(path) => append(path, &github::outputs(report), "GITHUB_OUTPUT")?,
+    match files.output {
+        Some(file) => append(file, &github::outputs(report), "GITHUB_OUTPUT")?,
         None => eprintln!("perfgate: note: GITHUB_OUTPUT is not set; no step outputs written"),
     }
     Ok(())
 }
 
+/// The runner's files, opened for appending before anything is written, so a bad
+/// `$GITHUB_STEP_SUMMARY` is an error before the report files and standard output.
+struct RunnerFiles {
+    step_summary: Option<(std::fs::File, PathBuf)>,
+    output: Option<(std::fs::File, PathBuf)>,
+}
+
+impl RunnerFiles {
+    fn open(gh: &GithubSettings) -> anyhow::Result<Self> {
+        let open = |path: &Option<PathBuf>, var: &str| -> anyhow::Result<_> {
+            path.as_ref()
+                .map(|p| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .map(|f| (f, p.clone()))
+                        .with_context(|| format!("could not append to {} (${var})", p.display()))
+                })
+                .transpose()
+        };
+        Ok(RunnerFiles {
+            step_summary: open(&gh.step_summary, "GITHUB_STEP_SUMMARY")?,
+            output: open(&gh.output, "GITHUB_OUTPUT")?,
+        })
+    }
+}
+
 /// Appends to a runner file (the runner's protocol is append, several steps may share it).
-fn append(path: &Path, text: &str, var: &str) -> anyhow::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
+fn append((mut file, path): (std::fs::File, PathBuf), text: &str, var: &str) -> anyhow::Result<()> {
+    file.write_all(text.as_bytes())
         .with_context(|| format!("could not append to {} (${var})", path.display()))
 }
 

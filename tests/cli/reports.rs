@@ -539,3 +539,43 @@ fn a_dash_as_report_file_is_refused_not_written_as_a_file_named_dash() {
         );
     }
 }
+
+#[test]
+fn a_bad_github_step_summary_path_fails_before_anything_is_written() {
+    // It used to fail last: the report files written and the table printed, then exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let out = perfgate()
+        .args([
+            "check",
+            &fixture_arg("viztracer/baseline.json"),
+            "--budgets",
+            &fixture_arg("../../budgets.toml"),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            dir.path().join("no/such/dir/summary.md"),
+        )
+        .env("GITHUB_OUTPUT", dir.path().join("output.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("summary.md ($GITHUB_STEP_SUMMARY)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("::"),
+        "no annotations after an error: {stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+}
