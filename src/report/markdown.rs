@@ -173,7 +173,18 @@ fn headline(report: &Report) -> String {
         counts.push(format!("{} improved", n(ChangeStatus::Improved)));
     }
     if !report.findings.is_empty() {
-        counts.push(format!("{} red flag(s)", report.findings.len()));
+        // Slow calls are warnings by default: "3 red flags" under a fail headline would
+        // overstate them.
+        let failing = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Fail)
+            .count();
+        let mut flags = format!("{} red flag(s)", report.findings.len());
+        if failing < report.findings.len() {
+            flags.push_str(&format!(", {failing} failing"));
+        }
+        counts.push(flags);
     }
     if !report.budgets.is_empty() {
         let flagged = report
