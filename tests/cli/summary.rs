@@ -224,3 +224,19 @@ fn every_help_text_fits_an_80_column_terminal() {
         }
     }
 }
+
+#[test]
+fn a_filter_that_matches_nothing_says_so_instead_of_printing_nothing() {
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (stdout, stderr) = run(&["summary", &trace, "--name", "cal_claude"], 0);
+    assert!(
+        stdout.trim().is_empty() || !stdout.contains("call_claude"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("no operation matches --name 'cal_claude'"),
+        "{stderr}"
+    );
+    let (_, stderr) = run(&["summary", &trace, "--name", "call_claude"], 0);
+    assert!(!stderr.contains("no operation matches"), "{stderr}");
+}
