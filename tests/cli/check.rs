@@ -613,3 +613,29 @@ fn a_trace_without_a_timed_call_is_an_input_error_not_a_pass() {
         }
     }
 }
+
+#[test]
+fn the_table_says_when_the_detectors_found_nothing() {
+    let budgets = shipped_budgets();
+    let (clean, _) = run(
+        &[
+            "check",
+            &fixture_arg("viztracer/baseline.json"),
+            "--budgets",
+            &budgets,
+        ],
+        0,
+    );
+    assert!(clean.contains("\nRed flags: none found\n"), "{clean}");
+    let (flagged, _) = run(
+        &[
+            "check",
+            &fixture_arg("viztracer/n_plus_one.json"),
+            "--budgets",
+            &budgets,
+        ],
+        1,
+    );
+    assert!(!flagged.contains("none found"), "{flagged}");
+    assert!(flagged.contains("N+1"), "{flagged}");
+}
