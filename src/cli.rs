@@ -187,7 +187,8 @@ pub enum MetricArg {
 /// The least severe result that fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
-    /// Warnings (acceptable budgets, warn findings) fail too.
+    /// Warnings fail too (acceptable budgets, warn findings, budgets matching nothing, and in
+    /// compare changes above the thresholds that are not significant).
     Warn,
     /// Only flagged budgets and fail findings fail (default).
     Fail,

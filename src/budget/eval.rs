@@ -192,6 +192,7 @@ pub fn evaluate_budget(
         status,
         severity,
         operations,
+        pattern: budget.operation.text.clone(),
         samples: if budget.metric == Metric::CountPerParent {
             calls.per_parent.len() as u64
         } else {

@@ -15,6 +15,7 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     let settings = OutputSettings::resolve(&args.output, color, None)?;
     let mut config = budget::load(&args.budgets)?;
     config.require_match |= args.require_match;
+    refuse_an_empty_gate(&config)?;
     let mut catalog = Catalog::new(load::key_mode(args.input.key));
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let evaluation = budget::evaluate(&config, &trees, &catalog);
@@ -27,6 +28,31 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     report.verdict = Some(verdict);
     output::emit(&report, &settings)?;
     Ok(Outcome::from_verdict(verdict, args.fail_on))
+}
+
+/// A budgets file that checks nothing would pass every trace: an error, not a green build.
+/// One with detectors but no budget is allowed (red flags only), with a note.
+fn refuse_an_empty_gate(config: &budget::Config) -> anyhow::Result<()> {
+    if !config.budgets.is_empty() {
+        return Ok(());
+    }
+    let d = &config.detectors;
+    let any_detector = d.n_plus_one.base.enabled
+        || d.repeated_call.base.enabled
+        || d.slow_call.base.enabled
+        || d.blocking_io.base.enabled;
+    if !any_detector {
+        anyhow::bail!(
+            "{}: nothing to check: no [[budget]] and every detector is disabled; add a budget \
+             (see docs/budgets.md) or enable a detector",
+            config.path
+        );
+    }
+    eprintln!(
+        "perfgate: note: {}: no [[budget]] defined; only the red-flag detectors ran",
+        config.path
+    );
+    Ok(())
 }
 
 /// A budget that checks nothing is a bug users do not notice: say so on stderr too.

@@ -6,7 +6,32 @@ use anyhow::{Context, bail};
 use crate::cli::KeyArg;
 use crate::ops::{CallTree, Catalog, KeyMode};
 use crate::report::InputInfo;
-use crate::trace::{TraceSource, read_trace};
+use crate::trace::{Trace, TraceSource, read_trace};
+
+/// A trace without one timed call would pass every budget and compare as "nothing changed":
+/// a tracer that crashed, a filter that left nothing, a wrong file. Nothing can be judged on
+/// it, so it is an input error, not a green build.
+fn refuse_empty(trace: &Trace) -> anyhow::Result<()> {
+    if !trace.spans.is_empty() {
+        return Ok(());
+    }
+    let n = &trace.notes;
+    let mut what = format!("{} event(s)", n.events);
+    if n.events > 0 {
+        what.push_str(", none of them a complete call (X, or B/E pair)");
+    }
+    let mut notes = trace.notes.warnings();
+    notes.retain(|w| !w.is_empty());
+    let why = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    };
+    bail!(
+        "{}: the trace has no timed calls to check: {what}{why}",
+        trace.source
+    )
+}
 
 /// The key mode chosen on the command line.
 pub fn key_mode(arg: KeyArg) -> KeyMode {
@@ -32,6 +57,7 @@ pub fn load_trees(
     for path in paths {
         let source = TraceSource::parse(path);
         let trace = read_trace(&source).with_context(|| "could not read the trace")?;
+        refuse_empty(&trace)?;
         let warnings = trace.notes.warnings();
         for w in &warnings {
             eprintln!("perfgate: warning: {}: {w}", trace.source);

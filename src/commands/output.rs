@@ -106,6 +106,9 @@ impl OutputSettings {
                 "invalid --comment-id {id:?}: use letters, digits, '.', '_' and '-' (it goes into an HTML comment)"
             );
         }
+        refuse_dash(&args.json, "--json", "json")?;
+        refuse_dash(&args.junit, "--junit", "junit")?;
+        refuse_dash(&args.markdown, "--markdown", "markdown")?;
         let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
         let github =
             (args.github || (on_actions && !args.no_github)).then(GithubSettings::from_env);
@@ -128,26 +131,70 @@ impl OutputSettings {
     }
 }
 
-/// Sends the report everywhere `settings` asks: files first (a failure there is an error,
-/// exit 2, before anything is printed), then standard output, then GitHub Actions.
+/// `--json -` would write a file named `-` (traces take `-` for standard input, so a user
+/// expects standard output): refused, pointing at `--format`.
+fn refuse_dash(path: &Option<PathBuf>, flag: &str, format: &str) -> anyhow::Result<()> {
+    if path.as_deref() == Some(Path::new("-")) {
+        bail!("{flag} -: report files need a file name; for standard output use --format {format}");
+    }
+    Ok(())
+}
+
+/// Sends the report everywhere `settings` asks. Everything that can fail for a bad path (the
+/// report files, the runner's summary and output files) is prepared first, so such an error
+/// (exit 2) comes before anything is written or printed; then the files, standard output and
+/// GitHub Actions.
 pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     let md = || markdown::render(report, &settings.markdown_options);
+    let mut files: Vec<(&Path, String)> = Vec::new();
     if let Some(path) = &settings.json {
-        write_whole(path, &json::render(report))?;
+        files.push((path, json::render(report)));
     }
     if let Some(path) = &settings.junit {
-        write_whole(path, &junit::render(report))?;
+        files.push((path, junit::render(report)));
     }
     if let Some(path) = &settings.markdown {
-        write_whole(path, &md())?;
+        files.push((path, md()));
     }
+    let staged = stage_all(&files)?;
+    let runner_files = settings
+        .github
+        .as_ref()
+        .map(RunnerFiles::open)
+        .transpose()?;
+    persist_all(staged)?;
     let stdout_text = match settings.format {
         Format::Markdown => md(),
         other => report::render(report, other, &settings.render),
     };
     write_stdout(&stdout_text)?;
-    if let Some(gh) = &settings.github {
-        emit_github(report, gh, &md())?;
+    if let (Some(gh), Some(files)) = (&settings.github, runner_files) {
+        emit_github(report, gh, files, &md())?;
+    }
+    Ok(())
+}
+
+/// Writes several files all or none: every temporary file is complete before the first one
+/// is renamed, so `--json ok.json --junit /no/such/dir/x.xml` leaves no `ok.json` next to
+/// an error (a CI step would otherwise pick up a report of a run that failed).
+pub fn write_all_whole(files: &[(&Path, String)]) -> anyhow::Result<()> {
+    persist_all(stage_all(files)?)
+}
+
+/// Every file complete in a temporary file next to its target.
+fn stage_all<'a>(
+    files: &[(&'a Path, String)],
+) -> anyhow::Result<Vec<(tempfile::NamedTempFile, &'a Path)>> {
+    files
+        .iter()
+        .map(|(path, text)| stage(path, text).map(|tmp| (tmp, *path)))
+        .collect()
+}
+
+/// Renames staged files over their targets.
+fn persist_all(staged: Vec<(tempfile::NamedTempFile, &Path)>) -> anyhow::Result<()> {
+    for (tmp, path) in staged {
+        persist(tmp, path)?;
     }
     Ok(())
 }
@@ -155,6 +202,11 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
 /// Writes `text` to `path` whole or not at all: a temporary file in the same directory,
 /// renamed over the target once complete.
 pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
+    persist(stage(path, text)?, path)
+}
+
+/// The complete text in a temporary file next to `path` (removed again when dropped).
+fn stage(path: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -171,6 +223,10 @@ pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    // Caught here, not at the rename, so that no other file of the run is written either.
+    if path.is_dir() {
+        bail!("could not write {name}: it is a directory; give a file name");
+    }
     // tempfile's error names its random file; the kind ("permission denied") is what matters.
     let mut tmp = builder.tempfile_in(dir).map_err(|e| {
         anyhow::anyhow!(
@@ -182,38 +238,72 @@ pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
     tmp.write_all(text.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("could not write {name}"))?;
+    Ok(tmp)
+}
+
+/// Renames a staged file over its target.
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
     tmp.persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("could not write {name}"))?;
+        .with_context(|| format!("could not write {}", path.display()))?;
     Ok(())
 }
 
 /// Annotations on standard error (the runner reads workflow commands from both streams, and
 /// standard output stays the report alone), the Markdown appended to the job summary, and the
 /// step outputs.
-fn emit_github(report: &Report, gh: &GithubSettings, markdown: &str) -> anyhow::Result<()> {
+fn emit_github(
+    report: &Report,
+    gh: &GithubSettings,
+    files: RunnerFiles,
+    markdown: &str,
+) -> anyhow::Result<()> {
     let mut err = std::io::stderr().lock();
     for line in github::annotations(report, gh.workspace.as_deref()) {
         let _ = writeln!(err, "{line}");
     }
-    match &gh.step_summary {
-        Some(path) => append(path, &format!("{markdown}\n"), "GITHUB_STEP_SUMMARY")?,
+    match files.step_summary {
+        Some(file) => append(file, &format!("{markdown}\n"), "GITHUB_STEP_SUMMARY")?,
         None => eprintln!("perfgate: note: GITHUB_STEP_SUMMARY is not set; no job summary written"),
     }
-    match &gh.output {
-        Some(path) => append(path, &github::outputs(report), "GITHUB_OUTPUT")?,
+    match files.output {
+        Some(file) => append(file, &github::outputs(report), "GITHUB_OUTPUT")?,
         None => eprintln!("perfgate: note: GITHUB_OUTPUT is not set; no step outputs written"),
     }
     Ok(())
 }
 
+/// The runner's files, opened for appending before anything is written, so a bad
+/// `$GITHUB_STEP_SUMMARY` is an error before the report files and standard output.
+struct RunnerFiles {
+    step_summary: Option<(std::fs::File, PathBuf)>,
+    output: Option<(std::fs::File, PathBuf)>,
+}
+
+impl RunnerFiles {
+    fn open(gh: &GithubSettings) -> anyhow::Result<Self> {
+        let open = |path: &Option<PathBuf>, var: &str| -> anyhow::Result<_> {
+            path.as_ref()
+                .map(|p| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .map(|f| (f, p.clone()))
+                        .with_context(|| format!("could not append to {} (${var})", p.display()))
+                })
+                .transpose()
+        };
+        Ok(RunnerFiles {
+            step_summary: open(&gh.step_summary, "GITHUB_STEP_SUMMARY")?,
+            output: open(&gh.output, "GITHUB_OUTPUT")?,
+        })
+    }
+}
+
 /// Appends to a runner file (the runner's protocol is append, several steps may share it).
-fn append(path: &Path, text: &str, var: &str) -> anyhow::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
+fn append((mut file, path): (std::fs::File, PathBuf), text: &str, var: &str) -> anyhow::Result<()> {
+    file.write_all(text.as_bytes())
         .with_context(|| format!("could not append to {} (${var})", path.display()))
 }
 

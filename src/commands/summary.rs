@@ -5,6 +5,7 @@ use anyhow::Context;
 use crate::cli::{SortArg, SummaryArgs};
 use crate::ops::table::build_table;
 use crate::ops::{Catalog, OpFilter, SortKey};
+use crate::report::escape::terminal;
 use crate::report::{CommandKind, Format, Report};
 
 use super::output::{self, OutputSettings};
@@ -19,6 +20,23 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut report = Report::new(CommandKind::Summary);
     report.inputs = inputs;
     report.operations = build_table(&trees, &catalog, &filter, sort_key(args.sort));
+    if report.operations.is_empty() {
+        // An empty table and exit 0 read like "the trace is empty"; say which filter did it.
+        let filters: Vec<String> = [("--name", &args.name), ("--file", &args.file)]
+            .iter()
+            .filter_map(|(flag, v)| v.as_ref().map(|v| format!("{flag} '{v}'")))
+            .collect();
+        let example = if catalog.is_empty() {
+            String::new()
+        } else {
+            format!(", e.g. '{}'", terminal(&catalog.info(0).key))
+        };
+        eprintln!(
+            "perfgate: note: no operation matches {} (the traces have {} operations{example})",
+            terminal(&filters.join(" and ")),
+            catalog.len()
+        );
+    }
     // The table shows the first N rows itself (and says how many it left out); every other
     // format holds exactly the operations asked for.
     if settings.format != Format::Table

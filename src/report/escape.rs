@@ -15,7 +15,8 @@ use std::fmt::Write as _;
 /// - `|` becomes `\|` (GFM splits table cells on it, even inside code spans);
 /// - Markdown punctuation (`` \ ` * _ [ ] ~ ``) is backslash-escaped, so no emphasis, code
 ///   span, link or strike-through starts inside a name;
-/// - `@` is followed by a zero-width space so `@user` or `@org/team` mentions nobody.
+/// - `@` is followed by a zero-width space so `@user` or `@org/team` mentions nobody;
+/// - bidirectional controls are shown as `\u{202e}` (see [`is_bidi_control`]).
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -30,10 +31,27 @@ pub fn markdown(text: &str) -> String {
                 out.push(c);
             }
             c if c.is_control() => out.push(' '),
+            c if is_bidi_control(c) => push_code(&mut out, c),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Unicode bidirectional controls (embeddings, overrides, isolates, marks). They are not
+/// control characters to `char::is_control`, yet `bidi\u{202e}gnp.exe` displays as
+/// `bidiexe.png`: a name from a pull request could make a report read differently from what
+/// it says ("Trojan Source", CVE-2021-42574). Every human-facing sink shows them as code.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `\u{202e}`: a character shown as its code point.
+fn push_code(out: &mut String, c: char) {
+    let _ = write!(out, "\\u{{{:x}}}", c as u32);
 }
 
 /// Text for XML 1.0 element content or a double-quoted attribute value.
@@ -67,6 +85,8 @@ fn is_xml_char(c: char) -> bool {
 
 /// The message (data) part of a GitHub workflow command: `%`, CR and LF are percent-encoded as
 /// the runner expects, so the message stays on one line and decodes back to the original.
+/// Other control characters (a NUL, ESC) and bidirectional controls are shown as `\u{..}`:
+/// the annotation is read by people in the pull request.
 pub fn workflow_data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -74,6 +94,8 @@ pub fn workflow_data(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
+            '\t' => out.push(c),
+            c if c.is_control() || is_bidi_control(c) => push_code(&mut out, c),
             c => out.push(c),
         }
     }
@@ -97,7 +119,7 @@ pub fn workflow_property(text: &str) -> String {
 /// Text for a terminal: control characters (line breaks, ESC of ANSI sequences) are shown as
 /// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line.
 pub fn terminal(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -106,9 +128,7 @@ pub fn terminal(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
+            c if c.is_control() || is_bidi_control(c) => push_code(&mut out, c),
             c => out.push(c),
         }
     }
@@ -165,5 +185,19 @@ mod tests {
     fn terminal_shows_control_characters_instead_of_obeying_them() {
         assert_eq!(terminal("plain name"), "plain name");
         assert_eq!(terminal("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+    }
+
+    #[test]
+    fn bidirectional_controls_are_shown_not_obeyed_in_every_human_sink() {
+        let spoof = "bidi\u{202E}gnp.exe \u{2066}x\u{2069}";
+        let shown = "bidi\\u{202e}gnp.exe \\u{2066}x\\u{2069}";
+        assert_eq!(terminal(spoof), shown);
+        assert_eq!(workflow_data(spoof), shown);
+        assert_eq!(workflow_property(spoof), shown);
+        assert_eq!(markdown(spoof), shown);
+        assert_eq!(
+            workflow_data("nul\u{0}esc\u{1b}\ttab"),
+            "nul\\u{0}esc\\u{1b}\ttab"
+        );
     }
 }

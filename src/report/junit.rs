@@ -9,7 +9,8 @@
 //!   `warn` (the acceptable band) → `<skipped message="...">`, which every consumer shows
 //!   without failing the run (JUnit has no warning status); no severity → a passing case;
 //! - `time` is the measured duration the case is about, in seconds with 3 decimals;
-//! - `tests`, `failures`, `errors`, `skipped` count the testcases exactly.
+//! - `tests`, `failures`, `errors`, `skipped` count the testcases exactly;
+//! - the traces' warnings (truncated file, unmatched events) in each suite's `<system-err>`.
 //!
 //! The XML is written by hand: the format is small, and owning it keeps the attribute set inside
 //! the schema (no `file`/`line` on testcases, no `skipped` on `testsuites`) and the output
@@ -75,8 +76,9 @@ pub fn render(report: &Report) -> String {
         "<testsuites name=\"perfgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{}\">",
         seconds(time)
     );
+    let warnings = input_warnings(report);
     for suite in &suites {
-        write_suite(&mut out, suite);
+        write_suite(&mut out, suite, &warnings);
     }
     out.push_str("</testsuites>\n");
     out
@@ -169,7 +171,7 @@ fn budget_case(b: &BudgetResult) -> Case {
 fn change_case(o: &OpChange, metric: &str) -> Case {
     let mut body = vec![
         format!("operation: {}", o.name),
-        format!("status: {}", text::change_status(o.status)),
+        format!("status: {}", text::line_status(o)),
         format!("{metric}: {}", text::change_figures(o)),
     ];
     if let Some(p) = text::p_value(o) {
@@ -237,7 +239,24 @@ fn finding_case(f: &Finding) -> Case {
     }
 }
 
-fn write_suite(out: &mut String, suite: &Suite) {
+/// What was odd about the traces (truncated, unmatched events), one line each: the results
+/// rest on them, so every suite carries them in `<system-err>`, which consumers show with the
+/// suite (a pass computed from half a trace must say so).
+fn input_warnings(report: &Report) -> String {
+    let all: Vec<String> = report
+        .inputs
+        .iter()
+        .flat_map(|i| {
+            let side = i.side.as_ref().map_or(String::new(), |s| format!(" ({s})"));
+            i.warnings
+                .iter()
+                .map(move |w| format!("warning: {}{side}: {w}", i.source))
+        })
+        .collect();
+    lines(&all)
+}
+
+fn write_suite(out: &mut String, suite: &Suite, warnings: &str) {
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">",
@@ -262,6 +281,9 @@ fn write_suite(out: &mut String, suite: &Suite) {
                 write_result(out, "failure", Some("perfgate"), message, body)
             }
         }
+    }
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "    <system-err>{}</system-err>", xml_body(warnings));
     }
     out.push_str("  </testsuite>\n");
 }

@@ -110,9 +110,10 @@ impl Section {
 /// Renders the report as Markdown.
 pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     let mut sections = vec![Section::text(format!(
-        "{}\n{}\n",
+        "{}\n{}\n{}",
         marker(options.comment_id.as_deref()),
-        headline(report)
+        headline(report),
+        input_warnings(report)
     ))];
     if let Some(c) = &report.comparison {
         comparison_sections(c, &mut sections);
@@ -172,7 +173,18 @@ fn headline(report: &Report) -> String {
         counts.push(format!("{} improved", n(ChangeStatus::Improved)));
     }
     if !report.findings.is_empty() {
-        counts.push(format!("{} red flag(s)", report.findings.len()));
+        // Slow calls are warnings by default: "3 red flags" under a fail headline would
+        // overstate them.
+        let failing = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Fail)
+            .count();
+        let mut flags = format!("{} red flag(s)", report.findings.len());
+        if failing < report.findings.len() {
+            flags.push_str(&format!(", {failing} failing"));
+        }
+        counts.push(flags);
     }
     if !report.budgets.is_empty() {
         let flagged = report
@@ -180,10 +192,16 @@ fn headline(report: &Report) -> String {
             .iter()
             .filter(|b| b.severity == Some(Severity::Fail))
             .count();
-        counts.push(format!(
-            "{flagged} of {} budget(s) failed",
-            report.budgets.len()
-        ));
+        let acceptable = report
+            .budgets
+            .iter()
+            .filter(|b| b.severity == Some(Severity::Warn))
+            .count();
+        let mut budgets = format!("{flagged} of {} budget(s) failed", report.budgets.len());
+        if acceptable > 0 {
+            budgets.push_str(&format!(", {acceptable} with a warning"));
+        }
+        counts.push(budgets);
     }
     let mut out = format!("## {mark} perfgate: {word}");
     if !counts.is_empty() {
@@ -272,11 +290,16 @@ fn change_row(o: &OpChange, with_attribution: bool) -> String {
             esc(&text::attribution(o, 3))
         ));
     }
-    let change = match (o.delta_us, o.delta_pct) {
+    let mut change = esc(&match (o.delta_us, o.delta_pct) {
         (Some(d), Some(p)) => format!("{} ({})", signed_us(d), signed_pct(p)),
         (Some(d), None) => signed_us(d),
         _ => "-".into(),
-    };
+    });
+    // A call-count regression has a small per-call change: without the counts next to it
+    // the ❌ looks like a mistake.
+    if o.count_regressed {
+        change.push_str(&format!("<br>calls/run {}", esc(&text::calls_per_run(o))));
+    }
     let p = o.p_value.map_or("-".into(), |p| {
         if p < 0.0001 {
             "<0.0001".into()
@@ -291,7 +314,7 @@ fn change_row(o: &OpChange, with_attribution: bool) -> String {
         location_suffix(&o.file, o.line),
         cell_us(o.before.as_ref().map(|f| f.value_us)),
         cell_us(o.after.as_ref().map(|f| f.value_us)),
-        esc(&change),
+        change,
         esc(&p),
         why
     )
@@ -337,7 +360,7 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
                 "| {} | {}{} | {} | {} | {} | {} | {} |",
                 mark(b.severity),
                 esc(&b.name),
-                location_suffix(&b.file, b.line),
+                budget_suffix(b),
                 esc(&b.metric),
                 b.value
                     .map_or("-".into(), |v| text::budget_value(b.unit, v)),
@@ -355,6 +378,15 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
         rows,
         3,
     )
+}
+
+/// Under a budget's name: where its operation is, or, when nothing matched, what it looked for.
+fn budget_suffix(b: &BudgetResult) -> String {
+    if b.operations.is_empty() {
+        format!("<br><sub>no call matches {}</sub>", esc(&b.pattern))
+    } else {
+        location_suffix(&b.file, b.line)
+    }
 }
 
 /// Operations shown in the open before the rest is folded.
@@ -419,10 +451,25 @@ fn inputs_line(report: &Report) -> String {
             format!("{side}{} ({} spans)", esc(&i.source), i.spans)
         })
         .collect();
-    let mut out = format!("<sub>Traces: {}</sub>\n", inputs.join(", "));
+    format!("<sub>Traces: {}</sub>\n", inputs.join(", "))
+}
+
+/// What was odd about the traces (a truncated file, dropped events), right under the headline:
+/// a pass computed from half a trace must not read like a plain pass.
+fn input_warnings(report: &Report) -> String {
+    let mut out = String::new();
     for input in &report.inputs {
+        // The side tells the two apart when one file is compared with itself or a rerun.
+        let side = input
+            .side
+            .as_ref()
+            .map_or(String::new(), |s| format!(" ({})", esc(s)));
         for w in &input.warnings {
-            out.push_str(&format!("\n⚠️ {}: {}\n", esc(&input.source), esc(w)));
+            out.push_str(&format!(
+                "\n> ⚠️ {}{side}: {}\n",
+                esc(&input.source),
+                esc(w)
+            ));
         }
     }
     out

@@ -102,6 +102,9 @@ pub struct BudgetResult {
     pub severity: Option<Severity>,
     /// Operation keys the budget matched.
     pub operations: Vec<String>,
+    /// The budget's `operation` pattern as written in budgets.toml: what a budget that matched
+    /// nothing was looking for.
+    pub pattern: String,
     /// Calls that went into the value.
     pub samples: u64,
     /// Source location of the (first) matched operation, for annotations.

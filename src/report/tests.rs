@@ -77,6 +77,7 @@ pub fn sample() -> Report {
             status: BudgetStatus::Flagged,
             severity: Some(Severity::Fail),
             operations: vec!["call_claude (diagnostic.py)".into()],
+            pattern: "call_claude".into(),
             samples: 12,
             file: Some("/home/runner/work/svc/svc/diagnostic.py".into()),
             line: Some(41),
@@ -92,6 +93,7 @@ pub fn sample() -> Report {
             status: BudgetStatus::Acceptable,
             severity: Some(Severity::Warn),
             operations: vec!["traverse_graph (diagnostic.py)".into()],
+            pattern: "traverse_graph".into(),
             samples: 12,
             file: None,
             line: None,
@@ -107,6 +109,7 @@ pub fn sample() -> Report {
             status: BudgetStatus::OnTarget,
             severity: None,
             operations: vec!["execute_query (diagnostic.py)".into()],
+            pattern: "execute_query".into(),
             samples: 36,
             file: None,
             line: None,
@@ -122,6 +125,7 @@ pub fn sample() -> Report {
             status: BudgetStatus::NoMatch,
             severity: Some(Severity::Warn),
             operations: vec![],
+            pattern: HOSTILE[1].into(),
             samples: 0,
             file: None,
             line: None,
@@ -403,18 +407,30 @@ fn annotations_are_capped_and_errors_come_first() {
             Some(Severity::Fail),
         );
         c.delta_us = Some(i as f64 * 1000.0);
+        c.after = Some(side(12, 410_000.0 + i as f64 * 1000.0));
         comparison.operations.push(c);
     }
+    // A call-count regression whose calls got a little faster adds the most time per run
+    // (12 → 120 calls of 400ms): it must be among the annotations, and first.
+    let mut loop_ = change(
+        "n_plus_one_query",
+        ChangeStatus::Regressed,
+        Some(Severity::Fail),
+    );
+    loop_.after = Some(side(120, 400_000.0));
+    loop_.count_regressed = true;
+    comparison.operations.push(loop_);
     let lines = github::annotations(&report, None);
     let errors: Vec<&String> = lines.iter().filter(|l| l.starts_with("::error")).collect();
     let warnings = lines.iter().filter(|l| l.starts_with("::warning")).count();
     assert_eq!(errors.len(), github::MAX_PER_LEVEL);
     assert!(warnings <= github::MAX_PER_LEVEL && warnings > 0);
     assert!(
-        errors[0].contains("post_answer"),
-        "the largest regression first"
+        errors[0].contains("n_plus_one_query"),
+        "the most added time first: {errors:?}"
     );
-    assert!(errors[1].contains("op14"));
+    assert!(errors[1].contains("post_answer"), "{errors:?}");
+    assert!(errors[2].contains("op14"), "{errors:?}");
     let first_warning = lines
         .iter()
         .position(|l| l.starts_with("::warning"))
@@ -422,8 +438,8 @@ fn annotations_are_capped_and_errors_come_first() {
     assert!(
         lines[..first_warning]
             .iter()
-            .any(|l| l.contains("8 more error(s)")),
-        "3 + 15 errors, 10 shown"
+            .any(|l| l.contains("9 more error(s)")),
+        "3 + 16 errors, 10 shown"
     );
 }
 

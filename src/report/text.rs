@@ -31,7 +31,10 @@ pub fn budget_line(b: &BudgetResult) -> String {
     let flag = budget_value(b.unit, b.flag);
     match (b.status, b.value) {
         (BudgetStatus::NoMatch, _) | (_, None) => {
-            format!("{}: no operation matched this budget", b.name)
+            format!(
+                "{}: no call in the traces matches its operation pattern \"{}\"",
+                b.name, b.pattern
+            )
         }
         (status, Some(v)) => {
             let v = budget_value(b.unit, v);
@@ -83,12 +86,13 @@ pub fn p_value(o: &OpChange) -> Option<String> {
     })
 }
 
-/// One line: `call_claude (x.py) regressed: p95 412ms → 812ms (+400ms, +97.1%), p = 0.0012`.
+/// One line: `call_claude (x.py) regressed: p95 412ms → 812ms (+400ms, +97.1%), p = 0.0012`,
+/// with `, calls per run 12 → 24` when the call count is (part of) the reason.
 pub fn change_line(o: &OpChange, metric: &str) -> String {
     let mut out = format!(
         "{} {}: {metric} {}",
         o.name,
-        change_status(o.status),
+        line_status(o),
         change_figures(o)
     );
     if let Some(p) = p_value(o) {
@@ -96,9 +100,28 @@ pub fn change_line(o: &OpChange, metric: &str) -> String {
         out.push_str(&p);
     }
     if o.count_regressed {
-        out.push_str(", call count changed");
+        out.push_str(", calls per run ");
+        out.push_str(&calls_per_run(o));
     }
     out
+}
+
+/// The status word of a one-line message. A change that carries a warning but was not judged
+/// a regression (above the thresholds, not significant) is not "unchanged" to a reader.
+pub fn line_status(o: &OpChange) -> &'static str {
+    match (o.status, o.severity) {
+        (ChangeStatus::Unchanged, Some(_)) => "changed (not significant)",
+        (status, _) => change_status(status),
+    }
+}
+
+/// `12 → 24`: calls per run before and after.
+pub fn calls_per_run(o: &OpChange) -> String {
+    let side = |s: &Option<super::SideFigures>| {
+        s.as_ref()
+            .map_or("0".into(), |f| trim_float(f.calls_per_run))
+    };
+    format!("{} → {}", side(&o.before), side(&o.after))
 }
 
 /// The children that explain a change: `traverse_graph +380ms (1 → 2 calls/parent)`.

@@ -464,3 +464,178 @@ fn within_and_file_narrow_the_calls_a_budget_sees() {
     assert_eq!(budget(&report, "Other file")["status"], "no_match");
     assert_eq!(value("This file"), count("execute_query (diagnostic.py)"));
 }
+
+#[test]
+fn a_budget_matching_nothing_shows_the_pattern_it_looked_for_in_every_format() {
+    // The table row of a budget with a typo said only "? no match": the typo was invisible.
+    let (dir, path) = budgets_file(
+        "[[budget]]\nname = \"Claude API\"\noperation = \"cal_claude\"\ntarget = \"800ms\"\nflag = \"1200ms\"\n",
+    );
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (md, xml) = (dir.path().join("c.md"), dir.path().join("c.xml"));
+    let (table, _) = run(
+        &[
+            "check",
+            &trace,
+            "--budgets",
+            &path,
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            xml.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert!(table.contains("no call matches cal_claude"), "{table}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains("| Claude API<br><sub>no call matches cal\\_claude</sub> |"),
+        "{md}"
+    );
+    let xml = std::fs::read_to_string(&xml).unwrap();
+    assert!(
+        xml.contains(
+            "Claude API: no call in the traces matches its operation pattern &quot;cal_claude&quot;"
+        ),
+        "{xml}"
+    );
+    let report = run_json(&["check", &trace, "--budgets", &path], 0);
+    assert_eq!(budget(&report, "Claude API")["pattern"], "cal_claude");
+    // A matching budget names its pattern too.
+    let report = check("viztracer/baseline.json", &[], 0);
+    assert_eq!(budget(&report, "Claude API")["pattern"], "call_claude");
+}
+
+#[test]
+fn a_budgets_file_that_checks_nothing_is_an_error_not_a_pass() {
+    let trace = fixture_arg("viztracer/dup_claude.json");
+    // An empty file: the detectors still run (defaults), and stderr says budgets are missing.
+    let (_dir, empty) = budgets_file("");
+    let out = perfgate()
+        .args(["check", &trace, "--budgets", &empty, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the duplicated Claude call is still found"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no [[budget]] defined"), "{stderr}");
+
+    // Every detector off and no budget: it would pass anything.
+    let (_dir, off) = budgets_file(
+        "[detectors.n_plus_one]\nenabled = false\n[detectors.repeated_call]\nenabled = false\n\
+         [detectors.slow_call]\nenabled = false\n[detectors.blocking_io]\nenabled = false\n",
+    );
+    let (stdout, stderr) = run(&["check", &trace, "--budgets", &off], 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains(&off) && stderr.contains("nothing to check"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_shipped_budgets_file_explains_every_key_of_the_schema() {
+    // Issue #3: "comments in the shipped file explain each key"; `file`, a budget's own
+    // `metric` and the [compare] table were missing.
+    let text = std::fs::read_to_string(shipped_budgets()).unwrap();
+    let budget_keys = [
+        "name",
+        "operation",
+        "file",
+        "within",
+        "metric",
+        "target",
+        "acceptable",
+        "flag",
+    ];
+    let budgets_part = &text[text.find("[[budget]]").unwrap()..];
+    for key in budget_keys {
+        assert!(
+            budgets_part.contains(&format!("\n{key} = "))
+                || budgets_part.contains(&format!("`{key} = ")),
+            "budget key {key:?} is neither set nor explained in budgets.toml"
+        );
+    }
+    let compare = &text[text.find("\n[compare]").expect("a [compare] table")..];
+    for key in ["metric", "threshold", "noise_floor", "alpha", "min_samples"] {
+        assert!(compare.contains(&format!("\n{key} = ")), "[compare] {key}");
+    }
+    // Written out, the defaults change nothing: an A/A comparison stays quiet.
+    let report = run_json(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/aa_shifted.json"),
+            "--budgets",
+            &shipped_budgets(),
+        ],
+        0,
+    );
+    assert_eq!(report["comparison"]["threshold_pct"], 10.0);
+    assert_eq!(report["comparison"]["alpha"], 0.01);
+}
+
+#[test]
+fn a_trace_without_a_timed_call_is_an_input_error_not_a_pass() {
+    // An empty event list (a tracer that wrote nothing) passed check with "warn" and
+    // compared as "nothing changed".
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("empty.json", r#"{"traceEvents": []}"#, "0 event(s)"),
+        ("array.json", "[]", "0 event(s)"),
+        (
+            "meta.json",
+            r#"{"traceEvents": [{"ph": "M", "name": "thread_name", "pid": 1, "tid": 1}]}"#,
+            "none of them a complete call",
+        ),
+    ];
+    let budgets = shipped_budgets();
+    let baseline = fixture_arg("viztracer/baseline.json");
+    for (file, text, says) in cases {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        for args in [
+            vec!["check", path, "--budgets", budgets.as_str()],
+            vec!["compare", baseline.as_str(), path, "--no-budgets"],
+            vec!["summary", path],
+        ] {
+            let (stdout, stderr) = run(&args, 2);
+            assert!(stdout.is_empty(), "{args:?}: {stdout}");
+            assert!(
+                stderr.contains(&format!("{file}: the trace has no timed calls"))
+                    && stderr.contains(says),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_table_says_when_the_detectors_found_nothing() {
+    let budgets = shipped_budgets();
+    let (clean, _) = run(
+        &[
+            "check",
+            &fixture_arg("viztracer/baseline.json"),
+            "--budgets",
+            &budgets,
+        ],
+        0,
+    );
+    assert!(clean.contains("\nRed flags: none found\n"), "{clean}");
+    let (flagged, _) = run(
+        &[
+            "check",
+            &fixture_arg("viztracer/n_plus_one.json"),
+            "--budgets",
+            &budgets,
+        ],
+        1,
+    );
+    assert!(!flagged.contains("none found"), "{flagged}");
+    assert!(flagged.contains("N+1"), "{flagged}");
+}

@@ -259,3 +259,323 @@ fn hostile_names_are_escaped_in_every_format() {
         assert!(names.contains(&name), "{name:?} in {names:?}");
     }
 }
+
+#[test]
+fn one_unwritable_report_file_means_no_report_file_at_all() {
+    // A CI step that uploads out.json whenever it exists must not find one from a run that
+    // ended in an error.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let md = dir.path().join("comment.md");
+    let trace = fixture_arg("viztracer/baseline.json");
+    let missing = dir.path().join("no/such/dir/out.xml");
+    let (stdout, stderr) = run(
+        &[
+            "summary",
+            &trace,
+            "--json",
+            json.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            missing.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr.contains("out.xml"), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+
+    // The last target is an existing directory: refused before any file is renamed.
+    let taken = dir.path().join("taken.xml");
+    std::fs::create_dir(&taken).unwrap();
+    let (_, stderr) = run(
+        &[
+            "summary",
+            &trace,
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            taken.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr.contains("taken.xml: it is a directory"), "{stderr}");
+    assert_eq!(files_in(dir.path()), ["taken.xml"]);
+}
+
+/// The testcase of `name` in a JUnit document: its opening tag up to the end of the case.
+fn junit_case<'a>(xml: &'a str, name: &str) -> &'a str {
+    let start = xml
+        .find(&format!("<testcase name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no testcase {name}"));
+    let end = start + xml[start..].find("</testcase>").unwrap_or(0);
+    &xml[start..end]
+}
+
+#[test]
+fn a_call_count_regression_says_the_counts_in_every_one_line_message() {
+    // regressed.json calls call_claude twice per request: its p95 per call barely moves, so
+    // the counts are the reason, and a reviewer must see them next to the failure.
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, md) = (dir.path().join("r.xml"), dir.path().join("r.md"));
+    let before = fixture_arg("viztracer/baseline.json");
+    let after = fixture_arg("viztracer/regressed.json");
+    let out = perfgate()
+        .args(["compare", &before, &after, "--github", "--junit"])
+        .arg(&junit)
+        .arg("--markdown")
+        .arg(&md)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let claude = junit_case(&xml, "call_claude (diagnostic.py)");
+    assert!(claude.contains("<failure"), "{claude}");
+    assert!(claude.contains("calls per run 12 → 24\">"), "{claude}");
+
+    // A warning (above the thresholds, not significant) is not called "unchanged".
+    let select = junit_case(&xml, "select_question (diagnostic.py)");
+    assert!(select.contains("<skipped"), "{select}");
+    assert!(!select.contains("unchanged"), "{select}");
+    assert!(select.contains("changed (not significant)"), "{select}");
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let annotation = stderr
+        .lines()
+        .find(|l| {
+            l.starts_with("::error") && l.contains("title=perfgate%3A regression%3A call_claude")
+        })
+        .unwrap_or_else(|| panic!("no call_claude annotation:\n{stderr}"));
+    assert!(annotation.contains("calls per run 12 → 24"), "{annotation}");
+
+    let md = std::fs::read_to_string(&md).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| ❌ | call\\_claude"))
+        .unwrap_or_else(|| panic!("no call_claude row:\n{md}"));
+    assert!(row.contains("<br>calls/run 12 → 24 |"), "{row}");
+}
+
+#[test]
+fn a_pass_on_a_truncated_trace_says_so_under_the_headline_and_in_the_junit() {
+    // truncated.json keeps 6 of 12 requests: every budget is on target, but a reviewer must
+    // see that the pass rests on half a trace before reading any table.
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("comment.md");
+    let junit = dir.path().join("report.xml");
+    let budgets = fixture_arg("../../budgets.toml");
+    run(
+        &[
+            "check",
+            &fixture_arg("viztracer/truncated.json"),
+            "--budgets",
+            &budgets,
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        0,
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    let warning = md.find("truncated").expect("the truncation is reported");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_valid_junit(&junit);
+    assert_eq!(
+        xml.matches("<system-err>warning: ").count(),
+        xml.matches("<testsuite ").count(),
+        "every suite says the trace was truncated:\n{xml}"
+    );
+    assert!(
+        xml.contains("truncated.json: the trace is truncated"),
+        "{xml}"
+    );
+    let first_table = md.find("### ").expect("a section");
+    assert!(warning < first_table, "{md}");
+    assert!(md.contains("\n> ⚠️ "), "a quoted warning line:\n{md}");
+}
+
+/// Runs perfgate with GitHub Actions on; returns the step outputs it appended.
+fn github_outputs(args: &[&str], code: i32) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("output.txt");
+    let out = perfgate()
+        .args(args)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", dir.path().join("summary.md"))
+        .env("GITHUB_OUTPUT", &outputs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code));
+    std::fs::read_to_string(&outputs).unwrap()
+}
+
+#[test]
+fn the_operations_output_counts_what_was_compared_and_is_absent_for_check() {
+    // compare wrote operations=0 next to 166 compared operations.
+    let before = fixture_arg("viztracer/baseline.json");
+    let after = fixture_arg("viztracer/regressed.json");
+    let outputs = github_outputs(&["compare", &before, &after], 1);
+    let report = crate::common::run_json(&["compare", &before, &after], 1);
+    let compared = report["comparison"]["operations"].as_array().unwrap().len();
+    assert!(compared > 100);
+    assert!(
+        outputs.contains(&format!("\noperations={compared}\n")),
+        "{outputs}"
+    );
+    let ops = report["comparison"]["operations"].as_array().unwrap();
+    let regressed = ops.iter().filter(|o| o["status"] == "regressed").count();
+    assert!(
+        outputs.contains(&format!("\nregressions={regressed}\n")),
+        "{outputs}"
+    );
+
+    let budgets = fixture_arg("../../budgets.toml");
+    let outputs = github_outputs(&["check", &after, "--budgets", &budgets], 1);
+    assert!(outputs.starts_with("verdict=fail\n"), "{outputs}");
+    assert!(!outputs.contains("operations="), "{outputs}");
+}
+
+#[test]
+fn a_bidi_override_in_a_name_is_shown_not_obeyed() {
+    // "bidi\u{202E}gnp.exe" displays as "bidiexe.png" wherever the override is obeyed.
+    let dir = tempfile::tempdir().unwrap();
+    let name = "bidi\u{202E}gnp.exe";
+    let events: Vec<Value> = (0..6)
+        .map(|i| {
+            serde_json::json!({"name": name, "ph": "X", "ts": i * 1000, "dur": 500,
+                                    "pid": 1, "tid": 1})
+        })
+        .collect();
+    let trace = dir.path().join("bidi.json");
+    std::fs::write(
+        &trace,
+        serde_json::json!({ "traceEvents": events }).to_string(),
+    )
+    .unwrap();
+    let trace = trace.to_str().unwrap();
+    let shown = r"bidi\u{202e}gnp.exe";
+    let (table, _) = run(&["summary", trace], 0);
+    let (md, _) = run(&["summary", trace, "--format", "markdown"], 0);
+    for (sink, text) in [("table", &table), ("markdown", &md)] {
+        assert!(!text.contains('\u{202E}'), "{sink}: {text}");
+        assert!(text.contains(shown), "{sink}: {text}");
+    }
+    // JSON keeps the name exactly (it is for programs).
+    let (json, _) = run(&["summary", trace, "--format", "json"], 0);
+    assert!(
+        json.contains(r"bidi\u202egnp.exe") || json.contains(name),
+        "{json}"
+    );
+}
+
+#[test]
+fn annotations_keep_the_change_that_adds_the_most_time_per_run() {
+    // Loose thresholds make more than 10 errors, so the cut decides what the PR shows. The
+    // N+1 loop (execute_query 24 → 120 calls per run, each as fast as before) adds the most
+    // time per run; ranked by the per-call change it was cut behind argparse helpers.
+    let before = fixture_arg("viztracer/baseline.json");
+    let after = fixture_arg("viztracer/n_plus_one.json");
+    let args = [
+        "compare",
+        &before,
+        &after,
+        "--github",
+        "--threshold",
+        "1%",
+        "--noise-floor",
+        "1us",
+        "--alpha",
+        "0.5",
+    ];
+    let out = perfgate().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 10, "{stderr}");
+    assert!(stderr.contains("more error(s) not annotated"), "{stderr}");
+    let position = |op: &str| {
+        errors
+            .iter()
+            .position(|l| l.contains(&format!("regression%3A {op}")))
+    };
+    let query = position("execute_query (diagnostic.py)")
+        .unwrap_or_else(|| panic!("the N+1 query is not annotated:\n{stderr}"));
+    if let Some(busy) = position("busy (diagnostic.py)") {
+        assert!(query < busy, "{stderr}");
+    }
+}
+
+#[test]
+fn a_dash_as_report_file_is_refused_not_written_as_a_file_named_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = fixture_arg("viztracer/baseline.json");
+    for (flag, format) in [
+        ("--json", "json"),
+        ("--junit", "junit"),
+        ("--markdown", "markdown"),
+    ] {
+        let out = perfgate()
+            .current_dir(dir.path())
+            .args(["summary", &trace, flag, "-"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("--format {format}")), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{:?}",
+            files_in(dir.path())
+        );
+    }
+}
+
+#[test]
+fn a_bad_github_step_summary_path_fails_before_anything_is_written() {
+    // It used to fail last: the report files written and the table printed, then exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let out = perfgate()
+        .args([
+            "check",
+            &fixture_arg("viztracer/baseline.json"),
+            "--budgets",
+            &fixture_arg("../../budgets.toml"),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            dir.path().join("no/such/dir/summary.md"),
+        )
+        .env("GITHUB_OUTPUT", dir.path().join("output.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("summary.md ($GITHUB_STEP_SUMMARY)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("::"),
+        "no annotations after an error: {stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+}

@@ -199,3 +199,41 @@ fn stdin_is_read_with_dash() {
     assert_eq!(report["inputs"][0]["source"], "<stdin>");
     assert!(!report["operations"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn every_help_text_fits_an_80_column_terminal() {
+    // Help lines of 120+ characters wrapped by the terminal at random places before clap's
+    // wrap_help was on.
+    for command in [vec![], vec!["summary"], vec!["check"], vec!["compare"]] {
+        let mut args = command.clone();
+        args.push("--help");
+        let out = crate::common::perfgate()
+            .args(&args)
+            .env("COLUMNS", "80")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Exit codes:"), "{help}");
+        for line in help.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "perfgate {args:?}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_filter_that_matches_nothing_says_so_instead_of_printing_nothing() {
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (stdout, stderr) = run(&["summary", &trace, "--name", "cal_claude"], 0);
+    assert!(!stdout.contains("call_claude"), "{stdout}");
+    assert!(
+        stderr.contains("no operation matches --name 'cal_claude'"),
+        "{stderr}"
+    );
+    let (_, stderr) = run(&["summary", &trace, "--name", "call_claude"], 0);
+    assert!(!stderr.contains("no operation matches"), "{stderr}");
+}

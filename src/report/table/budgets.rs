@@ -42,6 +42,10 @@ fn describe(b: &BudgetResult) -> String {
         }
         out.push_str(&format!("\n  {}", terminal(&ops)));
     }
+    if b.operations.is_empty() {
+        // Nothing matched: show what was looked for, so the typo is visible in the table.
+        out.push_str(&format!("\n  no call matches {}", terminal(&b.pattern)));
+    }
     if let Some(w) = &b.within {
         out.push_str(&format!("\n  within {}", terminal(w)));
     }

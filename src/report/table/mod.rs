@@ -10,7 +10,7 @@ mod verdict;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{RenderOptions, Report};
+use super::{CommandKind, RenderOptions, Report};
 
 /// Renders every section the report has, separated by blank lines.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
@@ -25,6 +25,10 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     }
     if !report.findings.is_empty() {
         sections.push(findings::render(&report.findings, options));
+    } else if report.command == CommandKind::Check || !report.budgets.is_empty() {
+        // The detectors ran and found nothing: say so, or a reader cannot tell that from
+        // detectors that never ran.
+        sections.push("Red flags: none found".into());
     }
     if let Some(verdict) = report.verdict {
         sections.push(verdict::verdict_line(report, verdict, options));
