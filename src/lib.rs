@@ -14,3 +14,4 @@ pub mod hook;
 pub mod ops;
 pub mod report;
 pub mod trace;
+pub mod units;

@@ -12,9 +12,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::pattern::{Pattern, PatternSet};
-use super::units::{DURATION_HINT, parse_band, parse_duration, parse_percent};
 use crate::report::Severity;
 use crate::report::units::human_us;
+use crate::units::{DURATION_HINT, parse_band, parse_duration, parse_percent};
 
 /// Why budgets.toml could not be used (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -823,6 +823,13 @@ impl Source<'_> {
             .map(|t| match t.get_ref() {
                 toml::Value::String(s) => parse_percent(s).map_err(|e| self.error(t.span(), e)),
                 toml::Value::Integer(n) if *n >= 0 => Ok(*n as f64),
+                toml::Value::Float(x) if *x > 0.0 && *x < 1.0 => Err(self.error(
+                    t.span(),
+                    format!(
+                        "threshold {x} is ambiguous: write \"{}%\" for a fraction, or \"{x}%\" for a percentage",
+                        x * 100.0
+                    ),
+                )),
                 toml::Value::Float(x) if *x >= 0.0 && x.is_finite() => Ok(*x),
                 _ => Err(self.error(
                     t.span(),

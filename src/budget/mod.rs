@@ -8,7 +8,6 @@ pub mod config;
 pub mod detectors;
 pub mod eval;
 pub mod pattern;
-pub mod units;
 
 pub use config::{CompareConfig, CompareMetric, Config, ConfigError, HookConfig, Metric, load};
 

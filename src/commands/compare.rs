@@ -13,6 +13,7 @@ use crate::cli::{CompareArgs, MetricArg};
 use crate::compare::{self, Metric, Settings, SettingsOverrides};
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::report::{CommandKind, InputInfo, Report};
+use crate::units;
 
 use super::output::{self, OutputSettings};
 use super::{Outcome, load};
@@ -155,13 +156,13 @@ fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
         threshold: args
             .threshold
             .as_deref()
-            .map(compare::parse_percent)
+            .map(|t| units::parse_percent(t).map(|pct| pct / 100.0))
             .transpose()
             .map_err(|e| anyhow!("--threshold: {e}"))?,
         noise_floor_us: args
             .noise_floor
             .as_deref()
-            .map(compare::parse_duration_us)
+            .map(units::parse_duration)
             .transpose()
             .map_err(|e| anyhow!("--noise-floor: {e}"))?,
         alpha: args.alpha,

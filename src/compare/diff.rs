@@ -189,7 +189,12 @@ fn both_sides(
     c.calls_delta_pct = relative_pct(before.calls_per_run, after.calls_per_run);
     let mut reasons = vec![time_reason(time, &c, metric, run_test, settings)];
     if let Some(r) = count.reason.clone() {
-        reasons.push(r);
+        // A regression by call count says so first: its time per call may not have moved.
+        if count.verdict == CountVerdict::More {
+            reasons.insert(0, r);
+        } else {
+            reasons.push(r);
+        }
     }
     let slower = delta > 0.0;
     (c.status, c.severity) = match (time, count.verdict) {

@@ -215,54 +215,9 @@ impl Settings {
     }
 }
 
-/// A relative threshold written as `10%` (or `10`, also percent) → 0.10.
-pub fn parse_percent(text: &str) -> Result<f64, String> {
-    let number = text.trim().trim_end_matches('%').trim();
-    match number.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v / 100.0),
-        _ => Err(format!("'{text}' is not a percentage (write e.g. '10%')")),
-    }
-}
-
-/// A duration with its unit (`us`, `µs`, `ms`, `s`) → µs: `1ms` → 1000.
-pub fn parse_duration_us(text: &str) -> Result<f64, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let scale = match unit.trim() {
-        "us" | "µs" => 1.0,
-        "ms" => 1000.0,
-        "s" => 1_000_000.0,
-        _ => {
-            return Err(format!(
-                "'{text}' is not a duration (write a number and a unit: '500us', '1ms', '2s')"
-            ));
-        }
-    };
-    match number.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v * scale),
-        _ => Err(format!("'{text}' is not a duration (write e.g. '1ms')")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_forms_of_thresholds() {
-        assert_eq!(parse_percent("10%"), Ok(0.10));
-        assert_eq!(parse_percent("2.5"), Ok(0.025));
-        assert!(parse_percent("ten").is_err());
-        assert!(parse_percent("-5%").is_err());
-        assert_eq!(parse_duration_us("1ms"), Ok(1000.0));
-        assert_eq!(parse_duration_us("250us"), Ok(250.0));
-        assert_eq!(parse_duration_us("0.5s"), Ok(500_000.0));
-        assert!(parse_duration_us("5").is_err());
-        assert!(parse_duration_us("5 parsecs").is_err());
-    }
 
     #[test]
     fn flags_override_the_file_which_overrides_defaults() {

@@ -1,6 +1,6 @@
 //! The budgets section of `check`: one row per budget with its value, thresholds and band.
 
-use comfy_table::{Cell, Color};
+use comfy_table::{Cell, Color, ColumnConstraint, Width};
 
 use crate::report::escape::terminal;
 use crate::report::units::human_us;
@@ -12,29 +12,59 @@ use super::{colored, new_table, num};
 const OPS_SHOWN: usize = 2;
 
 pub fn render(budgets: &[BudgetResult], options: &RenderOptions) -> String {
-    let mut table = new_table(
-        options,
-        &[
-            "Budget", "Metric", "Calls", "Value", "Target", "Flag", "Status",
-        ],
-    );
-    for b in budgets {
-        table.add_row(vec![
-            Cell::new(describe(b)),
-            Cell::new(terminal(&b.metric)),
-            num(b.samples.to_string()),
-            num(b.value.map_or("-".into(), |v| amount(v, b.unit))),
-            num(amount(b.target, b.unit)),
-            num(amount(b.flag, b.unit)),
-            status(b.status, options),
-        ]);
+    const HEADER: [&str; 6] = [
+        "Budget [metric]",
+        "Calls",
+        "Value",
+        "Target",
+        "Flag",
+        "Status",
+    ];
+    let mut table = new_table(options, &HEADER);
+    let rows: Vec<[String; 4]> = budgets
+        .iter()
+        .map(|b| {
+            [
+                b.samples.to_string(),
+                b.value.map_or("-".into(), |v| amount(v, b.unit)),
+                amount(b.target, b.unit),
+                amount(b.flag, b.unit),
+            ]
+        })
+        .collect();
+    for (b, numbers) in budgets.iter().zip(&rows) {
+        let mut row = vec![Cell::new(describe(b))];
+        row.extend(numbers.iter().map(|n| num(n.as_str())));
+        row.push(status(b.status, options));
+        table.add_row(row);
+    }
+    // Numbers and marks never wrap: at 80 columns the names take what is left.
+    let status_width = budgets
+        .iter()
+        .map(|b| status_text(b.status).chars().count())
+        .chain([HEADER[5].len()])
+        .max()
+        .unwrap_or(0);
+    for (i, header) in HEADER.iter().enumerate().skip(1) {
+        let widest = match i {
+            5 => status_width,
+            _ => rows
+                .iter()
+                .map(|r| r[i - 1].chars().count())
+                .chain([header.len()])
+                .max()
+                .unwrap_or(0),
+        };
+        if let Some(column) = table.column_mut(i) {
+            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(widest as u16 + 2)));
+        }
     }
     format!("Budgets\n{table}")
 }
 
 /// The name, then what it matched and its scope.
 fn describe(b: &BudgetResult) -> String {
-    let mut out = terminal(&b.name);
+    let mut out = format!("{} [{}]", terminal(&b.name), terminal(&b.metric));
     if !b.operations.is_empty() {
         let mut ops = b.operations[..b.operations.len().min(OPS_SHOWN)].join(", ");
         if b.operations.len() > OPS_SHOWN {
@@ -61,12 +91,20 @@ fn amount(v: f64, unit: Unit) -> String {
 }
 
 /// A mark that reads without colour: ✓ on target, ▲ acceptable, ✗ flagged, ? no match.
+fn status_text(s: BudgetStatus) -> &'static str {
+    match s {
+        BudgetStatus::OnTarget => "✓ on target",
+        BudgetStatus::Acceptable => "▲ acceptable",
+        BudgetStatus::Flagged => "✗ flagged",
+        BudgetStatus::NoMatch => "? no match",
+    }
+}
+
 fn status(s: BudgetStatus, options: &RenderOptions) -> Cell {
-    let (text, color) = match s {
-        BudgetStatus::OnTarget => ("✓ on target", Color::Green),
-        BudgetStatus::Acceptable => ("▲ acceptable", Color::Yellow),
-        BudgetStatus::Flagged => ("✗ flagged", Color::Red),
-        BudgetStatus::NoMatch => ("? no match", Color::Yellow),
+    let color = match s {
+        BudgetStatus::OnTarget => Color::Green,
+        BudgetStatus::Acceptable | BudgetStatus::NoMatch => Color::Yellow,
+        BudgetStatus::Flagged => Color::Red,
     };
-    colored(text, color, options)
+    colored(status_text(s), color, options)
 }

@@ -1,4 +1,4 @@
-//! Units of budgets.toml values: durations (`"30ms"`, `"1.5s"`, `"250us"`), the seed's
+//! Units of the values people write, in budgets.toml and on the command line: durations (`"30ms"`, `"1.5s"`, `"250us"`), the seed's
 //! middle-band spelling (`"1000-1500ms"`, `"800ms..1.2s"`) and percentages (`"10%"`).
 //!
 //! Every parser returns a message meant for people (what was wrong, what is expected); the
@@ -83,11 +83,22 @@ pub fn parse_band(text: &str, durations: bool) -> Result<(f64, f64), String> {
     Ok((l, h))
 }
 
-/// Parses `"10%"` (or a bare number of percent) into percent.
+/// Parses `"10%"` (or a bare number of percent) into percent. A bare number below 1 (`0.1`)
+/// is refused: it reads as a fraction (10 %) as often as a percentage (0.1 %).
 pub fn parse_percent(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let number = t.strip_suffix('%').unwrap_or(t);
-    parse_number(number).ok_or_else(|| format!("`{text}` is not a percentage; expected \"10%\""))
+    let (number, has_sign) = match t.strip_suffix('%') {
+        Some(n) => (n, true),
+        None => (t, false),
+    };
+    match parse_number(number) {
+        Some(v) if !has_sign && v > 0.0 && v < 1.0 => Err(format!(
+            "`{text}` is ambiguous: write \"{}%\" for a fraction, or \"{v}%\" for a percentage",
+            v * 100.0
+        )),
+        Some(v) => Ok(v),
+        None => Err(format!("`{text}` is not a percentage; expected \"10%\"")),
+    }
 }
 
 #[cfg(test)]
@@ -137,5 +148,11 @@ mod tests {
         assert_eq!(parse_percent("10%"), Ok(10.0));
         assert_eq!(parse_percent("2.5"), Ok(2.5));
         assert!(parse_percent("ten").is_err());
+        let ambiguous = parse_percent("0.1").unwrap_err();
+        assert!(
+            ambiguous.contains("10%") && ambiguous.contains("0.1%"),
+            "{ambiguous}"
+        );
+        assert_eq!(parse_percent("0.5%"), Ok(0.5));
     }
 }
