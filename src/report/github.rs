@@ -153,19 +153,7 @@ fn finding(f: &Finding) -> Annotation {
 
 /// `name=value` lines for `$GITHUB_OUTPUT`. `verdict` only when the command gates something.
 pub fn outputs(report: &Report) -> String {
-    let severities: Vec<Severity> = report
-        .budgets
-        .iter()
-        .filter_map(|b| b.severity)
-        .chain(report.findings.iter().map(|f| f.severity))
-        .chain(
-            report
-                .comparison
-                .iter()
-                .flat_map(|c| c.operations.iter().filter_map(|o| o.severity)),
-        )
-        .collect();
-    let count = |s: Severity| severities.iter().filter(|&&x| x == s).count();
+    let count = |s: Severity| report.count_severity(s);
     let changes = |s: ChangeStatus| {
         report
             .comparison

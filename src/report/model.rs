@@ -282,10 +282,9 @@ impl Report {
         }
     }
 
-    /// The verdict implied by every severity in the report.
-    pub fn computed_verdict(&self) -> Verdict {
-        let severities = self
-            .budgets
+    /// The severity of every result in the report: budgets, red flags, comparison.
+    pub fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
+        self.budgets
             .iter()
             .filter_map(|b| b.severity)
             .chain(self.findings.iter().map(|f| f.severity))
@@ -293,8 +292,17 @@ impl Report {
                 self.comparison
                     .iter()
                     .flat_map(|c| c.operations.iter().filter_map(|o| o.severity)),
-            );
-        match severities.max() {
+            )
+    }
+
+    /// How many results have severity `s`.
+    pub fn count_severity(&self, s: Severity) -> usize {
+        self.severities().filter(|&x| x == s).count()
+    }
+
+    /// The verdict implied by every severity in the report.
+    pub fn computed_verdict(&self) -> Verdict {
+        match self.severities().max() {
             None => Verdict::Pass,
             Some(Severity::Warn) => Verdict::Warn,
             Some(Severity::Fail) => Verdict::Fail,

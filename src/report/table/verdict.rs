@@ -5,19 +5,7 @@ use crate::report::{RenderOptions, Report, Severity, Verdict};
 /// `Verdict: FAIL (2 failure(s), 1 warning(s))`, the verdict coloured: what the gate decided
 /// and how many results it rests on (budgets, red flags, comparison).
 pub fn verdict_line(report: &Report, verdict: Verdict, options: &RenderOptions) -> String {
-    let severities: Vec<Severity> = report
-        .budgets
-        .iter()
-        .filter_map(|b| b.severity)
-        .chain(report.findings.iter().map(|f| f.severity))
-        .chain(
-            report
-                .comparison
-                .iter()
-                .flat_map(|c| c.operations.iter().filter_map(|o| o.severity)),
-        )
-        .collect();
-    let count = |s: Severity| severities.iter().filter(|&&x| x == s).count();
+    let count = |s: Severity| report.count_severity(s);
     let (text, code) = match verdict {
         Verdict::Pass => ("PASS", "32"),
         Verdict::Warn => ("WARN", "33"),
