@@ -335,7 +335,7 @@ fn findings_section(findings: &[Finding]) -> Section {
                 esc(text::finding_kind(f.kind)),
                 esc(&f.operation),
                 location_suffix(&f.file, f.line),
-                f.count,
+                text::finding_calls(f),
                 human_us(f.total_us),
                 esc(&f.message)
             )
@@ -343,7 +343,14 @@ fn findings_section(findings: &[Finding]) -> Section {
         .collect();
     Section::table(
         "### Red flags\n\n".into(),
-        &["", "Red flag", "Operation", ">Calls", ">Time", "Details"],
+        &[
+            "",
+            "Red flag",
+            "Operation",
+            ">Calls (× parent calls)",
+            ">Time",
+            "Details",
+        ],
         rows,
         4,
     )

@@ -155,6 +155,17 @@ pub fn finding_kind(kind: FindingKind) -> &'static str {
     }
 }
 
+/// The calls of a finding: `8 × 12` for a pattern repeated under several parent calls (8 in
+/// a row under each of 12 parent calls), else the number of offending calls.
+pub fn finding_calls(f: &Finding) -> String {
+    let per_parent = matches!(f.kind, FindingKind::NPlusOne | FindingKind::RepeatedCall);
+    if per_parent && f.occurrences > 1 {
+        format!("{} × {}", f.count, f.occurrences)
+    } else {
+        f.count.to_string()
+    }
+}
+
 /// One line: `N+1 calls: execute_query ×12 under handle_request (38.0ms)`.
 pub fn finding_line(f: &Finding) -> String {
     let mut out = format!("{}: {}", finding_kind(f.kind), f.operation);
