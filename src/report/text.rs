@@ -193,3 +193,23 @@ fn trim_float(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_calls_show_the_pattern_and_how_often_it_happened() {
+        let mut f = crate::report::tests::sample().findings[0].clone();
+        f.kind = FindingKind::NPlusOne;
+        f.count = 8;
+        f.occurrences = 12;
+        assert_eq!(finding_calls(&f), "8 × 12");
+        f.occurrences = 1;
+        assert_eq!(finding_calls(&f), "8");
+        f.kind = FindingKind::SlowCall;
+        f.count = 7;
+        f.occurrences = 7;
+        assert_eq!(finding_calls(&f), "7");
+    }
+}
