@@ -80,11 +80,11 @@ fn location_at(body: &str, open: usize) -> Option<ParsedName> {
 pub fn short_file(path: &str) -> &str {
     let mut parts = path.rsplit(['/', '\\']);
     let base = parts.next().unwrap_or(path);
-    if base == "__init__.py" || base == "__main__.py" {
-        if let Some(parent) = parts.next().filter(|p| !p.is_empty()) {
-            let start = path.len() - base.len() - parent.len() - 1;
-            return &path[start..];
-        }
+    if (base == "__init__.py" || base == "__main__.py")
+        && let Some(parent) = parts.next().filter(|p| !p.is_empty())
+    {
+        let start = path.len() - base.len() - parent.len() - 1;
+        return &path[start..];
     }
     base
 }
