@@ -367,3 +367,95 @@ fn without_a_baseline_the_hook_checks_the_budgets() {
         "{stderr}"
     );
 }
+
+/// One pushed branch, as git gives it to the hook.
+fn one_ref() -> String {
+    format!(
+        "refs/heads/x {} refs/heads/x {}\n",
+        "a".repeat(40),
+        "0".repeat(40)
+    )
+}
+
+#[test]
+fn a_command_that_writes_no_trace_blocks_instead_of_judging_the_last_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A passing trace from an earlier run is still there; the command "succeeds" without
+    // writing a new one (as viztracer does when it cannot save): judging the old trace
+    // would let a regression through.
+    std::fs::create_dir_all(dir.path().join("out")).unwrap();
+    std::fs::copy(
+        fixture_arg("viztracer/baseline.json"),
+        dir.path().join("out/trace.json"),
+    )
+    .unwrap();
+    let budgets =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("budgets.toml"))
+            .unwrap();
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        format!("{budgets}\n[hook]\ncommand = \"true\"\ntrace = \"out/trace.json\"\n"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not write out/trace.json") && stderr.contains("push blocked"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("gate passed"), "{stderr}");
+}
+
+#[test]
+fn run_from_a_subdirectory_the_hook_works_from_the_top_with_the_trace_directory_made() {
+    let dir = tempfile::tempdir().unwrap();
+    git2::Repository::init(dir.path()).unwrap();
+    let sub = dir.path().join("src/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    // viztracer does not create the directory of its output file: the hook does.
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        format!(
+            "[hook]\ncommand = \"test -d .perfgate && cp '{}' .perfgate/trace.json\"\n\
+             trace = \".perfgate/trace.json\"\nbaseline = \"b.json\"\n",
+            fixture_arg("viztracer/aa_shifted.json")
+        ),
+    )
+    .unwrap();
+    let out = perfgate()
+        .current_dir(dir.path())
+        .args(["baseline", "save", &fixture_arg("viztracer/baseline.json")])
+        .args(["-o", "b.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = hook_run(&sub, &one_ref());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("gate passed"), "{stderr}");
+    assert!(dir.path().join(".perfgate/trace.json").is_file());
+}
+
+#[test]
+fn a_budgets_file_without_a_hook_section_says_to_add_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("budgets.toml"),
+        dir.path().join("budgets.toml"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("budgets.toml: no [hook] section") && stderr.contains("docs/hooks.md"),
+        "{stderr}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = hook_run(empty.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("budgets.toml: not found"), "{stderr}");
+    assert!(!stderr.contains("--budgets"), "hook run has no --budgets: {stderr}");
+}
