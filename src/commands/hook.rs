@@ -167,10 +167,13 @@ fn has_glob(trace: &str) -> bool {
 }
 
 /// Whether git is pushing anything but deletions. Run by hand (standard input a terminal),
-/// the gate always runs; so it does under the pre-commit framework, which keeps the pre-push
-/// input to itself, skips deletions, and says what is pushed in `PRE_COMMIT_TO_REF`.
+/// the gate always runs; so it does under the pre-commit framework (`PRE_COMMIT=1`), which
+/// keeps the pre-push input to itself and runs no hook when only deletions are pushed. Its
+/// `PRE_COMMIT_TO_REF` is not enough: it is unset when the push holds the root commit (the
+/// first push to an empty remote), where an empty standard input would skip the gate.
 fn pushes_something() -> anyhow::Result<bool> {
-    if std::env::var_os("PRE_COMMIT_TO_REF").is_some_and(|v| !v.is_empty()) {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("PRE_COMMIT") || set("PRE_COMMIT_TO_REF") {
         return Ok(true);
     }
     let mut stdin = std::io::stdin();

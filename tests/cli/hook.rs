@@ -457,5 +457,34 @@ fn a_budgets_file_without_a_hook_section_says_to_add_one() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("budgets.toml: not found"), "{stderr}");
-    assert!(!stderr.contains("--budgets"), "hook run has no --budgets: {stderr}");
+    assert!(
+        !stderr.contains("--budgets"),
+        "hook run has no --budgets: {stderr}"
+    );
+}
+
+#[test]
+fn under_pre_commit_the_gate_runs_even_without_refs_on_standard_input() {
+    // pre-commit reads git's input itself; on the first push to an empty remote it sets
+    // PRE_COMMIT=1 but no PRE_COMMIT_TO_REF, and the hook's standard input is empty.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        "[hook]\ncommand = \"echo gate ran >&2; exit 3\"\ntrace = \"trace.json\"\n",
+    )
+    .unwrap();
+    let out = perfgate()
+        .current_dir(dir.path())
+        .args(["hook", "run"])
+        .env("PRE_COMMIT", "1")
+        .env_remove("PRE_COMMIT_TO_REF")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the gate was skipped: {stderr}");
+    assert!(
+        stderr.contains("gate ran") && stderr.contains("push blocked"),
+        "{stderr}"
+    );
 }
