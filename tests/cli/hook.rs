@@ -488,3 +488,53 @@ fn under_pre_commit_the_gate_runs_even_without_refs_on_standard_input() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_commented_hook_example_of_budgets_toml_works_once_uncommented() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let budgets = std::fs::read_to_string(manifest.join("budgets.toml")).unwrap();
+    let start = budgets
+        .find("\n# [hook]\n")
+        .expect("a commented [hook] example");
+    // Uncomment the example's lines ("# key = ..."), leaving its own comments ("# # ...").
+    let example: String = budgets[start + 1..]
+        .lines()
+        .filter(|l| !l.starts_with("# #"))
+        .map(|l| format!("{}\n", l.trim_start_matches("# ")))
+        .collect();
+    assert!(
+        example.contains("command = \"viztracer -o .perfgate/trace.json"),
+        "{example}"
+    );
+    // The tracer is stood in for by a copy of a trace it wrote, into the same path.
+    let command = format!(
+        "cp '{}' .perfgate/trace.json",
+        fixture_arg("viztracer/aa_shifted.json")
+    );
+    let example: String = example
+        .lines()
+        .map(|l| match l.starts_with("command = ") {
+            true => format!("command = \"{command}\"\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        format!("{}\n{example}", &budgets[..start]),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("baselines")).unwrap();
+    std::fs::copy(
+        manifest.join("baselines/diagnostic.json"),
+        dir.path().join("baselines/diagnostic.json"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("gate passed (compare baselines/diagnostic.json .perfgate/trace.json"),
+        "{stderr}"
+    );
+}
