@@ -49,6 +49,7 @@ case "$*" in
         elif [ -n "$GH_EXISTING" ]; then
             printf '%s\n' "$GH_EXISTING"
         fi ;;
+    *"/pulls/"*) echo "$GH_HEAD_SHA" ;;
     *"--method PATCH"*)
         [ -z "$GH_FAIL" ] || { echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; }
         echo "https://github.invalid/comment/patched" ;;
@@ -110,7 +111,8 @@ esac
             .env("GH_BODY", self.path("body.md"))
             .env("GH_EXISTING", "")
             .env("GH_PAGES", "")
-            .env("GH_FAIL", "");
+            .env("GH_FAIL", "")
+            .env("GH_HEAD_SHA", "");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -543,4 +545,62 @@ fn the_install_cache_key_is_deterministic() {
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1], "the key is deterministic");
     assert!(keys[0].starts_with("key=perfgate-Linux-"), "{}", keys[0]);
+}
+
+#[test]
+fn the_workflow_run_half_posts_the_artifact_only_for_the_commit_it_is_about() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let yaml =
+        std::fs::read_to_string(root().join(".github/actions/post-comment/action.yml")).unwrap();
+    let block = run_blocks(&yaml).pop().expect("the post step");
+    let script = runner.path("post.sh");
+    std::fs::write(&script, block.trim_start_matches(" |")).unwrap();
+    let artifact = runner.path("artifact");
+    std::fs::create_dir_all(&artifact).unwrap();
+    std::fs::write(artifact.join("pr-number"), "17\n").unwrap();
+    std::fs::write(artifact.join("comment-id"), "perfgate\n").unwrap();
+    std::fs::write(artifact.join("comment.md"), "report\n").unwrap();
+    let action_path = root()
+        .join(".github/actions/post-comment")
+        .display()
+        .to_string();
+    let artifact_dir = artifact.display().to_string();
+    let env = |head: &'static str| {
+        vec![
+            ("GITHUB_ACTION_PATH", action_path.clone()),
+            ("ARTIFACT_DIR", artifact_dir.clone()),
+            ("HEAD_SHA", "abc123".to_string()),
+            ("GH_HEAD_SHA", head.to_string()),
+        ]
+    };
+    let run = |env: Vec<(&'static str, String)>| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        runner.run(&script.display().to_string(), &env)
+    };
+    // The PR moved on since the run that made the artifact: a notice, no comment, no failure.
+    let out = run(env("fff999"));
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("::notice::perfgate: PR #17 is at fff999"));
+    assert!(!runner.read("gh.log").contains("--method"));
+    // At the commit: the comment is created, found by its marker.
+    let out = run(env("abc123"));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let log = runner.read("gh.log");
+    assert!(
+        log.contains("--method POST repos/acme/service/issues/17/comments"),
+        "{log}"
+    );
+    assert!(
+        runner
+            .read("body.md")
+            .starts_with("<!-- perfgate:perfgate -->\nreport")
+    );
 }
