@@ -24,11 +24,17 @@ pub fn run(cmd: HookCommand) -> anyhow::Result<Outcome> {
 fn install(args: HookInstallArgs) -> anyhow::Result<Outcome> {
     let repo = hook::open_repo(&std::env::current_dir()?)?;
     let exe = std::env::current_exe().context("could not find the perfgate executable")?;
-    let path = hook::install(&repo, &exe, args.force)?;
+    let installed = hook::install(&repo, &exe, args.force)?;
     println!(
         "perfgate: installed the pre-push hook at {}",
-        path.display()
+        installed.path.display()
     );
+    if let Some(kept) = &installed.kept {
+        println!(
+            "The hook it replaced is kept as {} (to run both, chain it: see docs/hooks.md).",
+            kept.display()
+        );
+    }
     println!("It runs the [hook] section of budgets.toml before every push.");
     Ok(Outcome::Pass)
 }

@@ -127,8 +127,28 @@ fn install_never_clobbers_a_foreign_hook_unless_forced() {
     // uninstall leaves it alone too.
     assert_eq!(hook_cmd(&work, &["uninstall"]).status.code(), Some(2));
     assert!(hook.exists());
-    assert!(hook_cmd(&work, &["install", "--force"]).status.success());
+    let out = hook_cmd(&work, &["install", "--force"]);
+    assert!(out.status.success());
     assert!(std::fs::read_to_string(&hook).unwrap().contains("perfgate"));
+    // The replaced hook is kept, not lost, and the output says where.
+    let kept = work.join(".git/hooks/pre-push.before-perfgate");
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+    assert!(
+        text(&out.stdout).contains("pre-push.before-perfgate"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A second forced install over another foreign hook does not overwrite that backup.
+    std::fs::write(&hook, "#!/bin/sh\necho second\n").unwrap();
+    assert!(hook_cmd(&work, &["install", "--force"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(kept.with_extension("before-perfgate.1")).unwrap(),
+        "#!/bin/sh\necho second\n"
+    );
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("mine"));
 }
 
 #[test]
