@@ -62,6 +62,8 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
     let settings = load_settings(&config)?;
     if let Some(command) = &settings.command {
         prepare_trace(&settings.trace)?;
+        // Its output is held back until it fails; say what the push is waiting for.
+        eprintln!("perfgate: pre-push gate: running `{command}`");
         let out = Command::new("sh")
             .args(["-c", command])
             .output()

@@ -303,6 +303,12 @@ fn a_real_push_goes_through_when_the_gate_passes() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("pre-push gate passed"), "{stderr}");
+    // Two lines: what the push waits for, and the verdict.
+    assert!(
+        stderr.starts_with("perfgate: pre-push gate: running `cp "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
     let head = git(&work, &["rev-parse", "HEAD"]);
     assert_eq!(
         remote_head(root.path(), "main").as_deref(),
