@@ -38,6 +38,11 @@ pub enum HookError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removal {
     Removed(PathBuf),
+    /// Removed, and the hook it had replaced (`install --force`) put back from this backup.
+    Restored {
+        path: PathBuf,
+        from: PathBuf,
+    },
     /// No pre-push hook at all.
     Absent(PathBuf),
     /// A hook perfgate did not write: left alone.
@@ -139,13 +144,33 @@ pub fn uninstall(repo: &Repository) -> Result<Removal, HookError> {
         }),
         Ok(text) if !text.contains(MARKER) => Ok(Removal::NotOurs(path)),
         Ok(_) => {
-            std::fs::remove_file(&path).map_err(|error| HookError::Io {
+            let io = |error| HookError::Io {
                 path: path.display().to_string(),
                 error,
-            })?;
-            Ok(Removal::Removed(path))
+            };
+            std::fs::remove_file(&path).map_err(io)?;
+            match latest_backup(&path.with_file_name("pre-push.before-perfgate")) {
+                Some(from) => {
+                    std::fs::rename(&from, &path).map_err(io)?;
+                    Ok(Removal::Restored { path, from })
+                }
+                None => Ok(Removal::Removed(path)),
+            }
         }
     }
+}
+
+/// The most recent backup `install --force` made: the last of `base`, `base.1`, `base.2`, ...
+fn latest_backup(base: &Path) -> Option<PathBuf> {
+    let mut latest = base.exists().then(|| base.to_path_buf())?;
+    for n in 1.. {
+        let next = PathBuf::from(format!("{}.{n}", base.display()));
+        if !next.exists() {
+            break;
+        }
+        latest = next;
+    }
+    Some(latest)
 }
 
 #[cfg(unix)]

@@ -43,6 +43,11 @@ fn uninstall() -> anyhow::Result<Outcome> {
     let repo = hook::open_repo(&std::env::current_dir()?)?;
     match hook::uninstall(&repo)? {
         Removal::Removed(p) => println!("perfgate: removed {}", p.display()),
+        Removal::Restored { path, from } => println!(
+            "perfgate: removed perfgate's hook and put back the one it had replaced ({} -> {})",
+            from.display(),
+            path.display()
+        ),
         Removal::Absent(p) => println!("perfgate: no pre-push hook at {}", p.display()),
         Removal::NotOurs(p) => bail!(
             "{}: this pre-push hook was not written by perfgate; it was left as it is",

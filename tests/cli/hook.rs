@@ -149,6 +149,26 @@ fn install_never_clobbers_a_foreign_hook_unless_forced() {
         "#!/bin/sh\necho second\n"
     );
     assert!(std::fs::read_to_string(&kept).unwrap().contains("mine"));
+    // Uninstalling puts back the hook the last forced install replaced, then the one before.
+    let out = hook_cmd(&work, &["uninstall"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("put back"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho second\n"
+    );
+    assert!(!kept.with_extension("before-perfgate.1").exists());
+    assert!(hook_cmd(&work, &["install", "--force"]).status.success());
+    assert!(hook_cmd(&work, &["uninstall"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho second\n"
+    );
+    assert!(kept.exists(), "the older backup stays until its turn");
 }
 
 #[test]
