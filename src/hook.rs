@@ -20,7 +20,7 @@ pub enum HookError {
     NotARepository { dir: String },
     #[error(
         "{path}: a pre-push hook already exists and perfgate did not write it; it was left as it is.\n\
-         Either replace it: perfgate hook install --force\n\
+         Either replace it: perfgate hook install --force (which keeps it as pre-push.before-perfgate)\n\
          or chain perfgate from it: pre-push hooks read the pushed refs on standard input once, so save it \
          and feed it to perfgate:\n    input=$(cat)\n    printf '%s\\n' \"$input\" | perfgate hook run \"$@\" || exit 1\n\
          and give \"$input\" to the rest of your hook the same way"
@@ -38,6 +38,11 @@ pub enum HookError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removal {
     Removed(PathBuf),
+    /// Removed, and the hook it had replaced (`install --force`) put back from this backup.
+    Restored {
+        path: PathBuf,
+        from: PathBuf,
+    },
     /// No pre-push hook at all.
     Absent(PathBuf),
     /// A hook perfgate did not write: left alone.
@@ -81,25 +86,51 @@ pub fn script(exe: &Path) -> String {
     )
 }
 
-/// Writes the pre-push hook; refuses to replace a foreign hook unless `force`.
-pub fn install(repo: &Repository, exe: &Path, force: bool) -> Result<PathBuf, HookError> {
+/// What `install` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// The hook written.
+    pub path: PathBuf,
+    /// Where a foreign hook replaced with `force` was kept, so it can be chained or restored.
+    pub kept: Option<PathBuf>,
+}
+
+/// Writes the pre-push hook; refuses to replace a foreign hook unless `force`, and then keeps
+/// it next to the new one (`pre-push.before-perfgate`).
+pub fn install(repo: &Repository, exe: &Path, force: bool) -> Result<Installed, HookError> {
     let dir = hooks_dir(repo)?;
     let path = dir.join("pre-push");
     let io = |error| HookError::Io {
         path: path.display().to_string(),
         error,
     };
+    let mut kept = None;
     if let Ok(existing) = std::fs::read_to_string(&path)
         && !existing.contains(MARKER)
-        && !force
     {
-        return Err(HookError::Exists {
-            path: path.display().to_string(),
-        });
+        if !force {
+            return Err(HookError::Exists {
+                path: path.display().to_string(),
+            });
+        }
+        let backup = free_name(&dir.join("pre-push.before-perfgate"));
+        std::fs::rename(&path, &backup).map_err(io)?;
+        kept = Some(backup);
     }
     crate::baseline::write_whole(&path, script(exe).as_bytes()).map_err(io)?;
     make_executable(&path).map_err(io)?;
-    Ok(path)
+    Ok(Installed { path, kept })
+}
+
+/// `base`, or `base.1`, `base.2`, ... : the first name not taken, so no backup is overwritten.
+fn free_name(base: &Path) -> PathBuf {
+    let mut candidate = base.to_path_buf();
+    let mut n = 0;
+    while candidate.exists() {
+        n += 1;
+        candidate = PathBuf::from(format!("{}.{n}", base.display()));
+    }
+    candidate
 }
 
 /// Removes the pre-push hook when perfgate wrote it.
@@ -113,13 +144,33 @@ pub fn uninstall(repo: &Repository) -> Result<Removal, HookError> {
         }),
         Ok(text) if !text.contains(MARKER) => Ok(Removal::NotOurs(path)),
         Ok(_) => {
-            std::fs::remove_file(&path).map_err(|error| HookError::Io {
+            let io = |error| HookError::Io {
                 path: path.display().to_string(),
                 error,
-            })?;
-            Ok(Removal::Removed(path))
+            };
+            std::fs::remove_file(&path).map_err(io)?;
+            match latest_backup(&path.with_file_name("pre-push.before-perfgate")) {
+                Some(from) => {
+                    std::fs::rename(&from, &path).map_err(io)?;
+                    Ok(Removal::Restored { path, from })
+                }
+                None => Ok(Removal::Removed(path)),
+            }
         }
     }
+}
+
+/// The most recent backup `install --force` made: the last of `base`, `base.1`, `base.2`, ...
+fn latest_backup(base: &Path) -> Option<PathBuf> {
+    let mut latest = base.exists().then(|| base.to_path_buf())?;
+    for n in 1.. {
+        let next = PathBuf::from(format!("{}.{n}", base.display()));
+        if !next.exists() {
+            break;
+        }
+        latest = next;
+    }
+    Some(latest)
 }
 
 #[cfg(unix)]

@@ -32,14 +32,27 @@ fi
 limit=65000
 if [ "$(wc -c <"$body")" -gt "$limit" ]; then
     cut="$(mktemp)"
-    head -c "$limit" "$body" >"$cut"
+    # Whole lines only (no UTF-8 character cut in two), then close what the cut left open,
+    # so the note below is not swallowed by a code block or a collapsed <details>.
+    head -c "$limit" "$body" | sed '$d' >"$cut"
+    fences="$(grep -c '^```' "$cut" || true)"
+    [ $((fences % 2)) -eq 0 ] || printf '```\n' >>"$cut"
+    opened="$(grep -o '<details' "$cut" | wc -l || true)"
+    closed="$(grep -o '</details>' "$cut" | wc -l || true)"
+    for ((i = closed; i < opened; i++)); do printf '</details>\n' >>"$cut"; done
     printf '\n\n_(truncated: the full report is in the job summary and the JUnit artifact)_\n' >>"$cut"
     mv "$cut" "$body"
 fi
 
 repo="repos/${GITHUB_REPOSITORY}"
-existing="$(gh api --paginate "${repo}/issues/${PR_NUMBER}/comments" \
-    --jq ".[] | select(.body | contains(\"${marker}\")) | .id" | head -n 1)"
+# "TYPE ID" of every comment carrying the marker, all pages read (no early exit that would
+# kill gh mid-pagination). Ours is the first one written by a bot (the workflow token
+# comments as github-actions[bot]), so a marker pasted into someone else's comment never
+# diverts the report there; with a personal token (no bot), the first one.
+found="$(gh api --paginate "${repo}/issues/${PR_NUMBER}/comments" \
+    --jq ".[] | select(.body | contains(\"${marker}\")) | \"\\(.user.type) \\(.id)\"")"
+existing="$(printf '%s\n' "$found" | awk '$1 == "Bot" { print $2; exit }')"
+[ -n "$existing" ] || existing="$(printf '%s\n' "$found" | awk 'NF == 2 { print $2; exit }')"
 if [ -n "$existing" ]; then
     [[ "$existing" =~ ^[0-9]+$ ]] || fail "unexpected comment id '$existing'"
     url="$(gh api --method PATCH "${repo}/issues/comments/${existing}" -F "body=@${body}" --jq .html_url)"

@@ -51,23 +51,29 @@ output exit-code "$code"
 [ ! -f "$markdown" ] || output markdown "$markdown"
 [ ! -f "$report" ] || output report "$report"
 
+# Leaves the comment for a workflow_run workflow with a write token to post (see
+# .github/actions/post-comment and docs/github-action.md).
+save_comment_artifact() {
+    local artifact="$out_dir/comment"
+    mkdir -p "$artifact"
+    cp "$markdown" "$artifact/comment.md"
+    printf '%s\n' "$PR_NUMBER" >"$artifact/pr-number"
+    printf '%s\n' "$comment_id" >"$artifact/comment-id"
+    output comment-artifact "$artifact"
+}
+
 # The comment: only for pull requests, only when asked, only when there is something to say.
 if [ "${INPUT_COMMENT:-true}" = "true" ] && [ -n "${PR_NUMBER:-}" ] && [ -f "$markdown" ]; then
     if [ -n "${PR_HEAD_REPO:-}" ] && [ "$PR_HEAD_REPO" != "${GITHUB_REPOSITORY:-}" ]; then
-        # A fork's pull request runs with a read-only token: leave the comment for a
-        # workflow_run workflow (see .github/actions/post-comment and docs/github-action.md).
-        artifact="$out_dir/comment"
-        mkdir -p "$artifact"
-        cp "$markdown" "$artifact/comment.md"
-        printf '%s\n' "$PR_NUMBER" >"$artifact/pr-number"
-        printf '%s\n' "$comment_id" >"$artifact/comment-id"
-        output comment-artifact "$artifact"
+        # A fork's pull request runs with a read-only token: no API call at all.
+        save_comment_artifact
         echo "::notice title=perfgate::fork pull request: the PR comment is saved as the artifact perfgate-comment-${comment_id}; a workflow_run workflow posts it (docs/github-action.md)"
-    else
-        PR_NUMBER="$PR_NUMBER" COMMENT_ID="$comment_id" BODY_FILE="$markdown" \
-            bash "$here/comment.sh" || {
-            echo "::warning title=perfgate::could not update the PR comment (does the workflow grant 'pull-requests: write'?)"
-        }
+    elif ! PR_NUMBER="$PR_NUMBER" COMMENT_ID="$comment_id" BODY_FILE="$markdown" \
+        bash "$here/comment.sh"; then
+        # Read-only tokens happen on same-repository PRs too (Dependabot's, or a workflow
+        # without 'pull-requests: write'): keep the comment for the workflow_run pattern.
+        save_comment_artifact
+        echo "::warning title=perfgate::could not write the PR comment (does the workflow grant 'pull-requests: write'? Dependabot PRs get a read-only token); it is saved as the artifact perfgate-comment-${comment_id} for a workflow_run workflow (docs/github-action.md)"
     fi
 fi
 exit "$code"

@@ -20,8 +20,14 @@ actions/checkout";
 pub enum GitError {
     #[error("{dir}: not a git repository (needed to read {what})")]
     NotARepository { dir: String, what: String },
-    #[error("unknown revision '{rev}'{}", hint(*.shallow, "; "))]
+    #[error("unknown revision '{rev}'; {}", unknown_hint(*.shallow))]
     UnknownRevision { rev: String, shallow: bool },
+    #[error(
+        "--base-ref auto: the pull request's target branch '{branch}' (GITHUB_BASE_REF) is not in \
+         this clone as origin/{branch} or {branch}; {}",
+        if *.shallow { SHALLOW_HINT.to_string() } else { format!("fetch it: git fetch origin {branch}") }
+    )]
+    UnknownBaseBranch { branch: String, shallow: bool },
     #[error("'{path}' does not exist at revision '{rev}' ({commit})")]
     PathNotAtRevision {
         rev: String,
@@ -42,6 +48,16 @@ pub enum GitError {
     /// Any other libgit2 failure, as libgit2 words it.
     #[error(transparent)]
     Git(#[from] git2::Error),
+}
+
+/// What to do about a revision git does not know.
+fn unknown_hint(shallow: bool) -> String {
+    if shallow {
+        SHALLOW_HINT.to_string()
+    } else {
+        "give a branch, tag or commit of this repository (a remote's branch needs a `git fetch` first)"
+            .to_string()
+    }
 }
 
 fn hint(shallow: bool, sep: &str) -> String {
@@ -195,8 +211,8 @@ impl Repo {
             .ok_or_else(|| {
                 let tried = candidates.join(", ");
                 match github_base_ref {
-                    Some(b) => GitError::UnknownRevision {
-                        rev: format!("origin/{b} (GITHUB_BASE_REF)"),
+                    Some(b) => GitError::UnknownBaseBranch {
+                        branch: b.to_string(),
                         shallow: self.repo.is_shallow(),
                     },
                     None => GitError::NoDefaultBranch {
@@ -312,7 +328,18 @@ mod tests {
         two_branch_repo(dir.path());
         let repo = Repo::discover(dir.path(), "a baseline").unwrap();
         let e = repo.read_blob("nope", "baselines/b.json").unwrap_err();
-        assert_eq!(e.to_string(), "unknown revision 'nope'");
+        assert!(
+            e.to_string()
+                .starts_with("unknown revision 'nope'; give a branch, tag or commit"),
+            "{e}"
+        );
+        let gh = BaseRef::parse("auto", Some("release".into()));
+        let e = repo.resolve_base(&gh).unwrap_err().to_string();
+        assert!(
+            e.contains("target branch 'release' (GITHUB_BASE_REF)")
+                && e.ends_with("fetch it: git fetch origin release"),
+            "{e}"
+        );
         let e = repo.read_blob("main", "baselines/x.json").unwrap_err();
         assert!(matches!(e, GitError::PathNotAtRevision { .. }), "{e}");
         let e = repo.read_blob("main", "baselines").unwrap_err();

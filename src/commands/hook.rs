@@ -24,11 +24,17 @@ pub fn run(cmd: HookCommand) -> anyhow::Result<Outcome> {
 fn install(args: HookInstallArgs) -> anyhow::Result<Outcome> {
     let repo = hook::open_repo(&std::env::current_dir()?)?;
     let exe = std::env::current_exe().context("could not find the perfgate executable")?;
-    let path = hook::install(&repo, &exe, args.force)?;
+    let installed = hook::install(&repo, &exe, args.force)?;
     println!(
         "perfgate: installed the pre-push hook at {}",
-        path.display()
+        installed.path.display()
     );
+    if let Some(kept) = &installed.kept {
+        println!(
+            "The hook it replaced is kept as {} (to run both, chain it: see docs/hooks.md).",
+            kept.display()
+        );
+    }
     println!("It runs the [hook] section of budgets.toml before every push.");
     Ok(Outcome::Pass)
 }
@@ -37,6 +43,11 @@ fn uninstall() -> anyhow::Result<Outcome> {
     let repo = hook::open_repo(&std::env::current_dir()?)?;
     match hook::uninstall(&repo)? {
         Removal::Removed(p) => println!("perfgate: removed {}", p.display()),
+        Removal::Restored { path, from } => println!(
+            "perfgate: removed perfgate's hook and put back the one it had replaced ({} -> {})",
+            from.display(),
+            path.display()
+        ),
         Removal::Absent(p) => println!("perfgate: no pre-push hook at {}", p.display()),
         Removal::NotOurs(p) => bail!(
             "{}: this pre-push hook was not written by perfgate; it was left as it is",
@@ -52,8 +63,12 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
     if !pushes_something()? {
         return Ok(Outcome::Pass);
     }
-    let settings = load_settings(&args.config)?;
+    let config = enter_repo_root(&args.config)?;
+    let settings = load_settings(&config)?;
     if let Some(command) = &settings.command {
+        prepare_trace(&settings.trace)?;
+        // Its output is held back until it fails; say what the push is waiting for.
+        eprintln!("perfgate: pre-push gate: running `{command}`");
         let out = Command::new("sh")
             .args(["-c", command])
             .output()
@@ -63,6 +78,15 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
             eprintln!(
                 "perfgate: the [hook] command `{command}` failed ({}); push blocked.",
                 out.status
+            );
+            return Ok(Outcome::GateFailed);
+        }
+        if !has_glob(&settings.trace) && !Path::new(&settings.trace).exists() {
+            show(&out);
+            eprintln!(
+                "perfgate: the [hook] command `{command}` succeeded but did not write {trace}; push blocked.\n\
+                 Check that it writes the file [hook] trace names (viztracer exits 0 even when it cannot save its output).",
+                trace = settings.trace
             );
             return Ok(Outcome::GateFailed);
         }
@@ -98,11 +122,71 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Git runs hooks at the top of the working tree, where `[hook]` paths are meant from; run
+/// by hand from a subdirectory, go there too. Returns the budgets file to read: `config` as
+/// given when it exists from the current directory, else from the top.
+fn enter_repo_root(config: &str) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir().context("could not read the current directory")?;
+    let Some(root) = git2::Repository::discover(&cwd)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+    else {
+        return Ok(config.to_string());
+    };
+    let (root, cwd) = (root.canonicalize()?, cwd.canonicalize()?);
+    if root == cwd {
+        return Ok(config.to_string());
+    }
+    let here = cwd.join(config);
+    let config = if here.exists() {
+        here.strip_prefix(&root)
+            .unwrap_or(&here)
+            .display()
+            .to_string()
+    } else {
+        config.to_string()
+    };
+    std::env::set_current_dir(&root)
+        .with_context(|| format!("could not enter the repository at {}", root.display()))?;
+    Ok(config)
+}
+
+/// Before the command runs: its trace's directory exists (viztracer does not create it and
+/// still exits 0), and no trace of an earlier run is left to be judged in its place.
+fn prepare_trace(trace: &str) -> anyhow::Result<()> {
+    if has_glob(trace) {
+        return Ok(());
+    }
+    let path = Path::new(trace);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "could not create {}, the directory of [hook] trace",
+                dir.display()
+            )
+        })?;
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("could not remove the previous trace {trace}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A trace given as a glob pattern (compare expands it): not one file to create or check.
+fn has_glob(trace: &str) -> bool {
+    trace.contains(['*', '?', '['])
+}
+
 /// Whether git is pushing anything but deletions. Run by hand (standard input a terminal),
-/// the gate always runs; so it does under the pre-commit framework, which keeps the pre-push
-/// input to itself, skips deletions, and says what is pushed in `PRE_COMMIT_TO_REF`.
+/// the gate always runs; so it does under the pre-commit framework (`PRE_COMMIT=1`), which
+/// keeps the pre-push input to itself and runs no hook when only deletions are pushed. Its
+/// `PRE_COMMIT_TO_REF` is not enough: it is unset when the push holds the root commit (the
+/// first push to an empty remote), where an empty standard input would skip the gate.
 fn pushes_something() -> anyhow::Result<bool> {
-    if std::env::var_os("PRE_COMMIT_TO_REF").is_some_and(|v| !v.is_empty()) {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("PRE_COMMIT") || set("PRE_COMMIT_TO_REF") {
         return Ok(true);
     }
     let mut stdin = std::io::stdin();
@@ -124,7 +208,19 @@ fn show(out: &Output) {
 
 /// The `[hook]` section of the budgets file.
 fn load_settings(config: &str) -> anyhow::Result<HookSettings> {
+    if !Path::new(config).exists() {
+        bail!(
+            "{config}: not found: the hook reads the [hook] section of budgets.toml at the top of \
+             the repository, or of --config FILE (see docs/hooks.md)"
+        );
+    }
     let hook = budget::config::load(Path::new(config))?.hook;
+    if hook.command.is_none() && hook.trace.is_none() && hook.baseline.is_none() {
+        bail!(
+            "{config}: no [hook] section: add one saying which trace to judge (`trace = \"FILE\"`, \
+             usually with the `command` that writes it; see docs/hooks.md)"
+        );
+    }
     let Some(trace) = hook.trace else {
         bail!(
             "{config}: the [hook] section needs `trace = \"FILE\"`, the trace its `command` writes (see docs/hooks.md)"

@@ -41,9 +41,21 @@ for a in "$@"; do
     case "$a" in body=@*) cp "${a#body=@}" "$GH_BODY" ;; esac
 done
 case "$*" in
-    *--paginate*) [ -z "$GH_EXISTING" ] || printf '%s\n' "$GH_EXISTING" ;;
-    *"--method PATCH"*) echo "https://github.invalid/comment/$GH_EXISTING" ;;
-    *"--method POST"*) echo "https://github.invalid/comment/new" ;;
+    *--paginate*)
+        if [ -n "$GH_PAGES" ]; then
+            # Canned pages of comments, filtered by the real jq as gh --jq does per page.
+            while [ "$1" != "--jq" ]; do shift; done
+            for page in $GH_PAGES; do jq -r "$2" "$page" || exit 1; done
+        elif [ -n "$GH_EXISTING" ]; then
+            printf '%s\n' "$GH_EXISTING"
+        fi ;;
+    *"/pulls/"*) echo "$GH_HEAD_SHA" ;;
+    *"--method PATCH"*)
+        [ -z "$GH_FAIL" ] || { echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; }
+        echo "https://github.invalid/comment/patched" ;;
+    *"--method POST"*)
+        [ -z "$GH_FAIL" ] || { echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; }
+        echo "https://github.invalid/comment/new" ;;
 esac
 "#,
         )
@@ -97,7 +109,10 @@ esac
             .env("GH_TOKEN", "fake-token")
             .env("GH_LOG", self.path("gh.log"))
             .env("GH_BODY", self.path("body.md"))
-            .env("GH_EXISTING", "");
+            .env("GH_EXISTING", "")
+            .env("GH_PAGES", "")
+            .env("GH_FAIL", "")
+            .env("GH_HEAD_SHA", "");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -153,10 +168,11 @@ fn the_comment_is_created_once_then_edited_in_place() {
         "https://github.invalid/comment/new"
     );
 
-    // A second run finds comment 4242 by its marker and edits it.
+    // A second run finds comment 4242 by its marker and edits it (the stub prints what
+    // the --jq filter gives: the author's type and the id).
     std::fs::write(runner.path("gh.log"), "").unwrap();
     let mut env2 = env.to_vec();
-    env2.push(("GH_EXISTING", "4242"));
+    env2.push(("GH_EXISTING", "Bot 4242"));
     let out = runner.run("comment.sh", &env2);
     assert!(out.status.success(), "{}", text(&out.stdout));
     let log = runner.read("gh.log");
@@ -194,14 +210,20 @@ fn the_comment_script_refuses_bad_input() {
 }
 
 #[test]
-fn long_comments_are_cut_under_the_limit() {
+fn long_comments_are_cut_under_the_limit_at_a_line_with_what_was_open_closed() {
     if !have_bash() {
         return;
     }
     let runner = Runner::new();
+    // A report whose long table sits in a collapsed <details>, with multibyte characters.
+    let rows: String = (0..5000)
+        .map(|i| format!("| op_{i} (café.py) | 1.0ms → 2.0ms |\n"))
+        .collect();
     std::fs::write(
         runner.path("c.md"),
-        "<!-- perfgate:p -->\n".to_string() + &"x".repeat(90_000),
+        format!(
+            "<!-- perfgate:p -->\n## FAIL\n<details>\n<summary>all</summary>\n\n{rows}</details>\n"
+        ),
     )
     .unwrap();
     let body = runner.path("c.md").display().to_string();
@@ -214,9 +236,103 @@ fn long_comments_are_cut_under_the_limit() {
         ],
     );
     assert!(out.status.success());
-    let sent = runner.read("body.md");
+    let sent = std::fs::read(runner.path("body.md")).unwrap();
     assert!(sent.len() <= 65_536, "{} bytes", sent.len());
-    assert!(sent.contains("truncated"));
+    let sent = String::from_utf8(sent).expect("no character cut in two");
+    assert!(
+        sent.starts_with("<!-- perfgate:p -->\n"),
+        "the marker survives"
+    );
+    // The note is outside the <details>, which is closed after the last whole row.
+    let (kept, note) = sent.rsplit_once("</details>").expect("details closed");
+    assert!(kept.ends_with(" |\n"), "{}", &kept[kept.len() - 80..]);
+    assert!(note.contains("truncated"), "{note}");
+}
+
+#[test]
+fn a_marker_in_someone_elses_comment_does_not_divert_the_report() {
+    if !have_bash() {
+        return;
+    }
+    if Command::new("jq").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "jq is required on CI");
+        eprintln!("skipped: jq is not installed");
+        return;
+    }
+    let runner = Runner::new();
+    // Two pages, as gh --paginate reads them: a user's comment quoting the marker comes
+    // first, the bot's own comment is on the second page.
+    std::fs::write(
+        runner.path("page1.json"),
+        r#"[{"id": 11, "user": {"login": "alice", "type": "User"}, "body": "hm"},
+            {"id": 12, "user": {"login": "mallory", "type": "User"}, "body": "<!-- perfgate:perf -->\nmine"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        runner.path("page2.json"),
+        r#"[{"id": 13, "user": {"login": "github-actions[bot]", "type": "Bot"}, "body": "<!-- perfgate:perf -->\nreport"}]"#,
+    )
+    .unwrap();
+    std::fs::write(runner.path("c.md"), "report\n").unwrap();
+    let pages = format!(
+        "{} {}",
+        runner.path("page1.json").display(),
+        runner.path("page2.json").display()
+    );
+    let body = runner.path("c.md").display().to_string();
+    let mut env = vec![
+        ("PR_NUMBER", "17"),
+        ("COMMENT_ID", "perf"),
+        ("BODY_FILE", body.as_str()),
+        ("GH_PAGES", pages.as_str()),
+    ];
+    let out = runner.run("comment.sh", &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = runner.read("gh.log");
+    assert!(
+        log.contains("--method PATCH repos/acme/service/issues/comments/13"),
+        "{log}"
+    );
+    // With a personal token nobody is a bot: the first comment with the marker is ours.
+    std::fs::write(runner.path("gh.log"), "").unwrap();
+    let first_page = runner.path("page1.json").display().to_string();
+    env.retain(|(k, _)| *k != "GH_PAGES");
+    env.push(("GH_PAGES", first_page.as_str()));
+    assert!(runner.run("comment.sh", &env).status.success());
+    assert!(
+        runner
+            .read("gh.log")
+            .contains("--method PATCH repos/acme/service/issues/comments/12")
+    );
+}
+
+#[test]
+fn a_comment_the_token_cannot_write_is_left_as_an_artifact() {
+    if !have_bash() {
+        return;
+    }
+    // A same-repository PR with a read-only token (Dependabot's): the POST is refused.
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    inputs.push(("GH_FAIL", "1".to_string()));
+    let out = run_action(&runner, &inputs);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "perfgate's verdict, not the comment's: {stdout}"
+    );
+    assert!(
+        stdout.contains("::warning title=perfgate::could not write the PR comment"),
+        "{stdout}"
+    );
+    let dir = PathBuf::from(&runner.outputs()["comment-artifact"]);
+    let body = std::fs::read_to_string(dir.join("comment.md")).unwrap();
+    assert!(body.contains(r"traverse\_graph"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pr-number")).unwrap(),
+        "17\n"
+    );
 }
 
 /// The inputs of a same-repository pull request comparing the committed example baseline
@@ -290,7 +406,7 @@ fn a_clean_run_passes_and_edits_the_existing_comment() {
     }
     let runner = Runner::new();
     let mut inputs = pr_inputs("viztracer/aa_shifted.json");
-    inputs.push(("GH_EXISTING", "99".to_string()));
+    inputs.push(("GH_EXISTING", "Bot 99".to_string()));
     let out = run_action(&runner, &inputs);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(!text(&out.stdout).contains("::error") && !text(&out.stderr).contains("::error"));
@@ -429,4 +545,62 @@ fn the_install_cache_key_is_deterministic() {
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1], "the key is deterministic");
     assert!(keys[0].starts_with("key=perfgate-Linux-"), "{}", keys[0]);
+}
+
+#[test]
+fn the_workflow_run_half_posts_the_artifact_only_for_the_commit_it_is_about() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let yaml =
+        std::fs::read_to_string(root().join(".github/actions/post-comment/action.yml")).unwrap();
+    let block = run_blocks(&yaml).pop().expect("the post step");
+    let script = runner.path("post.sh");
+    std::fs::write(&script, block.trim_start_matches(" |")).unwrap();
+    let artifact = runner.path("artifact");
+    std::fs::create_dir_all(&artifact).unwrap();
+    std::fs::write(artifact.join("pr-number"), "17\n").unwrap();
+    std::fs::write(artifact.join("comment-id"), "perfgate\n").unwrap();
+    std::fs::write(artifact.join("comment.md"), "report\n").unwrap();
+    let action_path = root()
+        .join(".github/actions/post-comment")
+        .display()
+        .to_string();
+    let artifact_dir = artifact.display().to_string();
+    let env = |head: &'static str| {
+        vec![
+            ("GITHUB_ACTION_PATH", action_path.clone()),
+            ("ARTIFACT_DIR", artifact_dir.clone()),
+            ("HEAD_SHA", "abc123".to_string()),
+            ("GH_HEAD_SHA", head.to_string()),
+        ]
+    };
+    let run = |env: Vec<(&'static str, String)>| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        runner.run(&script.display().to_string(), &env)
+    };
+    // The PR moved on since the run that made the artifact: a notice, no comment, no failure.
+    let out = run(env("fff999"));
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("::notice::perfgate: PR #17 is at fff999"));
+    assert!(!runner.read("gh.log").contains("--method"));
+    // At the commit: the comment is created, found by its marker.
+    let out = run(env("abc123"));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let log = runner.read("gh.log");
+    assert!(
+        log.contains("--method POST repos/acme/service/issues/17/comments"),
+        "{log}"
+    );
+    assert!(
+        runner
+            .read("body.md")
+            .starts_with("<!-- perfgate:perfgate -->\nreport")
+    );
 }

@@ -127,8 +127,48 @@ fn install_never_clobbers_a_foreign_hook_unless_forced() {
     // uninstall leaves it alone too.
     assert_eq!(hook_cmd(&work, &["uninstall"]).status.code(), Some(2));
     assert!(hook.exists());
-    assert!(hook_cmd(&work, &["install", "--force"]).status.success());
+    let out = hook_cmd(&work, &["install", "--force"]);
+    assert!(out.status.success());
     assert!(std::fs::read_to_string(&hook).unwrap().contains("perfgate"));
+    // The replaced hook is kept, not lost, and the output says where.
+    let kept = work.join(".git/hooks/pre-push.before-perfgate");
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+    assert!(
+        text(&out.stdout).contains("pre-push.before-perfgate"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A second forced install over another foreign hook does not overwrite that backup.
+    std::fs::write(&hook, "#!/bin/sh\necho second\n").unwrap();
+    assert!(hook_cmd(&work, &["install", "--force"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(kept.with_extension("before-perfgate.1")).unwrap(),
+        "#!/bin/sh\necho second\n"
+    );
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("mine"));
+    // Uninstalling puts back the hook the last forced install replaced, then the one before.
+    let out = hook_cmd(&work, &["uninstall"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("put back"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho second\n"
+    );
+    assert!(!kept.with_extension("before-perfgate.1").exists());
+    assert!(hook_cmd(&work, &["install", "--force"]).status.success());
+    assert!(hook_cmd(&work, &["uninstall"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho second\n"
+    );
+    assert!(kept.exists(), "the older backup stays until its turn");
 }
 
 #[test]
@@ -283,6 +323,12 @@ fn a_real_push_goes_through_when_the_gate_passes() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("pre-push gate passed"), "{stderr}");
+    // Two lines: what the push waits for, and the verdict.
+    assert!(
+        stderr.starts_with("perfgate: pre-push gate: running `cp "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
     let head = git(&work, &["rev-parse", "HEAD"]);
     assert_eq!(
         remote_head(root.path(), "main").as_deref(),
@@ -364,6 +410,177 @@ fn without_a_baseline_the_hook_checks_the_budgets() {
     assert!(stderr.contains("call_claude"), "{stderr}");
     assert!(
         stderr.contains("&& perfgate check trace.json --budgets budgets.toml"),
+        "{stderr}"
+    );
+}
+
+/// One pushed branch, as git gives it to the hook.
+fn one_ref() -> String {
+    format!(
+        "refs/heads/x {} refs/heads/x {}\n",
+        "a".repeat(40),
+        "0".repeat(40)
+    )
+}
+
+#[test]
+fn a_command_that_writes_no_trace_blocks_instead_of_judging_the_last_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A passing trace from an earlier run is still there; the command "succeeds" without
+    // writing a new one (as viztracer does when it cannot save): judging the old trace
+    // would let a regression through.
+    std::fs::create_dir_all(dir.path().join("out")).unwrap();
+    std::fs::copy(
+        fixture_arg("viztracer/baseline.json"),
+        dir.path().join("out/trace.json"),
+    )
+    .unwrap();
+    let budgets =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("budgets.toml"))
+            .unwrap();
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        format!("{budgets}\n[hook]\ncommand = \"true\"\ntrace = \"out/trace.json\"\n"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not write out/trace.json") && stderr.contains("push blocked"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("gate passed"), "{stderr}");
+}
+
+#[test]
+fn run_from_a_subdirectory_the_hook_works_from_the_top_with_the_trace_directory_made() {
+    let dir = tempfile::tempdir().unwrap();
+    git2::Repository::init(dir.path()).unwrap();
+    let sub = dir.path().join("src/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    // viztracer does not create the directory of its output file: the hook does.
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        format!(
+            "[hook]\ncommand = \"test -d .perfgate && cp '{}' .perfgate/trace.json\"\n\
+             trace = \".perfgate/trace.json\"\nbaseline = \"b.json\"\n",
+            fixture_arg("viztracer/aa_shifted.json")
+        ),
+    )
+    .unwrap();
+    let out = perfgate()
+        .current_dir(dir.path())
+        .args(["baseline", "save", &fixture_arg("viztracer/baseline.json")])
+        .args(["-o", "b.json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = hook_run(&sub, &one_ref());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("gate passed"), "{stderr}");
+    assert!(dir.path().join(".perfgate/trace.json").is_file());
+}
+
+#[test]
+fn a_budgets_file_without_a_hook_section_says_to_add_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("budgets.toml"),
+        dir.path().join("budgets.toml"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("budgets.toml: no [hook] section") && stderr.contains("docs/hooks.md"),
+        "{stderr}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let out = hook_run(empty.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("budgets.toml: not found"), "{stderr}");
+    assert!(
+        !stderr.contains("--budgets"),
+        "hook run has no --budgets: {stderr}"
+    );
+}
+
+#[test]
+fn under_pre_commit_the_gate_runs_even_without_refs_on_standard_input() {
+    // pre-commit reads git's input itself; on the first push to an empty remote it sets
+    // PRE_COMMIT=1 but no PRE_COMMIT_TO_REF, and the hook's standard input is empty.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        "[hook]\ncommand = \"echo gate ran >&2; exit 3\"\ntrace = \"trace.json\"\n",
+    )
+    .unwrap();
+    let out = perfgate()
+        .current_dir(dir.path())
+        .args(["hook", "run"])
+        .env("PRE_COMMIT", "1")
+        .env_remove("PRE_COMMIT_TO_REF")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the gate was skipped: {stderr}");
+    assert!(
+        stderr.contains("gate ran") && stderr.contains("push blocked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_commented_hook_example_of_budgets_toml_works_once_uncommented() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let budgets = std::fs::read_to_string(manifest.join("budgets.toml")).unwrap();
+    let start = budgets
+        .find("\n# [hook]\n")
+        .expect("a commented [hook] example");
+    // Uncomment the example's lines ("# key = ..."), leaving its own comments ("# # ...").
+    let example: String = budgets[start + 1..]
+        .lines()
+        .filter(|l| !l.starts_with("# #"))
+        .map(|l| format!("{}\n", l.trim_start_matches("# ")))
+        .collect();
+    assert!(
+        example.contains("command = \"viztracer -o .perfgate/trace.json"),
+        "{example}"
+    );
+    // The tracer is stood in for by a copy of a trace it wrote, into the same path.
+    let command = format!(
+        "cp '{}' .perfgate/trace.json",
+        fixture_arg("viztracer/aa_shifted.json")
+    );
+    let example: String = example
+        .lines()
+        .map(|l| match l.starts_with("command = ") {
+            true => format!("command = \"{command}\"\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("budgets.toml"),
+        format!("{}\n{example}", &budgets[..start]),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("baselines")).unwrap();
+    std::fs::copy(
+        manifest.join("baselines/diagnostic.json"),
+        dir.path().join("baselines/diagnostic.json"),
+    )
+    .unwrap();
+    let out = hook_run(dir.path(), &one_ref());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("gate passed (compare baselines/diagnostic.json .perfgate/trace.json"),
         "{stderr}"
     );
 }
