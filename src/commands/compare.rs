@@ -1,10 +1,9 @@
 //! `perfgate compare`: reads the two sides ([`load_side`]), resolves the settings once, runs
 //! [`crate::compare::compare`] and maps the verdict to the exit code.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
-use globset::GlobBuilder;
 
 use crate::baseline::git::BaseRef;
 use crate::budget;
@@ -40,7 +39,7 @@ pub fn load_side(
 ) -> anyhow::Result<Side> {
     let mut expanded = Vec::new();
     for arg in args {
-        expanded.extend(expand(arg).with_context(|| format!("{label} side"))?);
+        expanded.extend(load::expand_arg(arg).with_context(|| format!("{label} side"))?);
     }
     let (baselines, paths) = super::baseline::find_baselines(&expanded, base_ref)
         .with_context(|| format!("{label} side"))?;
@@ -204,81 +203,4 @@ fn sides(args: &CompareArgs) -> anyhow::Result<(Vec<String>, Vec<String>)> {
         (_, true) => bail!("give either BEFORE AFTER or --before/--after, not both"),
         _ => bail!("give two traces (BEFORE AFTER), or --before TRACE... --after TRACE..."),
     }
-}
-
-/// The files an argument names: itself, or the sorted matches of a glob pattern.
-fn expand(arg: &str) -> anyhow::Result<Vec<String>> {
-    let is_pattern = arg.contains(['*', '?', '[', '{']);
-    if !is_pattern || arg == "-" || Path::new(arg).exists() {
-        return Ok(vec![arg.to_string()]);
-    }
-    let glob = GlobBuilder::new(arg)
-        .literal_separator(true)
-        .build()
-        .with_context(|| format!("invalid glob pattern '{arg}'"))?
-        .compile_matcher();
-    let (base, depth) = walk_root(arg);
-    let mut found = Vec::new();
-    walk(&base, depth, &mut |path| {
-        let text = display_relative(path, &base, arg);
-        if glob.is_match(&text) {
-            found.push(text);
-        }
-    })?;
-    if found.is_empty() {
-        bail!("the pattern '{arg}' matched no file");
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// The directory before the first component with a wildcard, and how deep below it a match
-/// can be (unbounded with `**`).
-fn walk_root(pattern: &str) -> (PathBuf, usize) {
-    let components: Vec<&str> = pattern.split('/').collect();
-    let first_wild = components
-        .iter()
-        .position(|c| c.contains(['*', '?', '[', '{']))
-        .unwrap_or(components.len() - 1);
-    let base = components[..first_wild].join("/");
-    let base = match base.as_str() {
-        "" if pattern.starts_with('/') => PathBuf::from("/"),
-        "" => PathBuf::from("."),
-        b => PathBuf::from(b),
-    };
-    let depth = if pattern.contains("**") {
-        usize::MAX
-    } else {
-        components.len() - first_wild
-    };
-    (base, depth)
-}
-
-/// A found path written the way the pattern was (no `./` when the pattern had none).
-fn display_relative(path: &Path, base: &Path, pattern: &str) -> String {
-    if base == Path::new(".") && !pattern.starts_with("./") {
-        path.strip_prefix(".").unwrap_or(path).display().to_string()
-    } else {
-        path.display().to_string()
-    }
-}
-
-/// Visits the files under `dir` down to `depth` levels, in no particular order.
-fn walk(dir: &Path, depth: usize, visit: &mut dyn FnMut(&Path)) -> anyhow::Result<()> {
-    if depth == 0 {
-        return Ok(());
-    }
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("could not list {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("could not list {}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            walk(&path, depth - 1, visit)?;
-        } else {
-            visit(&path);
-        }
-    }
-    Ok(())
 }

@@ -42,19 +42,51 @@ pub fn key_mode(arg: KeyArg) -> KeyMode {
     }
 }
 
-/// Reads every trace into a call tree, registering operations in `catalog`. `side` labels the
-/// inputs of one side of a comparison.
+/// The files an argument names: itself, or the sorted matches of a glob pattern (for shells
+/// that pass a quoted pattern through, and for CI inputs). A path that exists is taken as it
+/// is, even with wildcard characters in its name; a pattern that matches nothing is an error.
+pub fn expand_arg(arg: &str) -> anyhow::Result<Vec<String>> {
+    let is_pattern = arg.contains(['*', '?', '[']);
+    if !is_pattern || arg == "-" || std::path::Path::new(arg).exists() {
+        return Ok(vec![arg.to_string()]);
+    }
+    let mut found = Vec::new();
+    for entry in glob::glob(arg).with_context(|| format!("invalid glob pattern '{arg}'"))? {
+        let path = entry.with_context(|| format!("while expanding '{arg}'"))?;
+        if path.is_file() {
+            found.push(path.display().to_string());
+        }
+    }
+    if found.is_empty() {
+        bail!("the pattern '{arg}' matched no file");
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// [`expand_arg`] of every argument, in order.
+pub fn expand_args(args: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::with_capacity(args.len());
+    for arg in args {
+        out.extend(expand_arg(arg)?);
+    }
+    Ok(out)
+}
+
+/// Reads every trace (glob patterns expanded) into a call tree, registering operations in
+/// `catalog`. `side` labels the inputs of one side of a comparison.
 pub fn load_trees(
-    paths: &[String],
+    args: &[String],
     catalog: &mut Catalog,
     side: Option<&str>,
 ) -> anyhow::Result<(Vec<CallTree>, Vec<InputInfo>)> {
+    let paths = expand_args(args)?;
     if paths.iter().filter(|p| p.as_str() == "-").count() > 1 {
         bail!("standard input ('-') can be read only once");
     }
     let mut trees = Vec::with_capacity(paths.len());
     let mut inputs = Vec::with_capacity(paths.len());
-    for path in paths {
+    for path in &paths {
         let source = TraceSource::parse(path);
         let trace = read_trace(&source).with_context(|| "could not read the trace")?;
         refuse_empty(&trace)?;

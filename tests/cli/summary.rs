@@ -237,3 +237,14 @@ fn a_filter_that_matches_nothing_says_so_instead_of_printing_nothing() {
     let (_, stderr) = run(&["summary", &trace, "--name", "call_claude"], 0);
     assert!(!stderr.contains("no operation matches"), "{stderr}");
 }
+
+#[test]
+fn quoted_glob_patterns_expand_like_compare_sides() {
+    // CI inputs and some shells pass the pattern through unexpanded.
+    let pattern = fixture_arg("viztracer/runs/before_*.json");
+    let report = run_json(&["summary", &pattern, "--name", "post_answer*"], 0);
+    assert_eq!(report["inputs"].as_array().unwrap().len(), 5);
+    assert_eq!(report["operations"][0]["count"], 20);
+    let (_, stderr) = run(&["summary", &fixture_arg("viztracer/runs/none_*.json")], 2);
+    assert!(stderr.contains("matched no file"), "{stderr}");
+}
