@@ -6,8 +6,11 @@
 set -euo pipefail
 
 src="${GITHUB_ACTION_PATH:?run as a step of the perfgate action}"
+# macOS runners have shasum, not sha256sum.
+if command -v sha256sum >/dev/null 2>&1; then sha256() { sha256sum; }; else sha256() { shasum -a 256; }; fi
+# The names and the contents of the sources: a renamed module changes the key too.
 hash="$(cd "$src" && find Cargo.toml Cargo.lock src -type f -print0 | LC_ALL=C sort -z |
-    xargs -0 sha256sum | sha256sum | cut -c1-16)"
+    xargs -0 sh -c 'printf "%s\n" "$@"; cat "$@"' sh | sha256 | cut -c1-16)"
 key="perfgate-${RUNNER_OS:-unknown}-${hash}"
 root="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}}/perfgate/${hash}"
 

@@ -185,7 +185,18 @@ impl Repo {
                         },
                         _ => e.into(),
                     })?;
-                Ok((base.to_string(), format!("merge-base of HEAD and {branch}")))
+                let how = if base == head {
+                    // On the target branch itself, or origin/HEAD pointing at this branch (a
+                    // `git clone -b feature`): the "before" would be the commit under test.
+                    format!(
+                        "merge-base of HEAD and {branch}, which is HEAD itself: the before \
+                         side is this commit's own baseline; give --base-ref REV to compare \
+                         with another"
+                    )
+                } else {
+                    format!("merge-base of HEAD and {branch}")
+                };
+                Ok((base.to_string(), how))
             }
         }
     }
@@ -316,9 +327,11 @@ mod tests {
         assert_eq!(repo.read_blob(&sha, "baselines/b.json").unwrap(), b"main-1");
         // On Actions the target branch comes from GITHUB_BASE_REF.
         let gh = BaseRef::parse("auto", Some("feature".into()));
-        assert_eq!(
-            repo.resolve_base(&gh).unwrap().1,
-            "merge-base of HEAD and feature"
+        // HEAD is on that branch: the base is HEAD itself, and the description says so.
+        let how = repo.resolve_base(&gh).unwrap().1;
+        assert!(
+            how.starts_with("merge-base of HEAD and feature, which is HEAD itself"),
+            "{how}"
         );
     }
 

@@ -277,6 +277,9 @@ pub fn open_side(
     if let Some(base_ref) = base_ref {
         let repo = git::Repo::discover(cwd, "--base-ref")?;
         let (sha, how) = repo.resolve_base(base_ref)?;
+        if how.contains("HEAD itself") {
+            eprintln!("perfgate: warning: --base-ref: {how}");
+        }
         let path = repo.path_in_repo(Path::new(arg), cwd)?;
         let label = format!("{}:{path} ({how})", &sha[..10]);
         // Errors name the base as the user asked for it, not by its sha.

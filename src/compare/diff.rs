@@ -208,7 +208,10 @@ fn both_sides(
             (ChangeStatus::NotEnoughSamples, Some(Severity::Warn))
         }
         (_, CountVerdict::MoreInconsistent) => (status_if_quiet(enough), Some(Severity::Warn)),
-        (_, CountVerdict::Fewer) => (ChangeStatus::Improved, None),
+        // Fewer calls is an improvement only when the calls did not get slower beyond the
+        // thresholds (12 requests traced against 6 halves every count).
+        (TimeVerdict::Within, CountVerdict::Fewer) => (ChangeStatus::Improved, None),
+        (_, CountVerdict::Fewer) if !slower => (ChangeStatus::Improved, None),
         _ => (status_if_quiet(enough), None),
     };
     c.count_regressed = count.verdict == CountVerdict::More;
@@ -533,6 +536,20 @@ mod tests {
         assert_eq!(c.status, ChangeStatus::NotEnoughSamples);
         assert_eq!(c.severity, Some(Severity::Warn));
         assert_eq!(c.p_value, None);
+    }
+
+    #[test]
+    fn fewer_calls_that_got_slower_are_no_improvement() {
+        // Half the calls, two of them far slower: p95 up, no shift of the typical call.
+        let before = calls(24, 30_000.0);
+        let mut after = calls(12, 30_000.0);
+        after[10] = 90_000.0;
+        after[11] = 90_000.0;
+        let c = change(&[before.clone()], &[after]);
+        assert_ne!(c.status, ChangeStatus::Improved, "{}", c.reason);
+        // Fewer calls of the same speed is an improvement.
+        let c = change(&[before], &[calls(12, 30_000.0)]);
+        assert_eq!(c.status, ChangeStatus::Improved, "{}", c.reason);
     }
 
     #[test]
