@@ -545,7 +545,7 @@ mod tests {
         let mut after = calls(12, 30_000.0);
         after[10] = 90_000.0;
         after[11] = 90_000.0;
-        let c = change(&[before.clone()], &[after]);
+        let c = change(std::slice::from_ref(&before), &[after]);
         assert_ne!(c.status, ChangeStatus::Improved, "{}", c.reason);
         // Fewer calls of the same speed is an improvement.
         let c = change(&[before], &[calls(12, 30_000.0)]);
