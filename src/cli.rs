@@ -131,6 +131,11 @@ pub struct OutputArgs {
     /// (default `<!-- perfgate -->`). Letters, digits, '.', '_' and '-'.
     #[arg(long, value_name = "ID")]
     pub comment_id: Option<String>,
+
+    /// Terminal table: only what failed or warned (no on-target budgets, improvements or
+    /// counts of unchanged operations). The pre-push hook uses it.
+    #[arg(long)]
+    pub brief: bool,
 }
 
 /// Trace inputs and how their operations are keyed.

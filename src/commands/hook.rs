@@ -94,6 +94,9 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
     let exe = std::env::current_exe().context("could not find the perfgate executable")?;
     let out = Command::new(exe)
         .args(settings.gate_args())
+        // A blocked push shows what failed or warned, not every on-target row; the command
+        // to reproduce (without it) shows everything.
+        .arg("--brief")
         .env("NO_COLOR", "1")
         .output()
         .context("could not run the perfgate gate")?;

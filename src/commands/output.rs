@@ -118,6 +118,7 @@ impl OutputSettings {
                 color,
                 width: Some(terminal_width()),
                 top,
+                brief: args.brief,
             },
             json: args.json.clone(),
             junit: args.junit.clone(),

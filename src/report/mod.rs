@@ -24,6 +24,8 @@ pub struct RenderOptions {
     pub width: Option<u16>,
     /// Rows of operations to show at most (`None`: all).
     pub top: Option<usize>,
+    /// Only what failed or warned.
+    pub brief: bool,
 }
 
 impl Default for RenderOptions {
@@ -32,6 +34,7 @@ impl Default for RenderOptions {
             color: false,
             width: Some(80),
             top: None,
+            brief: false,
         }
     }
 }

@@ -229,6 +229,7 @@ fn table_snapshot() {
         color: false,
         width: Some(100),
         top: None,
+        brief: false,
     };
     insta::assert_snapshot!("table", render(&sample(), Format::Table, &options));
 }
@@ -294,6 +295,7 @@ fn table_fits_the_terminal_width() {
             color: false,
             width: Some(width),
             top: None,
+            brief: false,
         };
         let text = render(&sample(), Format::Table, &options);
         for line in text.lines() {

@@ -639,3 +639,32 @@ fn the_table_says_when_the_detectors_found_nothing() {
     assert!(!flagged.contains("none found"), "{flagged}");
     assert!(flagged.contains("N+1"), "{flagged}");
 }
+
+#[test]
+fn brief_shows_only_what_failed_or_warned() {
+    let budgets = shipped_budgets();
+    let trace = fixture_arg("viztracer/claude_acceptable.json");
+    let (full, _) = run(&["check", &trace, "--budgets", &budgets], 0);
+    let (brief, _) = run(&["check", &trace, "--budgets", &budgets, "--brief"], 0);
+    assert!(
+        full.contains("DB query (single)") && full.contains("✓ on target"),
+        "{full}"
+    );
+    assert!(
+        brief.contains("Claude API") && brief.contains("▲ acceptable"),
+        "{brief}"
+    );
+    assert!(!brief.contains("DB query (single)"), "{brief}");
+    assert!(brief.contains("(3 on target not shown)"), "{brief}");
+    let (clean, _) = run(
+        &[
+            "check",
+            &fixture_arg("viztracer/baseline.json"),
+            "--budgets",
+            &budgets,
+            "--brief",
+        ],
+        0,
+    );
+    assert!(clean.contains("Budgets: all 5 on target"), "{clean}");
+}

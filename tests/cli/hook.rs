@@ -356,6 +356,9 @@ fn a_real_push_of_a_regression_is_refused_with_the_command_to_reproduce() {
         stderr.contains("traverse_graph"),
         "the regression is named: {stderr}"
     );
+    // Only what matters: no on-target budget rows, no count of unchanged operations.
+    assert!(!stderr.contains("✓ on target"), "{stderr}");
+    assert!(!stderr.contains("operation(s) unchanged"), "{stderr}");
     assert!(
         stderr.contains(
             "&& perfgate compare baselines/diagnostic.json trace.json --budgets budgets.toml"

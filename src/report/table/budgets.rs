@@ -12,6 +12,22 @@ use super::{colored, new_table, num};
 const OPS_SHOWN: usize = 2;
 
 pub fn render(budgets: &[BudgetResult], options: &RenderOptions) -> String {
+    if options.brief {
+        let shown: Vec<BudgetResult> = budgets
+            .iter()
+            .filter(|b| b.severity.is_some())
+            .cloned()
+            .collect();
+        if shown.is_empty() {
+            return format!("Budgets: all {} on target", budgets.len());
+        }
+        let full = RenderOptions {
+            brief: false,
+            ..*options
+        };
+        let hidden = budgets.len() - shown.len();
+        return format!("{}\n({hidden} on target not shown)", render(&shown, &full));
+    }
     const HEADER: [&str; 6] = [
         "Budget [metric]",
         "Calls",

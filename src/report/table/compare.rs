@@ -13,7 +13,9 @@ use super::{colored, new_table, num, wrap_text};
 
 /// Renders the comparison (the verdict line is the caller's).
 pub fn render(c: &Comparison, options: &RenderOptions) -> String {
-    let mut parts = vec![format!(
+    // Free text wraps to the terminal; the tables wrap their own cells.
+    let text = |t: String| wrap_text(&t, options.width);
+    let mut parts = vec![text(format!(
         "Compared {} of {} before run(s) with {} after run(s): threshold {}%, noise floor {}, α={}",
         c.metric,
         c.before_runs,
@@ -21,7 +23,7 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
         fmt_num(c.threshold_pct),
         human_us(c.noise_floor_us),
         c.alpha
-    )];
+    ))];
     let pick = |f: &dyn Fn(&OpChange) -> bool| -> Vec<&OpChange> {
         c.operations.iter().filter(|o| f(o)).collect()
     };
@@ -32,30 +34,23 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     let removed = pick(&|o| o.status == ChangeStatus::Removed);
     if !regressed.is_empty() {
         parts.push(section("Regressions", &regressed, c, options));
-        parts.push(explanations(&regressed, c));
+        parts.push(text(explanations(&regressed, c)));
     }
     if !warned.is_empty() {
         parts.push(section("Warnings", &warned, c, options));
-        parts.push(reasons(&warned));
+        parts.push(text(reasons(&warned)));
+    }
+    if options.brief {
+        return parts.join("\n\n");
     }
     if !improved.is_empty() {
         parts.push(section("Improvements", &improved, c, options));
     }
     if !added.is_empty() || !removed.is_empty() {
-        parts.push(names_line(&added, &removed));
+        parts.push(text(names_line(&added, &removed)));
     }
-    parts.push(quiet_line(c));
-    parts
-        .iter()
-        .map(|p| {
-            if p.contains('┌') {
-                p.clone()
-            } else {
-                wrap_text(p, options.width)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n")
+    parts.push(text(quiet_line(c)));
+    parts.join("\n\n")
 }
 
 fn section(title: &str, ops: &[&OpChange], c: &Comparison, options: &RenderOptions) -> String {
@@ -293,6 +288,7 @@ mod tests {
             color: false,
             width: Some(100),
             top: None,
+            brief: false,
         };
         insta::assert_snapshot!(render(&model(), &options));
     }
