@@ -94,6 +94,9 @@ pub struct Baseline {
     pub key_mode: KeyMode,
     /// Sources, runs and operations; `durations_us` holds the sample.
     pub profile: Profile,
+    /// What was odd about the traces it was saved from (a truncated file, unmatched
+    /// events), `source: sentence` each, so a comparison with it says so too.
+    pub warnings: Vec<String>,
 }
 
 /// One operation as the file stores it (field order is the file's key order).
@@ -121,6 +124,8 @@ struct FileDoc {
     key_mode: KeyMode,
     #[serde(default)]
     sources: Vec<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
     runs: u32,
     operations: BTreeMap<String, FileOp>,
 }
@@ -154,7 +159,14 @@ impl Baseline {
                 runs: profile.runs,
                 operations,
             },
+            warnings: Vec::new(),
         }
+    }
+
+    /// The same baseline, remembering what was odd about its traces.
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Baseline {
+        self.warnings = warnings;
+        self
     }
 
     /// The file's bytes: pretty at the top, one operation per line, a final newline.
@@ -166,6 +178,9 @@ impl Baseline {
             "  \"sources\": {},\n",
             json(&self.profile.sources)
         ));
+        if !self.warnings.is_empty() {
+            out.push_str(&format!("  \"warnings\": {},\n", json(&self.warnings)));
+        }
         out.push_str(&format!("  \"runs\": {},\n", self.profile.runs));
         out.push_str("  \"operations\": {");
         let mut first = true;
@@ -212,6 +227,7 @@ impl Baseline {
                 runs: doc.runs,
                 operations,
             },
+            warnings: doc.warnings,
         })
     }
 
@@ -261,6 +277,7 @@ impl Baseline {
                 runs: profiles.iter().map(|p| p.runs).sum(),
                 operations,
             },
+            warnings: parts.iter().flat_map(|(b, _)| b.warnings.clone()).collect(),
         })
     }
 }

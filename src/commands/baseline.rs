@@ -24,9 +24,14 @@ pub fn run(cmd: BaselineCommand) -> anyhow::Result<Outcome> {
 fn save(args: BaselineSaveArgs) -> anyhow::Result<Outcome> {
     let mode = load::key_mode(args.input.key);
     let mut catalog = Catalog::new(mode);
-    let (trees, _) = load::load_trees(&args.input.traces, &mut catalog, None)?;
+    let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let profile = Profile::from_trees(&trees, &catalog);
-    let baseline = Baseline::from_profile(&profile, mode);
+    // A baseline saved from a cut or odd trace keeps saying so wherever it is compared.
+    let warnings = inputs
+        .iter()
+        .flat_map(|i| i.warnings.iter().map(move |w| format!("{}: {w}", i.source)))
+        .collect();
+    let baseline = Baseline::from_profile(&profile, mode).with_warnings(warnings);
     write(&baseline, &args.output)
 }
 
@@ -101,11 +106,16 @@ pub fn side_profile(
             );
         }
     }
+    for (b, name) in &baselines {
+        for w in &b.warnings {
+            eprintln!("perfgate: warning: {name}: saved from a trace that was not clean: {w}");
+        }
+    }
     let baseline_inputs = baselines.iter().map(|(b, name)| InputInfo {
         source: name.clone(),
         side: Some(label.to_string()),
         spans: b.profile.operations.values().map(|o| o.count).sum(),
-        warnings: Vec::new(),
+        warnings: b.warnings.clone(),
     });
     inputs.splice(0..0, baseline_inputs);
     let mut parts = baselines;

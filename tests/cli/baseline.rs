@@ -493,3 +493,38 @@ fn a_shallow_clone_without_the_base_points_at_fetch_depth() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_baseline_from_a_truncated_trace_says_so_wherever_it_is_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cut.json");
+    let doc = save(&["viztracer/truncated.json"], &out);
+    let warnings = doc["warnings"]
+        .as_array()
+        .expect("the file keeps the warning");
+    assert!(
+        warnings[0].as_str().unwrap().contains("truncated"),
+        "{warnings:?}"
+    );
+    let report = run_json(
+        &[
+            "compare",
+            out.to_str().unwrap(),
+            &fixture_arg("viztracer/baseline.json"),
+            "--no-budgets",
+        ],
+        1,
+    );
+    let before = &report["inputs"][0];
+    assert_eq!(before["side"], "before");
+    assert!(
+        before["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("truncated"),
+        "{before}"
+    );
+    // A clean trace writes no warnings key at all: committed baselines keep their bytes.
+    let clean = save(&["viztracer/baseline.json"], &dir.path().join("clean.json"));
+    assert!(clean.get("warnings").is_none());
+}
