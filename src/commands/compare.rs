@@ -43,7 +43,8 @@ pub fn load_side(
     }
     let (baselines, paths) = super::baseline::find_baselines(&expanded, base_ref)
         .with_context(|| format!("{label} side"))?;
-    let (trees, mut inputs) = load::load_trees(&paths, catalog, Some(label))?;
+    // Already expanded above: the baselines among them were picked out first.
+    let (trees, mut inputs) = load::load_paths(&paths, catalog, Some(label))?;
     let profile = if baselines.is_empty() {
         Profile::from_trees(&trees, catalog)
     } else {

@@ -80,13 +80,21 @@ pub fn load_trees(
     catalog: &mut Catalog,
     side: Option<&str>,
 ) -> anyhow::Result<(Vec<CallTree>, Vec<InputInfo>)> {
-    let paths = expand_args(args)?;
+    load_paths(&expand_args(args)?, catalog, side)
+}
+
+/// [`load_trees`] of paths already expanded.
+pub fn load_paths(
+    paths: &[String],
+    catalog: &mut Catalog,
+    side: Option<&str>,
+) -> anyhow::Result<(Vec<CallTree>, Vec<InputInfo>)> {
     if paths.iter().filter(|p| p.as_str() == "-").count() > 1 {
         bail!("standard input ('-') can be read only once");
     }
     let mut trees = Vec::with_capacity(paths.len());
     let mut inputs = Vec::with_capacity(paths.len());
-    for path in &paths {
+    for path in paths {
         let source = TraceSource::parse(path);
         let trace = read_trace(&source).with_context(|| "could not read the trace")?;
         refuse_empty(&trace)?;

@@ -226,11 +226,7 @@ fn a_failing_hook_command_blocks_the_push_with_its_output() {
         "[hook]\ncommand = \"echo tracing failed >&2; exit 3\"\ntrace = \"trace.json\"\n",
     )
     .unwrap();
-    let line = format!(
-        "refs/heads/x {} refs/heads/x {}\n",
-        "a".repeat(40),
-        "0".repeat(40)
-    );
+    let line = one_ref();
     let out = hook_run(dir.path(), &line);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -246,11 +242,7 @@ fn a_hook_section_without_a_trace_is_a_configuration_error() {
         "[hook]\ncommand = \"true\"\n",
     )
     .unwrap();
-    let line = format!(
-        "refs/heads/x {} refs/heads/x {}\n",
-        "a".repeat(40),
-        "0".repeat(40)
-    );
+    let line = one_ref();
     let out = hook_run(dir.path(), &line);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -388,11 +380,7 @@ fn without_a_baseline_the_hook_checks_the_budgets() {
             fixture_arg(trace)
         )
     };
-    let line = format!(
-        "refs/heads/x {} refs/heads/x {}\n",
-        "a".repeat(40),
-        "0".repeat(40)
-    );
+    let line = one_ref();
     std::fs::write(
         dir.path().join("budgets.toml"),
         config("viztracer/baseline.json"),
