@@ -359,7 +359,7 @@ mod tests {
     use super::*;
     use crate::budget::config::parse;
     use crate::ops::KeyMode;
-    use crate::trace::{IdValue, ReadNotes, Span, Trace, Track, TrackKey};
+    use crate::trace::{Id, ReadNotes, Span, Trace, Track, TrackKey};
 
     /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`.
     fn tree(spans: &[(&str, u32, f64, f64)], catalog: &mut Catalog) -> CallTree {
@@ -384,8 +384,8 @@ mod tests {
             .enumerate()
             .map(|(tid, name)| Track {
                 key: TrackKey::Thread {
-                    pid: IdValue::Int(1),
-                    tid: IdValue::Int(tid as i64),
+                    pid: Id::Int(1),
+                    tid: Id::Int(tid as i64),
                 },
                 name: Some(name.to_string()),
             })

@@ -237,8 +237,8 @@ mod tests {
         let tracks = (0..2)
             .map(|t| Track {
                 key: crate::trace::TrackKey::Thread {
-                    pid: crate::trace::IdValue::Int(1),
-                    tid: crate::trace::IdValue::Int(t),
+                    pid: crate::trace::Id::Int(1),
+                    tid: crate::trace::Id::Int(t),
                 },
                 name: None,
             })

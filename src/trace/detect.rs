@@ -1,11 +1,78 @@
-//! Format detection by content, never by extension: gzip by its magic bytes, then a look at
-//! the first bytes of the (decompressed) stream to tell a JSON trace from what users pass by
-//! mistake (a Perfetto protobuf, an HTML report, an empty file, a JSON document that is no
-//! trace).
+//! Format detection by content, never by extension: gzip by its magic bytes, then the first
+//! bytes of the (decompressed) stream pick the [`Format`] that reads it, or say what users
+//! passed by mistake (a Perfetto protobuf, an HTML report, an empty file, a JSON document that
+//! is no trace).
 
-use std::io::{BufRead, BufReader, Read};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, IsTerminal, Read};
 
-use super::TraceError;
+use super::{Format, ReadContext, ReadError, Trace, TraceError, TraceSource};
+
+/// Every input format, asked in this order; the Chrome reader, last, takes any JSON.
+pub(crate) const FORMATS: &[&dyn Format] = &[&super::chrome::Chrome];
+
+/// The formats perfgate reads, for messages: `Chrome JSON, speedscope or OTLP/JSON`.
+pub(crate) fn format_names() -> String {
+    let names: Vec<&str> = FORMATS.iter().map(|f| f.name()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// Bytes of the decompressed input the formats sniff at.
+const SNIFF_BYTES: usize = 4096;
+
+/// Files at least this large get a progress line on a terminal.
+const PROGRESS_MIN_BYTES: u64 = 32 << 20;
+
+/// Reads a whole trace from a file or standard input, in whichever format it is.
+pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
+    let name = source.display_name();
+    let wrap = |e: TraceError| ReadError {
+        path: name.clone(),
+        error: e,
+    };
+    let (input, size): (Box<dyn Read>, Option<u64>) = match source {
+        TraceSource::Stdin => (Box::new(std::io::stdin().lock()), None),
+        TraceSource::File(path) => {
+            let file = File::open(path).map_err(|e| wrap(TraceError::Io(e)))?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), size)
+        }
+    };
+    let progress = size.filter(|&s| s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal());
+    read_trace_from(input, &name, progress).map_err(wrap)
+}
+
+/// Reads a trace from any byte source. `progress_total`, when set, prints progress to stderr.
+pub fn read_trace_from(
+    input: Box<dyn Read>,
+    name: &str,
+    progress_total: Option<u64>,
+) -> Result<Trace, TraceError> {
+    let (input, gzip) = decompress_if_gzip(input)?;
+    let (head, input) = peek(input, SNIFF_BYTES)?;
+    let format = FORMATS
+        .iter()
+        .find(|f| f.sniff(&head))
+        .expect("the last format reads any input");
+    let ctx = ReadContext {
+        name: name.to_string(),
+        progress_total,
+        gzip,
+    };
+    format.read(input, &ctx)
+}
+
+/// The first `n` bytes of `input` (fewer if it is shorter), and a reader that still yields
+/// every byte from the start.
+fn peek(mut input: Box<dyn Read>, n: usize) -> Result<(Vec<u8>, Box<dyn Read>), TraceError> {
+    let mut head = Vec::with_capacity(n);
+    (&mut input).take(n as u64).read_to_end(&mut head)?;
+    let replay: Box<dyn Read> = Box::new(Cursor::new(head.clone()).chain(input));
+    Ok((head, replay))
+}
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 

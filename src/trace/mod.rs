@@ -1,28 +1,67 @@
-//! Reading traces: format detection, the streaming Chrome Trace Event reader, and the span
-//! model the rest of perfgate works on.
+//! Reading traces: the neutral span model the rest of perfgate works on, content-based
+//! format detection ([`detect`]), and one reader per input format beside it ([`chrome`]).
 //!
 //! A [`Trace`] is what one file holds once read: the spans (complete events, matched
 //! begin/end pairs, matched nestable async pairs) with interned names, the tracks they ran
 //! on, and what was odd about the file ([`ReadNotes`]). Nothing here knows about operations,
 //! budgets or reports.
+//!
+//! A new input format is one module implementing [`Format`] and one line in
+//! [`detect::FORMATS`].
 
+mod chrome;
 mod detect;
-pub mod event;
-mod flat;
-mod reader;
-mod scan;
 
+use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use event::IdValue;
-pub use reader::{read_trace, read_trace_from};
+pub use detect::{read_trace, read_trace_from};
+
+/// One input format: recognised by its first bytes, read into the span model.
+pub(crate) trait Format: Sync {
+    /// What to call the format in messages (`Chrome JSON`, `speedscope`...).
+    fn name(&self) -> &'static str;
+    /// Whether the first bytes of the (decompressed) input look like this format. Formats
+    /// are asked in the order of [`detect::FORMATS`]; the first that says yes reads.
+    fn sniff(&self, head: &[u8]) -> bool;
+    /// Reads the whole input.
+    fn read(&self, input: Box<dyn Read>, ctx: &ReadContext) -> Result<Trace, TraceError>;
+}
+
+/// What a [`Format`] reader is told besides the bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadContext {
+    /// The name of the input, for messages.
+    pub name: String,
+    /// Print progress to stderr against this many bytes (large files on a terminal).
+    pub progress_total: Option<u64>,
+    /// The input was gzip-compressed (the bytes given are already decompressed).
+    pub gzip: bool,
+}
+
+/// A process, thread or async id: integers in most producers, strings in some.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Id {
+    Int(i64),
+    Str(String),
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Id::Int(i) => write!(f, "{i}"),
+            Id::Str(s) => f.write_str(s),
+        }
+    }
+}
 
 /// Why a trace could not be read. Every variant is reported with the file's name.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("this is not a Chrome JSON trace: {0}")]
+    #[error("this is not a trace perfgate reads ({formats}): {0}", formats = detect::format_names())]
     NotATrace(String),
     #[error("byte {offset}: {message}")]
     Syntax { offset: u64, message: String },
@@ -96,15 +135,8 @@ impl Span {
 /// What identifies a track: a thread of a process, or a nestable async id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TrackKey {
-    Thread {
-        pid: IdValue,
-        tid: IdValue,
-    },
-    Async {
-        pid: IdValue,
-        cat: String,
-        id: IdValue,
-    },
+    Thread { pid: Id, tid: Id },
+    Async { pid: Id, cat: String, id: Id },
 }
 
 /// A timeline that spans nest on.

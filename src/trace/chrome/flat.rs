@@ -14,7 +14,8 @@ use std::borrow::Cow;
 
 use serde::de::IgnoredAny;
 
-use super::event::{IdValue, RawEvent, Text};
+use super::event::{RawEvent, Text};
+use crate::trace::Id;
 
 /// The most digits of a number read here: the significand then fits in a u64 with room to
 /// spare, where serde_json computes exactly the same value.
@@ -161,16 +162,16 @@ impl<'a> Cursor<'a> {
         }))
     }
 
-    fn opt_id(&mut self) -> Option<Option<IdValue>> {
+    fn opt_id(&mut self) -> Option<Option<Id>> {
         if self.is_null()? {
             return Some(None);
         }
         if self.peek()? == b'"' {
             let s = std::str::from_utf8(self.plain_str()?).ok()?;
-            return Some(Some(IdValue::Str(s.to_owned())));
+            return Some(Some(Id::Str(s.to_owned())));
         }
         match self.number()? {
-            Number::Int(v) => Some(Some(IdValue::Int(v as i64))),
+            Number::Int(v) => Some(Some(Id::Int(v as i64))),
             Number::Decimal(_) => None,
         }
     }

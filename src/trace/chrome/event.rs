@@ -13,42 +13,28 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::value::RawValue;
 
-/// A process or thread id: Chrome writes negative integers, some producers strings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IdValue {
-    Int(i64),
-    Str(String),
-}
+use crate::trace::Id;
 
-impl fmt::Display for IdValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IdValue::Int(i) => write!(f, "{i}"),
-            IdValue::Str(s) => f.write_str(s),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for IdValue {
+impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = IdValue;
+            type Value = Id;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an integer or a string id")
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IdValue, E> {
-                Ok(IdValue::Int(v))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(Id::Int(v))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IdValue, E> {
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
                 // Ids above i64::MAX keep their bits: they only need to stay distinct.
-                Ok(IdValue::Int(v as i64))
+                Ok(Id::Int(v as i64))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IdValue, E> {
-                Ok(IdValue::Int(v as i64))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Id, E> {
+                Ok(Id::Int(v as i64))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<IdValue, E> {
-                Ok(IdValue::Str(v.to_owned()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id::Str(v.to_owned()))
             }
         }
         d.deserialize_any(V)
@@ -94,8 +80,8 @@ fn de_micros<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
 /// `id2: {"local": ...}` or `{"global": ...}` of nestable async events.
 #[derive(Debug, Deserialize)]
 pub struct Id2 {
-    pub local: Option<IdValue>,
-    pub global: Option<IdValue>,
+    pub local: Option<Id>,
+    pub global: Option<Id>,
 }
 
 /// A JSON string's bytes, unescaped but not yet checked to be UTF-8.
@@ -208,11 +194,11 @@ pub struct RawEvent<'a> {
     pub cat: Option<Text<'a>>,
     pub ts: Option<f64>,
     pub dur: Option<f64>,
-    pub pid: Option<IdValue>,
-    pub tid: Option<IdValue>,
-    pub id: Option<IdValue>,
+    pub pid: Option<Id>,
+    pub tid: Option<Id>,
+    pub id: Option<Id>,
     /// `id2.local`, else `id2.global`.
-    pub id2: Option<IdValue>,
+    pub id2: Option<Id>,
     pub args: Option<&'a RawValue>,
 }
 
@@ -279,7 +265,7 @@ impl<'de> Deserialize<'de> for RawEvent<'de> {
 
 impl RawEvent<'_> {
     /// The id that pairs nestable async events: `id`, else `id2.local`, else `id2.global`.
-    pub fn async_id(&self) -> Option<IdValue> {
+    pub fn async_id(&self) -> Option<Id> {
         self.id.clone().or_else(|| self.id2.clone())
     }
 
@@ -346,7 +332,7 @@ mod tests {
                 .unwrap();
         assert_eq!(e.ts, Some(12.5));
         assert_eq!(e.dur, Some(3.0));
-        assert_eq!(e.tid, Some(IdValue::Int(-1)));
+        assert_eq!(e.tid, Some(Id::Int(-1)));
     }
 
     #[test]
@@ -354,7 +340,7 @@ mod tests {
         let e: RawEvent =
             serde_json::from_str(r#"{"ph":"B","ts":1,"pid":"p","tid":"main","args":null}"#)
                 .unwrap();
-        assert_eq!(e.tid, Some(IdValue::Str("main".into())));
+        assert_eq!(e.tid, Some(Id::Str("main".into())));
         assert_eq!(e.phase, b'B');
     }
 

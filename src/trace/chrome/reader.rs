@@ -3,47 +3,25 @@
 //! Phases without a duration are counted and ignored; odd events are counted in
 //! [`ReadNotes`], not fatal.
 
-use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::str::Utf8Error;
 
 use rustc_hash::FxHashMap;
 
-use super::detect::{decompress_if_gzip, describe_non_trace};
-use super::event::{IdValue, RawEvent, Text, sanitize_non_finite};
+use super::event::{RawEvent, Text, sanitize_non_finite};
 use super::flat;
 use super::scan::{EventSink, Scanner, Taken};
-use super::{NameId, ReadError, Span, Trace, TraceError, TraceSource, Track, TrackId, TrackKey};
+use crate::trace::detect::describe_non_trace;
+use crate::trace::{Id, NameId, Span, Trace, TraceError, Track, TrackId, TrackKey};
 
-/// Files at least this large get a progress line on a terminal.
-const PROGRESS_MIN_BYTES: u64 = 32 << 20;
-
-/// Reads a whole trace from a file or standard input.
-pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
-    let name = source.display_name();
-    let wrap = |e: TraceError| ReadError {
-        path: name.clone(),
-        error: e,
-    };
-    let (input, size): (Box<dyn Read>, Option<u64>) = match source {
-        TraceSource::Stdin => (Box::new(std::io::stdin().lock()), None),
-        TraceSource::File(path) => {
-            let file = File::open(path).map_err(|e| wrap(TraceError::Io(e)))?;
-            let size = file.metadata().ok().map(|m| m.len());
-            (Box::new(file), size)
-        }
-    };
-    let progress = size.filter(|&s| s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal());
-    read_trace_from(input, &name, progress).map_err(wrap)
-}
-
-/// Reads a trace from any byte source. `progress_total`, when set, prints progress to stderr.
-pub fn read_trace_from(
+/// Reads a Chrome trace from its (decompressed) bytes. `progress_total`, when set, prints
+/// progress to stderr.
+pub(crate) fn read(
     input: Box<dyn Read>,
     name: &str,
     progress_total: Option<u64>,
+    gzip: bool,
 ) -> Result<Trace, TraceError> {
-    let (input, gzip) = decompress_if_gzip(input)?;
     let mut scanner = Scanner::new(input);
     if let Some(total) = progress_total {
         scanner = scanner.with_progress(progress_printer(name.to_string(), total, gzip));
@@ -115,7 +93,7 @@ struct Builder {
     trace: Trace,
     name_ids: FxHashMap<Box<[u8]>, NameId>,
     track_ids: FxHashMap<TrackKey, TrackId>,
-    last_thread: Option<(IdValue, IdValue, TrackId)>,
+    last_thread: Option<(Id, Id, TrackId)>,
     edges: Vec<Edge>,
     async_edges: Vec<AsyncEdge>,
 }
@@ -248,9 +226,9 @@ impl Builder {
             None => "",
         };
         let key = TrackKey::Async {
-            pid: event.pid.clone().unwrap_or(IdValue::Int(0)),
+            pid: event.pid.clone().unwrap_or(Id::Int(0)),
             cat: cat.to_string(),
-            id: event.async_id().unwrap_or(IdValue::Int(0)),
+            id: event.async_id().unwrap_or(Id::Int(0)),
         };
         let track = self.track(key);
         let name = self.intern(name_bytes(event))?;
@@ -293,8 +271,8 @@ impl Builder {
     /// The track of an event's (pid, tid). Consecutive events are nearly always on the same
     /// thread: that case is answered without a lookup or a clone of string ids.
     fn thread_track(&mut self, event: &RawEvent<'_>) -> TrackId {
-        const NONE: IdValue = IdValue::Int(0);
-        let same_as_last = |(p, t, _): &(IdValue, IdValue, TrackId)| {
+        const NONE: Id = Id::Int(0);
+        let same_as_last = |(p, t, _): &(Id, Id, TrackId)| {
             p == event.pid.as_ref().unwrap_or(&NONE) && t == event.tid.as_ref().unwrap_or(&NONE)
         };
         if let Some(last) = &self.last_thread
@@ -433,6 +411,7 @@ fn without_position(error: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::read_trace_from;
 
     fn read(json: &str) -> Result<Trace, TraceError> {
         read_trace_from(

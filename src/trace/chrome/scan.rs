@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use super::TraceError;
+use crate::trace::TraceError;
 
 /// Bytes read from the source per refill. Large enough that the per-refill overhead vanishes,
 /// small enough that memory stays flat whatever the size of the file.

@@ -1,0 +1,31 @@
+//! The Chrome Trace Event Format (JSON array or `{"traceEvents": [...]}`), as viztracer,
+//! Chrome, py-spy (`--format chrometrace`) and others write it: a streaming scanner that frames
+//! each event ([`scan`]), a fast path for the common event layout ([`flat`]), serde for the
+//! rest ([`event`]), and the reader that turns events into spans ([`reader`]).
+
+mod event;
+mod flat;
+mod reader;
+mod scan;
+
+use std::io::Read;
+
+use super::{Trace, TraceError};
+
+/// The Chrome JSON reader; the fallback for any JSON array or object.
+pub(crate) struct Chrome;
+
+impl super::Format for Chrome {
+    fn name(&self) -> &'static str {
+        "Chrome JSON"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        let _ = head;
+        true
+    }
+
+    fn read(&self, input: Box<dyn Read>, ctx: &super::ReadContext) -> Result<Trace, TraceError> {
+        reader::read(input, &ctx.name, ctx.progress_total, ctx.gzip)
+    }
+}
