@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::outcome::Metric;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -175,18 +178,20 @@ pub struct SummaryArgs {
     pub output: OutputArgs,
 }
 
-/// The metric a comparison judges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricArg {
-    P95,
-    P50,
-    Mean,
-    Max,
-    /// Inclusive time per run.
-    Total,
-    /// Self time per run.
-    #[value(name = "self")]
-    SelfTime,
+/// `--metric` takes the comparison's metric by its one definition ([`Metric`]).
+impl ValueEnum for Metric {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Metric::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let value = PossibleValue::new(self.as_str());
+        Some(match self {
+            Metric::Total => value.help("Inclusive time per run"),
+            Metric::SelfTime => value.help("Self time per run"),
+            _ => value,
+        })
+    }
 }
 
 /// The least severe result that fails the gate.
@@ -222,7 +227,7 @@ pub struct CompareArgs {
 
     /// The figure compared [default: p95].
     #[arg(long, value_enum)]
-    pub metric: Option<MetricArg>,
+    pub metric: Option<Metric>,
 
     /// Smallest relative change that counts, e.g. '10%' [default: 10%].
     #[arg(long, value_name = "PCT")]

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::pattern::{Pattern, PatternSet};
-use crate::report::Severity;
-use crate::report::units::human_us;
+use crate::outcome::Severity;
+use crate::outcome::units::human_us;
 use crate::units::{DURATION_HINT, parse_band, parse_duration, parse_percent};
 
 /// Why budgets.toml could not be used (exit 2).
@@ -268,40 +268,10 @@ impl Default for Detectors {
     }
 }
 
-/// The metric `perfgate compare` compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareMetric {
-    P95,
-    P50,
-    Mean,
-    Max,
-    Total,
-    SelfTime,
-}
-
-impl CompareMetric {
-    const ALL: [(&'static str, CompareMetric); 6] = [
-        ("p95", CompareMetric::P95),
-        ("p50", CompareMetric::P50),
-        ("mean", CompareMetric::Mean),
-        ("max", CompareMetric::Max),
-        ("total", CompareMetric::Total),
-        ("self", CompareMetric::SelfTime),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        CompareMetric::ALL
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map(|(s, _)| *s)
-            .unwrap_or("?")
-    }
-}
-
 /// `[compare]`: defaults of `perfgate compare`; every field optional.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompareConfig {
-    pub metric: Option<CompareMetric>,
+    pub metric: Option<crate::outcome::Metric>,
     /// Relative change that counts as a regression, percent.
     pub threshold_pct: Option<f64>,
     /// Absolute changes below this are noise, µs.
@@ -802,10 +772,7 @@ impl Source<'_> {
             .metric
             .as_ref()
             .map(|m| {
-                CompareMetric::ALL
-                    .iter()
-                    .find(|(s, _)| *s == m.get_ref().as_str())
-                    .map(|(_, c)| *c)
+                crate::outcome::Metric::parse(m.get_ref())
                     .ok_or_else(|| {
                         self.error(
                             m.span(),
@@ -972,7 +939,7 @@ mod tests {
         assert_eq!(
             c.compare,
             CompareConfig {
-                metric: Some(CompareMetric::P50),
+                metric: Some(crate::outcome::Metric::P50),
                 threshold_pct: Some(10.0),
                 noise_floor_us: Some(1000.0),
                 alpha: Some(0.01),

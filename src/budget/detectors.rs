@@ -9,8 +9,8 @@ use rustc_hash::FxHashMap;
 
 use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog, NO_PARENT, OpId};
-use crate::report::units::human_us;
-use crate::report::{Finding, FindingKind};
+use crate::outcome::units::human_us;
+use crate::outcome::{Finding, FindingKind};
 
 use super::config::{Budget, Config};
 use super::eval::{BudgetCalls, CallRef};

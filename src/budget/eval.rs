@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use crate::ops::identity::short_file;
 use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, percentile};
-use crate::report::{BudgetResult, BudgetStatus, Severity, Unit};
+use crate::outcome::{BudgetResult, BudgetStatus, Severity, Unit};
 
 use super::config::{Budget, Metric};
 

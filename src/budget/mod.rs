@@ -9,11 +9,11 @@ pub mod detectors;
 pub mod eval;
 pub mod pattern;
 
-pub use config::{CompareConfig, CompareMetric, Config, ConfigError, HookConfig, Metric, load};
+pub use config::{CompareConfig, Config, ConfigError, HookConfig, Metric, load};
 
 use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog};
-use crate::report::{BudgetResult, Finding};
+use crate::outcome::{BudgetResult, Finding};
 
 /// What the budgets and detectors say about a set of traces.
 #[derive(Debug, Clone, PartialEq)]

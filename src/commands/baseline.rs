@@ -10,7 +10,7 @@ use crate::baseline::git::BaseRef;
 use crate::baseline::{Baseline, open_side};
 use crate::cli::{BaselineCommand, BaselineMergeArgs, BaselineSaveArgs};
 use crate::ops::{CallTree, Catalog, OpInfo, Profile};
-use crate::report::InputInfo;
+use crate::outcome::InputInfo;
 
 use super::{Outcome, load};
 

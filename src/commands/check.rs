@@ -4,7 +4,7 @@
 use crate::budget;
 use crate::cli::CheckArgs;
 use crate::ops::Catalog;
-use crate::report::{BudgetStatus, CommandKind, Report};
+use crate::outcome::{BudgetStatus, CommandKind, Report};
 
 use super::output::{self, OutputSettings};
 use super::{Outcome, load};
@@ -56,7 +56,7 @@ fn refuse_an_empty_gate(config: &budget::Config) -> anyhow::Result<()> {
 }
 
 /// A budget that checks nothing is a bug users do not notice: say so on stderr too.
-fn warn_unmatched(budgets: &[crate::report::BudgetResult], path: &str) {
+fn warn_unmatched(budgets: &[crate::outcome::BudgetResult], path: &str) {
     for b in budgets.iter().filter(|b| b.status == BudgetStatus::NoMatch) {
         eprintln!(
             "perfgate: warning: {path}: budget \"{}\" matched no call in the traces; check its operation pattern (see `perfgate summary`)",

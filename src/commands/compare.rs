@@ -7,11 +7,10 @@ use anyhow::{Context, anyhow, bail};
 
 use crate::baseline::git::BaseRef;
 use crate::budget;
-use crate::budget::config::CompareMetric;
-use crate::cli::{CompareArgs, MetricArg};
-use crate::compare::{self, Metric, Settings, SettingsOverrides};
+use crate::cli::CompareArgs;
+use crate::compare::{self, Settings, SettingsOverrides};
 use crate::ops::{CallTree, Catalog, Profile};
-use crate::report::{CommandKind, InputInfo, Report};
+use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
 
 use super::output::{self, OutputSettings};
@@ -122,7 +121,7 @@ fn budgets_config(args: &CompareArgs) -> anyhow::Result<Option<budget::Config>> 
 /// `[compare]` of budgets.toml as overrides of the defaults (flags override them in turn).
 fn file_overrides(c: &budget::config::CompareConfig) -> SettingsOverrides {
     SettingsOverrides {
-        metric: c.metric.map(metric_from_config),
+        metric: c.metric,
         threshold: c.threshold_pct.map(|pct| pct / 100.0),
         noise_floor_us: c.noise_floor_us,
         alpha: c.alpha,
@@ -152,7 +151,7 @@ fn check_after_side(
 /// The settings the flags set (the rest keep their defaults, or budgets.toml's later).
 fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
     Ok(SettingsOverrides {
-        metric: args.metric.map(metric),
+        metric: args.metric,
         threshold: args
             .threshold
             .as_deref()
@@ -168,28 +167,6 @@ fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
         alpha: args.alpha,
         min_samples: args.min_samples,
     })
-}
-
-fn metric(arg: MetricArg) -> Metric {
-    match arg {
-        MetricArg::P95 => Metric::P95,
-        MetricArg::P50 => Metric::P50,
-        MetricArg::Mean => Metric::Mean,
-        MetricArg::Max => Metric::Max,
-        MetricArg::Total => Metric::Total,
-        MetricArg::SelfTime => Metric::SelfTime,
-    }
-}
-
-fn metric_from_config(m: CompareMetric) -> Metric {
-    match m {
-        CompareMetric::P95 => Metric::P95,
-        CompareMetric::P50 => Metric::P50,
-        CompareMetric::Mean => Metric::Mean,
-        CompareMetric::Max => Metric::Max,
-        CompareMetric::Total => Metric::Total,
-        CompareMetric::SelfTime => Metric::SelfTime,
-    }
 }
 
 /// The before and after arguments: two positionals, or `--before ... --after ...`.

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use crate::budget;
 use crate::cli::{HookCommand, HookInstallArgs, HookRunArgs};
 use crate::hook::{self, HookSettings, Removal};
-use crate::report::Severity;
+use crate::outcome::Severity;
 
 use super::Outcome;
 

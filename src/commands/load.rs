@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 
 use crate::cli::KeyArg;
 use crate::ops::{CallTree, Catalog, KeyMode};
-use crate::report::InputInfo;
+use crate::outcome::InputInfo;
 use crate::trace::{Trace, TraceSource, read_trace};
 
 /// A trace without one timed call would pass every budget and compare as "nothing changed":

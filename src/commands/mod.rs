@@ -11,7 +11,7 @@ pub mod output;
 mod summary;
 
 use crate::cli::{Cli, Command, FailOnArg};
-use crate::report::Verdict;
+use crate::outcome::Verdict;
 
 /// What a command decided, mapped to the process exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

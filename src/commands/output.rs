@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::cli::{ColorChoice, FormatArg, OutputArgs};
+use crate::outcome::Report;
 use crate::report::markdown::{self, MarkdownOptions};
-use crate::report::{self, Format, RenderOptions, Report, github, json, junit};
+use crate::report::{self, Format, RenderOptions, github, json, junit};
 
 /// Whether to colour standard output.
 pub fn resolve_color(choice: ColorChoice) -> bool {

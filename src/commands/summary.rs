@@ -5,8 +5,9 @@ use anyhow::Context;
 use crate::cli::{SortArg, SummaryArgs};
 use crate::ops::table::build_table;
 use crate::ops::{Catalog, OpFilter, SortKey};
+use crate::outcome::{CommandKind, Report};
+use crate::report::Format;
 use crate::report::escape::terminal;
-use crate::report::{CommandKind, Format, Report};
 
 use super::output::{self, OutputSettings};
 use super::{Outcome, load};

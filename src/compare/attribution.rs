@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::ops::{ChildEdge, OpProfile};
-use crate::report::Contribution;
+use crate::outcome::Contribution;
 
 use super::diff::Sides;
 

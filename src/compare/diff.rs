@@ -1,6 +1,6 @@
 //! The status of one operation between two sides: regressed, improved, unchanged, added,
-//! removed or not enough samples, with the severity it adds to the verdict and a sentence on
-//! why (docs/compare.md states the rules).
+//! removed or not enough samples, with the severity it adds to the verdict and the rules that
+//! decided it as a [`ChangeReason`] (docs/compare.md states the rules; renderers word them).
 //!
 //! A time change counts only when it clears both the relative threshold and the noise floor,
 //! the calls differ significantly (Mann–Whitney, p < α) in the same direction, and, with 3 or
@@ -9,8 +9,10 @@
 //! than the noise floor per run.
 
 use crate::ops::{OpProfile, Profile};
-use crate::report::units::{human_us, signed_pct, signed_us};
-use crate::report::{ChangeStatus, OpChange, Severity, SideFigures};
+use crate::outcome::{
+    ChangeReason, ChangeStatus, CountReason, OpChange, RunAgreement, Severity, SideFigures,
+    TimeJudgement,
+};
 
 use super::stats::{self, MannWhitney};
 use super::{Metric, Settings};
@@ -49,7 +51,12 @@ fn calls_per_run(op: &OpProfile, runs: u32) -> f64 {
     op.count as f64 / f64::from(runs.max(1))
 }
 
-fn empty_change(name: &str, op: &OpProfile, status: ChangeStatus) -> OpChange {
+fn empty_change(
+    name: &str,
+    op: &OpProfile,
+    status: ChangeStatus,
+    reason: ChangeReason,
+) -> OpChange {
     OpChange {
         name: name.to_string(),
         status,
@@ -65,7 +72,7 @@ fn empty_change(name: &str, op: &OpProfile, status: ChangeStatus) -> OpChange {
         shift_us: None,
         shift_ci_us: None,
         count_regressed: false,
-        reason: String::new(),
+        reason,
         attribution: Vec::new(),
         file: op.file.clone(),
         line: op.line,
@@ -74,63 +81,32 @@ fn empty_change(name: &str, op: &OpProfile, status: ChangeStatus) -> OpChange {
 
 /// A new operation: a warning when it costs more than the noise floor per run.
 fn added(name: &str, a: &OpProfile, runs: u32, settings: &Settings) -> OpChange {
-    let mut c = empty_change(name, a, ChangeStatus::Added);
-    c.after = Some(figures(a, runs, settings.metric));
     let cost = a.total_us / f64::from(runs.max(1));
-    let calls = calls_per_run(a, runs);
-    if cost > settings.noise_floor_us {
-        c.severity = Some(Severity::Warn);
-        c.reason = format!(
-            "new operation: {} call(s) per run costing {} per run (above the {} noise floor)",
-            fmt_num(calls),
-            human_us(cost),
-            human_us(settings.noise_floor_us)
-        );
-    } else {
-        c.reason = format!(
-            "new operation: {} call(s) per run costing {} per run (below the noise floor)",
-            fmt_num(calls),
-            human_us(cost)
-        );
-    }
+    let above = cost > settings.noise_floor_us;
+    let reason = ChangeReason::Added {
+        calls_per_run: calls_per_run(a, runs),
+        cost_per_run_us: cost,
+        above_noise_floor: above,
+    };
+    let mut c = empty_change(name, a, ChangeStatus::Added, reason);
+    c.after = Some(figures(a, runs, settings.metric));
+    c.severity = above.then_some(Severity::Warn);
     c
 }
 
 /// An operation that is gone: information, never a failure.
 fn removed(name: &str, b: &OpProfile, runs: u32, settings: &Settings) -> OpChange {
-    let mut c = empty_change(name, b, ChangeStatus::Removed);
+    let reason = ChangeReason::Removed {
+        calls_per_run: calls_per_run(b, runs),
+        cost_per_run_us: b.total_us / f64::from(runs.max(1)),
+    };
+    let mut c = empty_change(name, b, ChangeStatus::Removed, reason);
     c.before = Some(figures(b, runs, settings.metric));
-    c.reason = format!(
-        "no longer called (was {} call(s) per run costing {} per run)",
-        fmt_num(calls_per_run(b, runs)),
-        human_us(b.total_us / f64::from(runs.max(1)))
-    );
     c
 }
 
-/// What the time figures say, before the call count is considered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TimeVerdict {
-    /// Within the threshold or the noise floor.
-    Within,
-    /// Beyond both, but too few calls for a test.
-    FewSamples,
-    /// Beyond both, but the test (or the runs) do not back it, and the typical call moved
-    /// beyond both too: worth a warning.
-    NotSignificant,
-    /// Beyond both through a few outlying calls only: the test does not back it and the
-    /// typical call (Hodges–Lehmann shift) stayed within the threshold or the noise floor.
-    TailNoise,
-    /// Beyond both, significant, runs agree.
-    Significant,
-}
-
 /// The per-run comparison of some figure.
-#[derive(Debug, Clone, Copy)]
-struct RunTest {
-    p_value: f64,
-    agrees: bool,
-}
+type RunTest = RunAgreement;
 
 fn both_sides(
     name: &str,
@@ -145,7 +121,11 @@ fn both_sides(
     let after = figures(a, runs_a, metric);
     let delta = after.value_us - before.value_us;
     let pct = relative_pct(before.value_us, after.value_us);
-    let mut c = empty_change(name, a, ChangeStatus::Unchanged);
+    let placeholder = ChangeReason::Removed {
+        calls_per_run: 0.0,
+        cost_per_run_us: 0.0,
+    };
+    let mut c = empty_change(name, a, ChangeStatus::Unchanged, placeholder);
     c.delta_us = Some(delta);
     c.delta_pct = pct;
 
@@ -172,52 +152,49 @@ fn both_sides(
 
     let over = beyond_thresholds(before.value_us, after.value_us, settings);
     let time = if !over {
-        TimeVerdict::Within
+        TimeJudgement::Within
     } else if test.is_none() {
-        TimeVerdict::FewSamples
+        TimeJudgement::FewSamples
     } else if significant_in_direction(test, c.shift_us, delta, settings)
         && run_test.is_none_or(|r| r.agrees)
     {
-        TimeVerdict::Significant
+        TimeJudgement::Significant
     } else if typical_call_moved(b, c.shift_us, settings) {
-        TimeVerdict::NotSignificant
+        TimeJudgement::NotSignificant
     } else {
-        TimeVerdict::TailNoise
+        TimeJudgement::TailNoise
     };
 
     let count = count_change(b, a, runs_b, runs_a, settings);
     c.calls_delta_pct = relative_pct(before.calls_per_run, after.calls_per_run);
-    let mut reasons = vec![time_reason(time, &c, metric, run_test, settings)];
-    if let Some(r) = count.reason.clone() {
-        // A regression by call count says so first: its time per call may not have moved.
-        if count.verdict == CountVerdict::More {
-            reasons.insert(0, r);
-        } else {
-            reasons.push(r);
-        }
-    }
     let slower = delta > 0.0;
     (c.status, c.severity) = match (time, count.verdict) {
-        (TimeVerdict::Significant, _) if slower => (ChangeStatus::Regressed, Some(Severity::Fail)),
+        (TimeJudgement::Significant, _) if slower => {
+            (ChangeStatus::Regressed, Some(Severity::Fail))
+        }
         (_, CountVerdict::More) => (ChangeStatus::Regressed, Some(Severity::Fail)),
-        (TimeVerdict::Significant, _) => (ChangeStatus::Improved, None),
-        (TimeVerdict::NotSignificant, _) if slower => {
+        (TimeJudgement::Significant, _) => (ChangeStatus::Improved, None),
+        (TimeJudgement::NotSignificant, _) if slower => {
             (ChangeStatus::Unchanged, Some(Severity::Warn))
         }
-        (TimeVerdict::FewSamples, _) if slower => {
+        (TimeJudgement::FewSamples, _) if slower => {
             (ChangeStatus::NotEnoughSamples, Some(Severity::Warn))
         }
         (_, CountVerdict::MoreInconsistent) => (status_if_quiet(enough), Some(Severity::Warn)),
         // Fewer calls is an improvement only when the calls did not get slower beyond the
         // thresholds (12 requests traced against 6 halves every count).
-        (TimeVerdict::Within, CountVerdict::Fewer) => (ChangeStatus::Improved, None),
+        (TimeJudgement::Within, CountVerdict::Fewer) => (ChangeStatus::Improved, None),
         (_, CountVerdict::Fewer) if !slower => (ChangeStatus::Improved, None),
         _ => (status_if_quiet(enough), None),
     };
     c.count_regressed = count.verdict == CountVerdict::More;
     c.before = Some(before);
     c.after = Some(after);
-    c.reason = reasons.join("; ");
+    c.reason = ChangeReason::Compared {
+        time,
+        runs: run_test,
+        count: count.reason,
+    };
     c
 }
 
@@ -304,7 +281,7 @@ enum CountVerdict {
 
 struct CountChange {
     verdict: CountVerdict,
-    reason: Option<String>,
+    reason: Option<CountReason>,
 }
 
 /// Calls per run moved beyond the threshold and the calls gained (or lost) cost more than the
@@ -325,17 +302,17 @@ fn count_change(
     };
     let cost = delta.abs() * mean;
     let beyond = cb > 0.0 && delta.abs() / cb > settings.threshold;
+    let reason = |runs: Option<RunTest>, below_noise_floor: bool| CountReason {
+        before_per_run: cb,
+        after_per_run: ca,
+        cost_per_run_us: delta * mean,
+        below_noise_floor,
+        runs,
+    };
     if !beyond || cost <= settings.noise_floor_us {
         return CountChange {
             verdict: CountVerdict::Same,
-            reason: (beyond && delta != 0.0).then(|| {
-                format!(
-                    "calls per run {} → {}, costing {} per run (below the noise floor)",
-                    fmt_num(cb),
-                    fmt_num(ca),
-                    signed_us(delta * mean)
-                )
-            }),
+            reason: (beyond && delta != 0.0).then(|| reason(None, true)),
         };
     }
     let counts =
@@ -348,103 +325,9 @@ fn count_change(
         (false, true) => CountVerdict::Fewer,
         (false, false) => CountVerdict::Same,
     };
-    let mut reason = format!(
-        "calls per run {} → {} ({}), {} per run",
-        fmt_num(cb),
-        fmt_num(ca),
-        signed_pct(delta / cb * 100.0),
-        signed_us(delta * mean)
-    );
-    if let Some(r) = runs {
-        reason.push_str(&format!(
-            ", per-run counts p={} ({})",
-            fmt_p(r.p_value),
-            if r.agrees {
-                "consistent"
-            } else {
-                "not consistent across runs"
-            }
-        ));
-    }
     CountChange {
         verdict,
-        reason: Some(reason),
-    }
-}
-
-fn time_reason(
-    time: TimeVerdict,
-    c: &OpChange,
-    metric: Metric,
-    runs: Option<RunTest>,
-    settings: &Settings,
-) -> String {
-    let change = format!(
-        "{} {} ({})",
-        metric.as_str(),
-        c.delta_pct.map_or("-".into(), signed_pct),
-        signed_us(c.delta_us.unwrap_or(0.0))
-    );
-    let test = match (c.p_value, &c.test) {
-        (Some(p), Some(m)) => format!("p={} ({m})", fmt_p(p)),
-        _ => "no test".into(),
-    };
-    let runs = runs.map_or(String::new(), |r| {
-        format!(
-            ", per-run p={} ({})",
-            fmt_p(r.p_value),
-            if r.agrees {
-                "runs agree"
-            } else {
-                "runs do not agree"
-            }
-        )
-    });
-    match time {
-        TimeVerdict::Within => format!(
-            "{change} within the {}% threshold or the {} noise floor",
-            fmt_num(settings.threshold * 100.0),
-            human_us(settings.noise_floor_us)
-        ),
-        TimeVerdict::FewSamples => format!(
-            "{change}: not enough samples for a test (fewer than {} calls on a side), \
-             judged by thresholds only",
-            settings.min_samples
-        ),
-        TimeVerdict::TailNoise => format!(
-            "{change} from a few slow calls: the typical call moved {} (Hodges–Lehmann), \
-             within the {}% threshold or the {} noise floor, and {test} is not significant: noise",
-            signed_us(c.shift_us.unwrap_or(0.0)),
-            fmt_num(settings.threshold * 100.0),
-            human_us(settings.noise_floor_us)
-        ),
-        TimeVerdict::NotSignificant => {
-            format!(
-                "{change}: not significant, {test}, α={}{runs}",
-                settings.alpha
-            )
-        }
-        TimeVerdict::Significant => {
-            format!("{change}: significant, {test} < α={}{runs}", settings.alpha)
-        }
-    }
-}
-
-/// A p-value in few characters: `0.042`, `3.7e-5`.
-pub fn fmt_p(p: f64) -> String {
-    if p >= 0.001 {
-        format!("{p:.3}")
-    } else {
-        format!("{p:.1e}")
-    }
-}
-
-/// A count or ratio without needless decimals: `12`, `2.5`.
-pub fn fmt_num(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v.round())
-    } else {
-        format!("{v:.2}")
+        reason: Some(reason(runs, false)),
     }
 }
 
@@ -546,10 +429,10 @@ mod tests {
         after[10] = 90_000.0;
         after[11] = 90_000.0;
         let c = change(std::slice::from_ref(&before), &[after]);
-        assert_ne!(c.status, ChangeStatus::Improved, "{}", c.reason);
+        assert_ne!(c.status, ChangeStatus::Improved, "{:?}", c.reason);
         // Fewer calls of the same speed is an improvement.
         let c = change(&[before], &[calls(12, 30_000.0)]);
-        assert_eq!(c.status, ChangeStatus::Improved, "{}", c.reason);
+        assert_eq!(c.status, ChangeStatus::Improved, "{:?}", c.reason);
     }
 
     #[test]
@@ -560,7 +443,17 @@ mod tests {
         let c = change(&[before], &[after]);
         assert_eq!(c.status, ChangeStatus::Unchanged);
         assert_eq!(c.severity, Some(Severity::Warn));
-        assert!(c.reason.contains("not significant"), "{}", c.reason);
+        assert!(
+            matches!(
+                c.reason,
+                ChangeReason::Compared {
+                    time: TimeJudgement::NotSignificant,
+                    ..
+                }
+            ),
+            "{:?}",
+            c.reason
+        );
     }
 
     #[test]
@@ -574,7 +467,17 @@ mod tests {
         let c = change(&[before], &[after]);
         assert_eq!(c.status, ChangeStatus::Unchanged);
         assert_eq!(c.severity, None);
-        assert!(c.reason.contains("noise"), "{}", c.reason);
+        assert!(
+            matches!(
+                c.reason,
+                ChangeReason::Compared {
+                    time: TimeJudgement::TailNoise,
+                    ..
+                }
+            ),
+            "{:?}",
+            c.reason
+        );
     }
 
     #[test]
@@ -593,9 +496,19 @@ mod tests {
         let c = change(&before, &after);
         assert!(c.p_value.unwrap() < 0.01, "{c:?}");
         assert!(c.p_value_runs.is_some());
-        assert_eq!(c.status, ChangeStatus::Unchanged, "{}", c.reason);
+        assert_eq!(c.status, ChangeStatus::Unchanged, "{:?}", c.reason);
         assert_eq!(c.severity, Some(Severity::Warn));
-        assert!(c.reason.contains("runs do not agree"), "{}", c.reason);
+        assert!(
+            matches!(
+                c.reason,
+                ChangeReason::Compared {
+                    runs: Some(RunAgreement { agrees: false, .. }),
+                    ..
+                }
+            ),
+            "{:?}",
+            c.reason
+        );
     }
 
     #[test]
@@ -607,7 +520,7 @@ mod tests {
             .map(|r| calls(10, 60_000.0 + 100.0 * r as f64))
             .collect();
         let c = change(&before, &after);
-        assert_eq!(c.status, ChangeStatus::Regressed, "{}", c.reason);
+        assert_eq!(c.status, ChangeStatus::Regressed, "{:?}", c.reason);
         assert!((c.p_value_runs.unwrap() - 0.1).abs() < 1e-12);
     }
 

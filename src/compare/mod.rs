@@ -11,53 +11,11 @@ pub mod diff;
 pub mod stats;
 
 use crate::ops::{OpProfile, Profile, RunFigures};
-use crate::report::{ChangeStatus, Comparison, OpChange};
+pub use crate::outcome::Metric;
+use crate::outcome::{ChangeStatus, Comparison, OpChange};
 
-/// The figure of an operation a comparison judges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Metric {
-    /// 95th percentile of the call durations (numpy linear interpolation).
-    #[default]
-    P95,
-    /// Median call duration.
-    P50,
-    /// Mean call duration.
-    Mean,
-    /// Longest call.
-    Max,
-    /// Inclusive time per run (all calls summed, divided by the runs of the side).
-    Total,
-    /// Self time per run.
-    SelfTime,
-}
-
+/// How each metric is computed from an operation's calls.
 impl Metric {
-    /// The name used on the command line, in budgets.toml and in the JSON report.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::P95 => "p95",
-            Metric::P50 => "p50",
-            Metric::Mean => "mean",
-            Metric::Max => "max",
-            Metric::Total => "total",
-            Metric::SelfTime => "self",
-        }
-    }
-
-    /// The metric of that name (`p95`, `p50`, `mean`, `max`, `total`, `self`).
-    pub fn parse(name: &str) -> Option<Metric> {
-        [
-            Metric::P95,
-            Metric::P50,
-            Metric::Mean,
-            Metric::Max,
-            Metric::Total,
-            Metric::SelfTime,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == name)
-    }
-
     /// The metric of one operation on a side of `runs` runs, µs.
     pub fn of(self, op: &OpProfile, runs: u32) -> f64 {
         let runs = f64::from(runs.max(1));
@@ -82,11 +40,6 @@ impl Metric {
             Metric::Total => Some(run.total_us),
             Metric::SelfTime => Some(run.self_us),
         }
-    }
-
-    /// Whether the metric sums calls (and so already moves with the call count).
-    pub fn is_per_run(self) -> bool {
-        matches!(self, Metric::Total | Metric::SelfTime)
     }
 }
 
@@ -146,10 +99,11 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
             .then(a.name.cmp(&b.name))
     });
     Comparison {
-        metric: settings.metric.as_str().to_string(),
+        metric: settings.metric,
         threshold_pct: settings.threshold * 100.0,
         noise_floor_us: settings.noise_floor_us,
         alpha: settings.alpha,
+        min_samples: settings.min_samples,
         before_runs: before.runs,
         after_runs: after.runs,
         operations,

@@ -13,7 +13,10 @@ use std::path::Path;
 
 use super::escape::{workflow_data, workflow_property};
 use super::text;
-use super::{BudgetResult, ChangeStatus, CommandKind, Finding, OpChange, Report, Severity};
+use crate::outcome::{
+    BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, Metric, OpChange, Report,
+    Severity,
+};
 
 /// The runner shows at most this many annotations of each level per step.
 pub const MAX_PER_LEVEL: usize = 10;
@@ -33,7 +36,7 @@ struct Annotation {
 pub fn annotations(report: &Report, workspace: Option<&Path>) -> Vec<String> {
     let mut all: Vec<Annotation> = Vec::new();
     if let Some(c) = &report.comparison {
-        all.extend(c.operations.iter().filter_map(|o| change(o, &c.metric)));
+        all.extend(c.operations.iter().filter_map(|o| change(o, c)));
     }
     all.extend(report.budgets.iter().filter_map(budget));
     all.extend(report.findings.iter().map(finding));
@@ -85,13 +88,13 @@ fn relative_to(file: &str, workspace: Option<&Path>) -> String {
         .map_or(file.to_string(), |rel| rel.display().to_string())
 }
 
-fn change(o: &OpChange, metric: &str) -> Option<Annotation> {
+fn change(o: &OpChange, c: &Comparison) -> Option<Annotation> {
     let severity = o.severity?;
-    let mut message = text::change_line(o, metric);
+    let mut message = text::change_line(o, c.metric.as_str());
     if !o.attribution.is_empty() {
         message.push_str(&format!("\nAttribution: {}", text::attribution(o, 3)));
     }
-    message.push_str(&format!("\n{}", o.reason));
+    message.push_str(&format!("\n{}", text::reason(o, c)));
     let title = match o.status {
         ChangeStatus::Regressed => "perfgate: regression",
         _ => "perfgate: change",
@@ -102,7 +105,7 @@ fn change(o: &OpChange, metric: &str) -> Option<Annotation> {
         message,
         file: o.file.clone(),
         line: o.line,
-        weight: (3, added_time_per_run(o, metric)),
+        weight: (3, added_time_per_run(o, c.metric)),
     })
 }
 
@@ -110,12 +113,13 @@ fn change(o: &OpChange, metric: &str) -> Option<Annotation> {
 /// (`execute_query` 24 → 120 calls per run, each call as fast as before) adds more than a
 /// per-call change of 190us in a helper, though its per-call delta is negative. The metric's
 /// value stands for a call's time; `total` and `self` are per run already.
-fn added_time_per_run(o: &OpChange, metric: &str) -> f64 {
-    if matches!(metric, "total" | "self") {
+fn added_time_per_run(o: &OpChange, metric: Metric) -> f64 {
+    if metric.is_per_run() {
         return o.delta_us.unwrap_or(0.0);
     }
-    let per_run =
-        |s: &Option<super::SideFigures>| s.as_ref().map_or(0.0, |f| f.calls_per_run * f.value_us);
+    let per_run = |s: &Option<crate::outcome::SideFigures>| {
+        s.as_ref().map_or(0.0, |f| f.calls_per_run * f.value_us)
+    };
     per_run(&o.after) - per_run(&o.before)
 }
 

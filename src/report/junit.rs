@@ -21,7 +21,9 @@ use std::fmt::Write as _;
 
 use super::escape::{terminal, xml};
 use super::text;
-use super::{BudgetResult, CommandKind, Finding, OpChange, Report, Severity, Unit};
+use crate::outcome::{
+    BudgetResult, CommandKind, Comparison, Finding, OpChange, Report, Severity, Unit,
+};
 
 /// How one testcase ended.
 enum Outcome {
@@ -97,12 +99,7 @@ fn suites(report: &Report) -> Vec<Suite> {
     if let Some(c) = &report.comparison {
         suites.push(Suite {
             name: "comparison",
-            cases: unique(
-                c.operations
-                    .iter()
-                    .map(|o| change_case(o, &c.metric))
-                    .collect(),
-            ),
+            cases: unique(c.operations.iter().map(|o| change_case(o, c)).collect()),
         });
     }
     if checked || !report.findings.is_empty() {
@@ -168,7 +165,8 @@ fn budget_case(b: &BudgetResult) -> Case {
     }
 }
 
-fn change_case(o: &OpChange, metric: &str) -> Case {
+fn change_case(o: &OpChange, c: &Comparison) -> Case {
+    let metric = c.metric.as_str();
     let mut body = vec![
         format!("operation: {}", o.name),
         format!("status: {}", text::line_status(o)),
@@ -180,9 +178,9 @@ fn change_case(o: &OpChange, metric: &str) -> Case {
     if let (Some(s), Some((lo, hi))) = (o.shift_us, o.shift_ci_us) {
         body.push(format!(
             "shift: {} (confidence interval {} to {})",
-            super::units::signed_us(s),
-            super::units::signed_us(lo),
-            super::units::signed_us(hi)
+            crate::outcome::units::signed_us(s),
+            crate::outcome::units::signed_us(lo),
+            crate::outcome::units::signed_us(hi)
         ));
     }
     for (label, side) in [("before", &o.before), ("after", &o.after)] {
@@ -196,7 +194,7 @@ fn change_case(o: &OpChange, metric: &str) -> Case {
     if o.count_regressed {
         body.push("the call count changed".into());
     }
-    body.push(format!("why: {}", o.reason));
+    body.push(format!("why: {}", text::reason(o, c)));
     if !o.attribution.is_empty() {
         body.push(format!("attribution: {}", text::attribution(o, usize::MAX)));
     }
@@ -220,7 +218,10 @@ fn finding_case(f: &Finding) -> Case {
         body.push(format!("parent: {p}"));
     }
     body.push(format!("calls: {}", f.count));
-    body.push(format!("time: {}", super::units::human_us(f.total_us)));
+    body.push(format!(
+        "time: {}",
+        crate::outcome::units::human_us(f.total_us)
+    ));
     body.push(format!("trace: {}", f.source));
     if !f.call_path.is_empty() {
         body.push(format!("call path: {}", f.call_path.join(" → ")));

@@ -11,12 +11,12 @@
 
 use super::escape::markdown as esc;
 use super::text;
-use super::units::{human_us, signed_pct, signed_us};
-use super::{
+use crate::ops::OpStats;
+use crate::outcome::units::{human_us, signed_pct, signed_us};
+use crate::outcome::{
     BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, OpChange, Report, Severity,
     Verdict,
 };
-use crate::ops::OpStats;
 
 /// GitHub's limit for a comment body, in characters.
 pub const MAX_CHARS: usize = 65_536;
@@ -225,7 +225,7 @@ fn cell_us(v: Option<f64>) -> String {
 fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
     let settings = format!(
         "Metric **{}**, threshold {}%, noise floor {}, α = {}, {} run(s) before, {} after.\n",
-        esc(&c.metric),
+        esc(c.metric.as_str()),
         c.threshold_pct,
         human_us(c.noise_floor_us),
         c.alpha,
@@ -256,14 +256,14 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
     sections.push(Section::table(
         flagged_intro,
         &columns,
-        flagged.iter().map(|o| change_row(o, true)).collect(),
+        flagged.iter().map(|o| change_row(o, c, true)).collect(),
         5,
     ));
     if !improved.is_empty() {
         sections.push(Section::table(
             "### Improvements\n\n".into(),
             &columns,
-            improved.iter().map(|o| change_row(o, false)).collect(),
+            improved.iter().map(|o| change_row(o, c, false)).collect(),
             2,
         ));
     }
@@ -274,7 +274,7 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
                 rest.len()
             ),
             &columns,
-            rest.iter().map(|o| change_row(o, false)).collect(),
+            rest.iter().map(|o| change_row(o, c, false)).collect(),
             0,
         );
         s.outro = "\n</details>\n".into();
@@ -282,8 +282,8 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
     }
 }
 
-fn change_row(o: &OpChange, with_attribution: bool) -> String {
-    let mut why = esc(&o.reason);
+fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool) -> String {
+    let mut why = esc(&text::reason(o, c));
     if with_attribution && !o.attribution.is_empty() {
         why.push_str(&format!(
             "<br>**Attribution:** {}",

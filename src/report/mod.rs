@@ -3,17 +3,15 @@
 //! Every command builds one [`Report`]; a renderer turns it into bytes and nothing else (no
 //! decisions, no I/O beyond the writer it is given).
 
+use crate::outcome::Report;
+
 pub mod escape;
 pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod model;
 pub mod table;
 pub mod text;
-pub mod units;
-
-pub use model::*;
 
 /// How a renderer should lay out text for a terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

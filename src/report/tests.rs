@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::markdown::{self, MarkdownOptions};
 use super::*;
+use crate::outcome::*;
 
 /// Names a pull request could put in a trace to break or hijack a sink.
 pub const HOSTILE: [&str; 7] = [
@@ -42,7 +43,11 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         shift_us: None,
         shift_ci_us: None,
         count_regressed: false,
-        reason: "within the 10% threshold".into(),
+        reason: ChangeReason::Compared {
+            time: TimeJudgement::Within,
+            runs: None,
+            count: None,
+        },
         attribution: Vec::new(),
         file: None,
         line: None,
@@ -178,7 +183,11 @@ pub fn sample() -> Report {
     regressed.p_value = Some(0.000_02);
     regressed.shift_us = Some(398_000.0);
     regressed.shift_ci_us = Some((380_000.0, 415_000.0));
-    regressed.reason = "+97.1% > 10% threshold, p < 0.05".into();
+    regressed.reason = ChangeReason::Compared {
+        time: TimeJudgement::Significant,
+        runs: None,
+        count: None,
+    };
     regressed.attribution = vec![Contribution {
         operation: "traverse_graph (diagnostic.py)".into(),
         delta_us: 385_000.0,
@@ -190,7 +199,11 @@ pub fn sample() -> Report {
     regressed.file = Some("/home/runner/work/svc/svc/diagnostic.py".into());
     regressed.line = Some(120);
     let mut hostile = change(HOSTILE[1], ChangeStatus::Regressed, Some(Severity::Warn));
-    hostile.reason = HOSTILE[6].into();
+    hostile.reason = ChangeReason::Compared {
+        time: TimeJudgement::NotSignificant,
+        runs: None,
+        count: None,
+    };
     hostile.attribution = vec![Contribution {
         operation: HOSTILE[3].into(),
         delta_us: 5.0,
@@ -203,12 +216,17 @@ pub fn sample() -> Report {
     improved.delta_us = Some(-30_000.0);
     improved.delta_pct = Some(-25.0);
     improved.p_value = Some(0.001);
-    improved.reason = "-25.0% beyond the 10% threshold, p < 0.05".into();
+    improved.reason = ChangeReason::Compared {
+        time: TimeJudgement::Significant,
+        runs: None,
+        count: None,
+    };
     report.comparison = Some(Comparison {
-        metric: "p95".into(),
+        metric: Metric::P95,
         threshold_pct: 10.0,
         noise_floor_us: 1000.0,
         alpha: 0.05,
+        min_samples: 5,
         before_runs: 1,
         after_runs: 1,
         operations: vec![

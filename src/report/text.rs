@@ -3,8 +3,11 @@
 //!
 //! The text is NOT escaped: each renderer escapes it for its own sink (see [`super::escape`]).
 
-use super::units::{human_us, signed_pct, signed_us};
-use super::{BudgetResult, BudgetStatus, ChangeStatus, Finding, FindingKind, OpChange, Unit};
+use crate::outcome::units::{fmt_num, fmt_p, human_us, signed_pct, signed_us};
+use crate::outcome::{
+    BudgetResult, BudgetStatus, ChangeReason, ChangeStatus, Comparison, CountReason, Finding,
+    FindingKind, OpChange, RunAgreement, TimeJudgement, Unit,
+};
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
 pub fn budget_value(unit: Unit, value: f64) -> String {
@@ -64,8 +67,9 @@ pub fn change_status(status: ChangeStatus) -> &'static str {
 
 /// `412ms → 812ms (+400ms, +97.1%)` for the compared metric.
 pub fn change_figures(o: &OpChange) -> String {
-    let side =
-        |s: &Option<super::SideFigures>| s.as_ref().map_or("-".into(), |f| human_us(f.value_us));
+    let side = |s: &Option<crate::outcome::SideFigures>| {
+        s.as_ref().map_or("-".into(), |f| human_us(f.value_us))
+    };
     let mut out = format!("{} → {}", side(&o.before), side(&o.after));
     if let (Some(d), Some(p)) = (o.delta_us, o.delta_pct) {
         out.push_str(&format!(" ({}, {})", signed_us(d), signed_pct(p)));
@@ -106,6 +110,134 @@ pub fn change_line(o: &OpChange, metric: &str) -> String {
     out
 }
 
+/// Why a change got its status, in one sentence: the rules that decided it and their figures
+/// (`p95 +59.0% (+310ms): significant, p=7.4e-7 (exact) < α=0.01`).
+pub fn reason(o: &OpChange, c: &Comparison) -> String {
+    match &o.reason {
+        ChangeReason::Added {
+            calls_per_run,
+            cost_per_run_us,
+            above_noise_floor: true,
+        } => format!(
+            "new operation: {} call(s) per run costing {} per run (above the {} noise floor)",
+            fmt_num(*calls_per_run),
+            human_us(*cost_per_run_us),
+            human_us(c.noise_floor_us)
+        ),
+        ChangeReason::Added {
+            calls_per_run,
+            cost_per_run_us,
+            above_noise_floor: false,
+        } => format!(
+            "new operation: {} call(s) per run costing {} per run (below the noise floor)",
+            fmt_num(*calls_per_run),
+            human_us(*cost_per_run_us)
+        ),
+        ChangeReason::Removed {
+            calls_per_run,
+            cost_per_run_us,
+        } => format!(
+            "no longer called (was {} call(s) per run costing {} per run)",
+            fmt_num(*calls_per_run),
+            human_us(*cost_per_run_us)
+        ),
+        ChangeReason::Compared { time, runs, count } => {
+            let time = time_reason(*time, *runs, o, c);
+            match count {
+                // A regression by call count says so first: its time per call may not have
+                // moved.
+                Some(n) if o.count_regressed => format!("{}; {time}", count_reason(n)),
+                Some(n) => format!("{time}; {}", count_reason(n)),
+                None => time,
+            }
+        }
+    }
+}
+
+fn time_reason(
+    time: TimeJudgement,
+    runs: Option<RunAgreement>,
+    o: &OpChange,
+    c: &Comparison,
+) -> String {
+    let change = format!(
+        "{} {} ({})",
+        c.metric.as_str(),
+        o.delta_pct.map_or("-".into(), signed_pct),
+        signed_us(o.delta_us.unwrap_or(0.0))
+    );
+    let test = match (o.p_value, &o.test) {
+        (Some(p), Some(m)) => format!("p={} ({m})", fmt_p(p)),
+        _ => "no test".into(),
+    };
+    let runs = runs.map_or(String::new(), |r| {
+        format!(
+            ", per-run p={} ({})",
+            fmt_p(r.p_value),
+            if r.agrees {
+                "runs agree"
+            } else {
+                "runs do not agree"
+            }
+        )
+    });
+    match time {
+        TimeJudgement::Within => format!(
+            "{change} within the {}% threshold or the {} noise floor",
+            fmt_num(c.threshold_pct),
+            human_us(c.noise_floor_us)
+        ),
+        TimeJudgement::FewSamples => format!(
+            "{change}: not enough samples for a test (fewer than {} calls on a side), \
+             judged by thresholds only",
+            c.min_samples
+        ),
+        TimeJudgement::TailNoise => format!(
+            "{change} from a few slow calls: the typical call moved {} (Hodges–Lehmann), \
+             within the {}% threshold or the {} noise floor, and {test} is not significant: noise",
+            signed_us(o.shift_us.unwrap_or(0.0)),
+            fmt_num(c.threshold_pct),
+            human_us(c.noise_floor_us)
+        ),
+        TimeJudgement::NotSignificant => {
+            format!("{change}: not significant, {test}, α={}{runs}", c.alpha)
+        }
+        TimeJudgement::Significant => {
+            format!("{change}: significant, {test} < α={}{runs}", c.alpha)
+        }
+    }
+}
+
+fn count_reason(n: &CountReason) -> String {
+    if n.below_noise_floor {
+        return format!(
+            "calls per run {} → {}, costing {} per run (below the noise floor)",
+            fmt_num(n.before_per_run),
+            fmt_num(n.after_per_run),
+            signed_us(n.cost_per_run_us)
+        );
+    }
+    let mut out = format!(
+        "calls per run {} → {} ({}), {} per run",
+        fmt_num(n.before_per_run),
+        fmt_num(n.after_per_run),
+        signed_pct((n.after_per_run - n.before_per_run) / n.before_per_run * 100.0),
+        signed_us(n.cost_per_run_us)
+    );
+    if let Some(r) = n.runs {
+        out.push_str(&format!(
+            ", per-run counts p={} ({})",
+            fmt_p(r.p_value),
+            if r.agrees {
+                "consistent"
+            } else {
+                "not consistent across runs"
+            }
+        ));
+    }
+    out
+}
+
 /// The status word of a one-line message. A change that carries a warning but was not judged
 /// a regression (above the thresholds, not significant) is not "unchanged" to a reader.
 pub fn line_status(o: &OpChange) -> &'static str {
@@ -117,7 +249,7 @@ pub fn line_status(o: &OpChange) -> &'static str {
 
 /// `12 → 24`: calls per run before and after.
 pub fn calls_per_run(o: &OpChange) -> String {
-    let side = |s: &Option<super::SideFigures>| {
+    let side = |s: &Option<crate::outcome::SideFigures>| {
         s.as_ref()
             .map_or("0".into(), |f| trim_float(f.calls_per_run))
     };

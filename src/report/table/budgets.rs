@@ -2,9 +2,10 @@
 
 use comfy_table::{Cell, Color, ColumnConstraint, Width};
 
+use crate::outcome::units::human_us;
+use crate::outcome::{BudgetResult, BudgetStatus, Unit};
+use crate::report::RenderOptions;
 use crate::report::escape::terminal;
-use crate::report::units::human_us;
-use crate::report::{BudgetResult, BudgetStatus, RenderOptions, Unit};
 
 use super::{colored, new_table, num};
 

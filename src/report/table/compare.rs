@@ -4,10 +4,11 @@
 
 use comfy_table::{Cell, Color, ColumnConstraint, Width};
 
-use crate::compare::diff::{fmt_num, fmt_p};
+use crate::outcome::units::{fmt_num, fmt_p};
+use crate::outcome::units::{human_us, signed_pct, signed_us};
+use crate::outcome::{ChangeStatus, Comparison, OpChange, Severity, SideFigures};
 use crate::report::escape::terminal;
-use crate::report::units::{human_us, signed_pct, signed_us};
-use crate::report::{ChangeStatus, Comparison, OpChange, RenderOptions, Severity, SideFigures};
+use crate::report::{RenderOptions, text};
 
 use super::{colored, new_table, num, wrap_text};
 
@@ -17,7 +18,7 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     let text = |t: String| wrap_text(&t, options.width);
     let mut parts = vec![text(format!(
         "Compared {} of {} before run(s) with {} after run(s): threshold {}%, noise floor {}, α={}",
-        c.metric,
+        c.metric.as_str(),
         c.before_runs,
         c.after_runs,
         fmt_num(c.threshold_pct),
@@ -38,7 +39,7 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     }
     if !warned.is_empty() {
         parts.push(section("Warnings", &warned, c, options));
-        parts.push(text(reasons(&warned)));
+        parts.push(text(reasons(&warned, c)));
     }
     if options.brief {
         return parts.join("\n\n");
@@ -63,12 +64,12 @@ fn section(title: &str, ops: &[&OpChange], c: &Comparison, options: &RenderOptio
         table.add_row(row);
     }
     keep_numbers_whole(&mut table, &header, &rows);
-    let per = if matches!(c.metric.as_str(), "total" | "self") {
+    let per = if c.metric.is_per_run() {
         "per run"
     } else {
         "per call"
     };
-    format!("{title} ({} {per})\n{table}", c.metric)
+    format!("{title} ({} {per})\n{table}", c.metric.as_str())
 }
 
 /// Before, after, change, p, calls per run.
@@ -125,7 +126,7 @@ fn name_cell(o: &OpChange, options: &RenderOptions) -> Cell {
 fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
     let mut lines = Vec::new();
     for o in ops {
-        lines.push(format!("{}: {}", terminal(&o.name), o.reason));
+        lines.push(format!("{}: {}", terminal(&o.name), text::reason(o, c)));
         if o.attribution.is_empty() {
             continue;
         }
@@ -157,7 +158,7 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
         lines.push(format!(
             "  why: {} {}{}: {}",
             terminal(&o.name),
-            c.metric,
+            c.metric.as_str(),
             parent_delta,
             children.join(", ")
         ));
@@ -165,9 +166,9 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
     lines.join("\n")
 }
 
-fn reasons(ops: &[&OpChange]) -> String {
+fn reasons(ops: &[&OpChange], c: &Comparison) -> String {
     ops.iter()
-        .map(|o| format!("{}: {}", terminal(&o.name), o.reason))
+        .map(|o| format!("{}: {}", terminal(&o.name), text::reason(o, c)))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -206,7 +207,7 @@ fn quiet_line(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Contribution;
+    use crate::outcome::{ChangeReason, Contribution, Metric, TimeJudgement};
 
     fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpChange {
         OpChange {
@@ -232,7 +233,11 @@ mod tests {
             shift_us: Some(300_000.0),
             shift_ci_us: Some((250_000.0, 350_000.0)),
             count_regressed: false,
-            reason: "p95 +59.0% (+310ms): significant, p=7.4e-7 (exact) < α=0.01".into(),
+            reason: ChangeReason::Compared {
+                time: TimeJudgement::Significant,
+                runs: None,
+                count: None,
+            },
             attribution: Vec::new(),
             file: None,
             line: None,
@@ -264,7 +269,11 @@ mod tests {
         claude.after.as_mut().unwrap().calls_per_run = 24.0;
         let mut tail = change("evaluate", ChangeStatus::Unchanged, Some(Severity::Warn));
         tail.p_value = Some(0.2);
-        tail.reason = "p95 +59.0% (+310ms): not significant, p=0.200 (exact), α=0.01".into();
+        tail.reason = ChangeReason::Compared {
+            time: TimeJudgement::NotSignificant,
+            runs: None,
+            count: None,
+        };
         let mut faster = change("format_response", ChangeStatus::Improved, None);
         faster.delta_us = Some(-310_000.0);
         faster.delta_pct = Some(-37.1);
@@ -272,10 +281,11 @@ mod tests {
         added.before = None;
         let quiet = change("validate_answer", ChangeStatus::Unchanged, None);
         Comparison {
-            metric: "p95".into(),
+            metric: Metric::P95,
             threshold_pct: 10.0,
             noise_floor_us: 1000.0,
             alpha: 0.01,
+            min_samples: 5,
             before_runs: 1,
             after_runs: 1,
             operations: vec![decide, claude, tail, faster, added, quiet],

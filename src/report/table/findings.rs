@@ -3,9 +3,10 @@
 
 use comfy_table::{Cell, Color};
 
+use crate::outcome::units::human_us;
+use crate::outcome::{Finding, FindingKind, Severity};
+use crate::report::RenderOptions;
 use crate::report::escape::terminal;
-use crate::report::units::human_us;
-use crate::report::{Finding, FindingKind, RenderOptions, Severity};
 
 use super::{colored, new_table, num};
 

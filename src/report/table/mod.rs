@@ -10,7 +10,8 @@ mod verdict;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{CommandKind, RenderOptions, Report};
+use super::RenderOptions;
+use crate::outcome::{CommandKind, Report};
 
 /// Renders every section the report has, separated by blank lines.
 pub fn render(report: &Report, options: &RenderOptions) -> String {

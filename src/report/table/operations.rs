@@ -3,7 +3,7 @@
 use comfy_table::{Cell, ColumnConstraint, Width};
 
 use crate::ops::OpStats;
-use crate::report::units::human_us;
+use crate::outcome::units::human_us;
 use crate::report::{RenderOptions, escape};
 
 use super::{new_table, num};

@@ -1,6 +1,7 @@
 //! The verdict line of the terminal report, coloured when colours are on.
 
-use crate::report::{RenderOptions, Report, Severity, Verdict};
+use crate::outcome::{Report, Severity, Verdict};
+use crate::report::RenderOptions;
 
 /// `Verdict: FAIL (2 failure(s), 1 warning(s))`, the verdict coloured: what the gate decided
 /// and how many results it rests on (budgets, red flags, comparison).

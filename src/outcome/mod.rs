@@ -1,7 +1,10 @@
-//! The report model: the one value every command produces and every renderer formats.
+//! The outcome of a run: the report model that the analysis stages (budgets, detectors,
+//! comparison) write and every renderer reads, and the units people read its figures in
+//! ([`units`]).
 //!
-//! It holds plain, precomputed data (no trace, no config, no clap types), so renderers only
-//! lay it out. Times are microseconds (`_us` fields); counts are plain numbers.
+//! This module is a leaf of the pipeline: it imports nothing from the analysis stages' logic
+//! or the renderers. It holds plain, precomputed data (enums and numbers, no sentences; no
+//! trace, no config, no clap types), so renderers only lay it out. Times are microseconds (`_us` fields); counts are plain numbers.
 //! The JSON renderer serializes this model as it is: field names here are the JSON schema
 //! (`schema_version` [`SCHEMA_VERSION`]), so renaming one is a breaking change.
 
@@ -9,8 +12,10 @@ use serde::Serialize;
 
 use crate::ops::OpStats;
 
+pub mod units;
+
 /// Version of the JSON schema written by `--format json`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The gate's decision. Ordered: `Pass < Warn < Fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -224,8 +229,8 @@ pub struct OpChange {
     pub shift_ci_us: Option<(f64, f64)>,
     /// The call count changed (per run), which is a regression of its own.
     pub count_regressed: bool,
-    /// A sentence on why the status was chosen (thresholds, significance, samples).
-    pub reason: String,
+    /// Why the status was chosen: the rules that decided it, with their figures.
+    pub reason: ChangeReason,
     /// Children that explain a regression, largest first.
     pub attribution: Vec<Contribution>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -234,14 +239,136 @@ pub struct OpChange {
     pub line: Option<u32>,
 }
 
+/// Why a comparison row got its status. Renderers turn it into words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeReason {
+    /// Only the after side has the operation.
+    Added {
+        calls_per_run: f64,
+        cost_per_run_us: f64,
+        /// The cost per run is above the noise floor (and so warned about).
+        above_noise_floor: bool,
+    },
+    /// Only the before side has the operation.
+    Removed {
+        calls_per_run: f64,
+        cost_per_run_us: f64,
+    },
+    /// Both sides have it: what the time figures and the call counts said.
+    Compared {
+        time: TimeJudgement,
+        /// The per-run test of the metric, with enough runs per side.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        runs: Option<RunAgreement>,
+        /// The calls per run moved beyond the threshold.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        count: Option<CountReason>,
+    },
+}
+
+/// What the time figures of an operation say, before the call count is considered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeJudgement {
+    /// Within the threshold or the noise floor.
+    Within,
+    /// Beyond both, but too few calls for a test.
+    FewSamples,
+    /// Beyond both through a few outlying calls only: the test does not back it and the
+    /// typical call (Hodges–Lehmann shift) stayed within the threshold or the noise floor.
+    TailNoise,
+    /// Beyond both, the typical call moved too, but the test (or the runs) do not back it.
+    NotSignificant,
+    /// Beyond both, significant, the runs agree.
+    Significant,
+}
+
+/// The per-run test of some figure (Mann–Whitney on per-run values).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RunAgreement {
+    pub p_value: f64,
+    /// The runs moved the way the figure did, and significantly for their number.
+    pub agrees: bool,
+}
+
+/// A change of the calls per run beyond the relative threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CountReason {
+    pub before_per_run: f64,
+    pub after_per_run: f64,
+    /// What the calls gained (or lost) cost per run, µs (signed).
+    pub cost_per_run_us: f64,
+    /// The cost is within the noise floor: reported, not judged.
+    pub below_noise_floor: bool,
+    /// The per-run counts compared, with enough runs per side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<RunAgreement>,
+}
+
+/// The figure of an operation a comparison judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// 95th percentile of the call durations (numpy linear interpolation).
+    #[default]
+    P95,
+    /// Median call duration.
+    P50,
+    /// Mean call duration.
+    Mean,
+    /// Longest call.
+    Max,
+    /// Inclusive time per run (all calls summed, divided by the runs of the side).
+    Total,
+    /// Self time per run.
+    #[serde(rename = "self")]
+    SelfTime,
+}
+
+impl Metric {
+    /// Every metric, in the order help texts list them.
+    pub const ALL: [Metric; 6] = [
+        Metric::P95,
+        Metric::P50,
+        Metric::Mean,
+        Metric::Max,
+        Metric::Total,
+        Metric::SelfTime,
+    ];
+
+    /// The name used on the command line, in budgets.toml and in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::P95 => "p95",
+            Metric::P50 => "p50",
+            Metric::Mean => "mean",
+            Metric::Max => "max",
+            Metric::Total => "total",
+            Metric::SelfTime => "self",
+        }
+    }
+
+    /// The metric of that name (`p95`, `p50`, `mean`, `max`, `total`, `self`).
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// Whether the metric sums calls (and so already moves with the call count).
+    pub fn is_per_run(self) -> bool {
+        matches!(self, Metric::Total | Metric::SelfTime)
+    }
+}
+
 /// The settings a comparison ran with, and its results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
-    /// `p95`, `p50`, `mean`, `max`, `total`, `self`.
-    pub metric: String,
+    pub metric: Metric,
     pub threshold_pct: f64,
     pub noise_floor_us: f64,
     pub alpha: f64,
+    /// Fewest calls per side for a test.
+    pub min_samples: usize,
     pub before_runs: u32,
     pub after_runs: u32,
     /// Regressions first, then warnings, improvements, added, removed, and the rest.

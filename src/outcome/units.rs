@@ -1,4 +1,5 @@
-//! Human units for durations, shared by every renderer that shows times to people.
+//! Human units for durations, counts and p-values, shared by every renderer that shows
+//! figures to people.
 
 /// A duration in µs as people read it: `850us`, `12.3ms`, `1.52s`.
 pub fn human_us(us: f64) -> String {
@@ -34,6 +35,24 @@ pub fn signed_pct(pct: f64) -> String {
         return "-".into();
     }
     format!("{pct:+.1}%")
+}
+
+/// A p-value in few characters: `0.042`, `3.7e-5`.
+pub fn fmt_p(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+/// A count or ratio without needless decimals: `12`, `2.5`.
+pub fn fmt_num(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round())
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 #[cfg(test)]
