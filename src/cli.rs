@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use clap::builder::PossibleValue;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::outcome::Metric;
+use crate::report::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -89,16 +90,58 @@ pub enum SortArg {
     Max,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// A table for people.
-    Table,
-    /// The versioned JSON report (see docs/reports.md).
-    Json,
-    /// JUnit XML: one testsuite per gate, one testcase per budget, operation or finding.
-    Junit,
-    /// Markdown for a pull-request comment or job summary.
-    Markdown,
+/// `--format` takes any format of the registry ([`Format::ALL`]).
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.help()))
+    }
+}
+
+/// `--NAME FILE` for every format of the registry that writes files, in its order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportFiles(pub Vec<(Format, PathBuf)>);
+
+impl ReportFiles {
+    fn formats() -> impl Iterator<Item = Format> {
+        Format::ALL.iter().copied().filter(|f| f.writes_files())
+    }
+}
+
+impl FromArgMatches for ReportFiles {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(ReportFiles(
+            ReportFiles::formats()
+                .filter_map(|f| matches.get_one::<PathBuf>(f.name()).map(|p| (f, p.clone())))
+                .collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = ReportFiles::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for ReportFiles {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        ReportFiles::formats().fold(cmd, |cmd, f| {
+            cmd.arg(
+                Arg::new(f.name())
+                    .long(f.name())
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .help(f.file_help()),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        ReportFiles::augment_args(cmd)
+    }
 }
 
 /// Where the report goes: standard output in one format, and any number of files.
@@ -106,20 +149,11 @@ pub enum FormatArg {
 #[command(next_help_heading = "Report outputs")]
 pub struct OutputArgs {
     /// Output format on standard output.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[arg(long, value_enum, default_value_t = Format::TABLE)]
+    pub format: Format,
 
-    /// Also write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Also write JUnit XML to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-
-    /// Also write the Markdown PR comment to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: ReportFiles,
 
     /// GitHub Actions: annotations, job summary ($GITHUB_STEP_SUMMARY) and step outputs
     /// ($GITHUB_OUTPUT). On by default when GITHUB_ACTIONS=true.

@@ -1,5 +1,6 @@
-//! Where reports go: standard output in the chosen format, report files (`--json`, `--junit`,
-//! `--markdown`) written whole, and GitHub Actions (annotations, job summary, step outputs).
+//! Where reports go: standard output in the chosen format, report files (`--json FILE` and
+//! the other `--FORMAT FILE` flags of the format registry) written whole, and GitHub Actions
+//! (annotations, job summary, step outputs).
 //!
 //! The CLI is resolved once into [`OutputSettings`] (colour from `--color`, `NO_COLOR` and
 //! `CLICOLOR_FORCE`; GitHub from `--github` or `GITHUB_ACTIONS=true`); [`emit`] is the one
@@ -10,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::cli::{ColorChoice, FormatArg, OutputArgs};
+use crate::cli::{ColorChoice, OutputArgs};
 use crate::outcome::Report;
 use crate::report::markdown::{self, MarkdownOptions};
-use crate::report::{self, Format, RenderOptions, github, json, junit};
+use crate::report::{Format, RenderOptions, RenderSettings, github};
 
 /// Whether to colour standard output.
 pub fn resolve_color(choice: ColorChoice) -> bool {
@@ -44,15 +45,6 @@ pub fn terminal_width() -> u16 {
 /// comfy-table asks the terminal (crossterm) for its size when standard output is one.
 fn terminal_size() -> Option<(u16, u16)> {
     comfy_table::Table::new().width().map(|w| (w, 0))
-}
-
-pub fn format(arg: FormatArg) -> Format {
-    match arg {
-        FormatArg::Table => Format::Table,
-        FormatArg::Json => Format::Json,
-        FormatArg::Junit => Format::Junit,
-        FormatArg::Markdown => Format::Markdown,
-    }
 }
 
 /// The GitHub Actions environment the report goes to.
@@ -87,14 +79,12 @@ impl GithubSettings {
 pub struct OutputSettings {
     /// Format on standard output.
     pub format: Format,
-    /// Layout of the terminal table.
-    pub render: RenderOptions,
-    pub json: Option<PathBuf>,
-    pub junit: Option<PathBuf>,
-    pub markdown: Option<PathBuf>,
+    /// Layout of the terminal table and the Markdown comment.
+    pub render: RenderSettings,
+    /// Report files: each format to write, and where.
+    pub files: Vec<(Format, PathBuf)>,
     /// `Some` when GitHub Actions output is on.
     pub github: Option<GithubSettings>,
-    pub markdown_options: MarkdownOptions,
 }
 
 impl OutputSettings {
@@ -107,37 +97,38 @@ impl OutputSettings {
                 "invalid --comment-id {id:?}: use letters, digits, '.', '_' and '-' (it goes into an HTML comment)"
             );
         }
-        refuse_dash(&args.json, "--json", "json")?;
-        refuse_dash(&args.junit, "--junit", "junit")?;
-        refuse_dash(&args.markdown, "--markdown", "markdown")?;
+        for (format, path) in &args.files.0 {
+            refuse_dash(path, *format)?;
+        }
         let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
         let github =
             (args.github || (on_actions && !args.no_github)).then(GithubSettings::from_env);
         Ok(OutputSettings {
-            format: format(args.format),
-            render: RenderOptions {
-                color,
-                width: Some(terminal_width()),
-                top,
-                brief: args.brief,
+            format: args.format,
+            render: RenderSettings {
+                terminal: RenderOptions {
+                    color,
+                    width: Some(terminal_width()),
+                    top,
+                    brief: args.brief,
+                },
+                markdown: MarkdownOptions {
+                    comment_id: args.comment_id.clone(),
+                    max_chars: None,
+                },
             },
-            json: args.json.clone(),
-            junit: args.junit.clone(),
-            markdown: args.markdown.clone(),
+            files: args.files.0.clone(),
             github,
-            markdown_options: MarkdownOptions {
-                comment_id: args.comment_id.clone(),
-                max_chars: None,
-            },
         })
     }
 }
 
 /// `--json -` would write a file named `-` (traces take `-` for standard input, so a user
 /// expects standard output): refused, pointing at `--format`.
-fn refuse_dash(path: &Option<PathBuf>, flag: &str, format: &str) -> anyhow::Result<()> {
-    if path.as_deref() == Some(Path::new("-")) {
-        bail!("{flag} -: report files need a file name; for standard output use --format {format}");
+fn refuse_dash(path: &Path, format: Format) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        let name = format.name();
+        bail!("--{name} -: report files need a file name; for standard output use --format {name}");
     }
     Ok(())
 }
@@ -147,17 +138,11 @@ fn refuse_dash(path: &Option<PathBuf>, flag: &str, format: &str) -> anyhow::Resu
 /// (exit 2) comes before anything is written or printed; then the files, standard output and
 /// GitHub Actions.
 pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
-    let md = || markdown::render(report, &settings.markdown_options);
-    let mut files: Vec<(&Path, String)> = Vec::new();
-    if let Some(path) = &settings.json {
-        files.push((path, json::render(report)));
-    }
-    if let Some(path) = &settings.junit {
-        files.push((path, junit::render(report)));
-    }
-    if let Some(path) = &settings.markdown {
-        files.push((path, md()));
-    }
+    let files: Vec<(&Path, String)> = settings
+        .files
+        .iter()
+        .map(|(format, path)| (path.as_path(), format.render(report, &settings.render)))
+        .collect();
     let staged = stage_all(&files)?;
     let runner_files = settings
         .github
@@ -165,13 +150,10 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
         .map(RunnerFiles::open)
         .transpose()?;
     persist_all(staged)?;
-    let stdout_text = match settings.format {
-        Format::Markdown => md(),
-        other => report::render(report, other, &settings.render),
-    };
-    write_stdout(&stdout_text)?;
+    write_stdout(&settings.format.render(report, &settings.render))?;
     if let (Some(gh), Some(files)) = (&settings.github, runner_files) {
-        emit_github(report, gh, files, &md())?;
+        let summary = Format::MARKDOWN.render(report, &settings.render);
+        emit_github(report, gh, files, &summary)?;
     }
     Ok(())
 }
@@ -307,11 +289,6 @@ impl RunnerFiles {
 fn append((mut file, path): (std::fs::File, PathBuf), text: &str, var: &str) -> anyhow::Result<()> {
     file.write_all(text.as_bytes())
         .with_context(|| format!("could not append to {} (${var})", path.display()))
-}
-
-/// Writes the report to standard output only (no files, no GitHub): [`emit`] does everything.
-pub fn print(report: &Report, format: Format, options: &RenderOptions) -> anyhow::Result<()> {
-    write_stdout(&report::render(report, format, options))
 }
 
 /// Writes the text to standard output; a closed pipe (`| head`) is not an error.

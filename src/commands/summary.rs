@@ -40,11 +40,8 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     }
     // The table shows the first N rows itself (and says how many it left out); every other
     // format holds exactly the operations asked for.
-    let other_than_table = settings.format != Format::Table
-        || settings.json.is_some()
-        || settings.junit.is_some()
-        || settings.markdown.is_some()
-        || settings.github.is_some();
+    let other_than_table =
+        settings.format != Format::TABLE || !settings.files.is_empty() || settings.github.is_some();
     if other_than_table && let Some(top) = args.top {
         report.operations.truncate(top);
     }

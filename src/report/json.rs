@@ -8,3 +8,24 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
     out
 }
+
+/// `--format json`, `--json FILE`.
+pub struct Json;
+
+impl super::Renderer for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn help(&self) -> &'static str {
+        "The versioned JSON report (see docs/reports.md)"
+    }
+
+    fn file_help(&self) -> &'static str {
+        "Also write the JSON report to FILE"
+    }
+
+    fn render(&self, report: &Report, _: &super::RenderSettings) -> String {
+        render(report)
+    }
+}

@@ -67,6 +67,27 @@ impl Suite {
 }
 
 /// Renders the report as a JUnit XML document.
+/// `--format junit`, `--junit FILE`.
+pub struct Junit;
+
+impl super::Renderer for Junit {
+    fn name(&self) -> &'static str {
+        "junit"
+    }
+
+    fn help(&self) -> &'static str {
+        "JUnit XML: one testsuite per gate, one testcase per budget, operation or finding"
+    }
+
+    fn file_help(&self) -> &'static str {
+        "Also write JUnit XML to FILE"
+    }
+
+    fn render(&self, report: &Report, _: &super::RenderSettings) -> String {
+        render(report)
+    }
+}
+
 pub fn render(report: &Report) -> String {
     let suites = suites(report);
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();

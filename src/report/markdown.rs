@@ -108,6 +108,27 @@ impl Section {
 }
 
 /// Renders the report as Markdown.
+/// `--format markdown`, `--markdown FILE`.
+pub struct Markdown;
+
+impl super::Renderer for Markdown {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+
+    fn help(&self) -> &'static str {
+        "Markdown for a pull-request comment or job summary"
+    }
+
+    fn file_help(&self) -> &'static str {
+        "Also write the Markdown PR comment to FILE"
+    }
+
+    fn render(&self, report: &Report, settings: &super::RenderSettings) -> String {
+        render(report, &settings.markdown)
+    }
+}
+
 pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     let mut sections = vec![Section::text(format!(
         "{}\n{}\n{}",

@@ -37,23 +37,97 @@ impl Default for RenderOptions {
     }
 }
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Junit,
-    Markdown,
+/// Everything a renderer may be told about layout, resolved once from the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderSettings {
+    /// The terminal table's layout.
+    pub terminal: RenderOptions,
+    /// The Markdown comment's marker and length limit.
+    pub markdown: markdown::MarkdownOptions,
 }
 
-/// Renders `report` in `format`.
-pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
-    match format {
-        Format::Table => table::render(report, options),
-        Format::Json => json::render(report),
-        Format::Junit => junit::render(report),
-        Format::Markdown => markdown::render(report, &markdown::MarkdownOptions::default()),
+/// One output format: a name and a function from the report to text. A new format is one
+/// file implementing this trait and one line in [`Format::ALL`].
+pub trait Renderer: Sync {
+    /// The format's name: the value of `--format`, and the long flag `--NAME FILE` that writes
+    /// it to a file.
+    fn name(&self) -> &'static str;
+    /// One line for `--help`.
+    fn help(&self) -> &'static str;
+    /// Whether `--NAME FILE` exists (the terminal table is for standard output only).
+    fn writes_files(&self) -> bool {
+        true
     }
+    /// The `--help` line of `--NAME FILE`.
+    fn file_help(&self) -> &'static str {
+        ""
+    }
+    fn render(&self, report: &Report, settings: &RenderSettings) -> String;
+}
+
+/// An output format, from the registry [`Format::ALL`].
+#[derive(Clone, Copy)]
+pub struct Format(&'static dyn Renderer);
+
+impl Format {
+    pub const TABLE: Format = Format(&table::TableFormat);
+    pub const JSON: Format = Format(&json::Json);
+    pub const JUNIT: Format = Format(&junit::Junit);
+    pub const MARKDOWN: Format = Format(&markdown::Markdown);
+
+    /// Every format perfgate writes, in the order `--help` lists them.
+    pub const ALL: &'static [Format] =
+        &[Format::TABLE, Format::JSON, Format::JUNIT, Format::MARKDOWN];
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn help(self) -> &'static str {
+        self.0.help()
+    }
+
+    pub fn writes_files(self) -> bool {
+        self.0.writes_files()
+    }
+
+    pub fn file_help(self) -> &'static str {
+        self.0.file_help()
+    }
+
+    /// The format of that name.
+    pub fn by_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// Renders `report` in this format.
+    pub fn render(self, report: &Report, settings: &RenderSettings) -> String {
+        self.0.render(report, settings)
+    }
+}
+
+impl PartialEq for Format {
+    fn eq(&self, other: &Format) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Format {}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Format({})", self.name())
+    }
+}
+
+/// Renders `report` in `format` with the terminal layout `options` (tests and callers that
+/// have no Markdown options).
+pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
+    let settings = RenderSettings {
+        terminal: *options,
+        ..RenderSettings::default()
+    };
+    format.render(report, &settings)
 }
 
 #[cfg(test)]

@@ -249,7 +249,7 @@ fn table_snapshot() {
         top: None,
         brief: false,
     };
-    insta::assert_snapshot!("table", render(&sample(), Format::Table, &options));
+    insta::assert_snapshot!("table", render(&sample(), Format::TABLE, &options));
 }
 
 #[test]
@@ -289,10 +289,10 @@ fn github_snapshot() {
 fn table_colours_marks_only_when_asked() {
     let report = sample();
     let mut options = RenderOptions::default();
-    let plain = render(&report, Format::Table, &options);
+    let plain = render(&report, Format::TABLE, &options);
     assert!(!plain.contains('\x1b'), "no escape codes without colour");
     options.color = true;
-    let coloured = render(&report, Format::Table, &options);
+    let coloured = render(&report, Format::TABLE, &options);
     // crossterm's 256-colour codes: red 9, yellow 11, green 10.
     assert!(coloured.contains("\x1b[38;5;9m ✗ FAIL "), "{coloured}");
     assert!(coloured.contains("\x1b[38;5;11m ▲ WARN "), "{coloured}");
@@ -315,7 +315,7 @@ fn table_fits_the_terminal_width() {
             top: None,
             brief: false,
         };
-        let text = render(&sample(), Format::Table, &options);
+        let text = render(&sample(), Format::TABLE, &options);
         for line in text.lines() {
             assert!(
                 line.chars().count() <= width as usize,

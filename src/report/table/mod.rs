@@ -14,6 +14,27 @@ use super::RenderOptions;
 use crate::outcome::{CommandKind, Report};
 
 /// Renders every section the report has, separated by blank lines.
+/// `--format table`: for people at a terminal (standard output only).
+pub struct TableFormat;
+
+impl super::Renderer for TableFormat {
+    fn name(&self) -> &'static str {
+        "table"
+    }
+
+    fn help(&self) -> &'static str {
+        "A table for people"
+    }
+
+    fn writes_files(&self) -> bool {
+        false
+    }
+
+    fn render(&self, report: &Report, settings: &super::RenderSettings) -> String {
+        render(report, &settings.terminal)
+    }
+}
+
 pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut sections: Vec<String> = Vec::new();
     if let Some(c) = &report.comparison {
