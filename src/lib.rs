@@ -5,6 +5,7 @@
 //! budgets, detectors, comparison → [`report`] (one model, one renderer per format).
 //! [`commands`] wires the stages for each subcommand; [`cli`] only defines the arguments.
 
+mod atomic;
 pub mod baseline;
 pub mod budget;
 pub mod cli;

@@ -576,29 +576,11 @@ fn syntax_error(bytes: &[u8], path: &str, e: &serde_json::Error) -> BaselineErro
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// readers see the old file or the new one, never half of one.
+/// Writes `bytes` to `path` whole or not at all, creating its directory (`baselines/`) when
+/// missing.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "baseline".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    std::fs::create_dir_all(crate::atomic::parent_dir(path))?;
+    crate::atomic::write_whole(path, bytes)
 }
 
 /// Compact JSON of plain data (strings, numbers, maps with string keys), which cannot fail

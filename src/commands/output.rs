@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use crate::atomic;
 use crate::cli::{ColorChoice, OutputArgs};
 use crate::outcome::Report;
 use crate::report::markdown::{self, MarkdownOptions};
@@ -191,16 +192,8 @@ pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
 
 /// The complete text in a temporary file next to `path` (removed again when dropped).
 fn stage(path: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = atomic::parent_dir(path);
     let name = path.display();
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".perfgate-");
-    // A report is an ordinary file (tempfile's default is owner-only); the umask still applies.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     if !dir.is_dir() {
         bail!(
             "could not write {name}: the directory {} does not exist",
@@ -211,26 +204,20 @@ fn stage(path: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
     if path.is_dir() {
         bail!("could not write {name}: it is a directory; give a file name");
     }
-    // tempfile's error names its random file; the kind ("permission denied") is what matters.
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+    // The temporary file's own name means nothing to the user; the kind ("permission
+    // denied") is what matters.
+    atomic::stage(path, text.as_bytes()).map_err(|e| {
         anyhow::anyhow!(
             "could not write {name}: cannot create a file in {}: {}",
             dir.display(),
             e.kind()
         )
-    })?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("could not write {name}"))?;
-    Ok(tmp)
+    })
 }
 
 /// Renames a staged file over its target.
 fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("could not write {}", path.display()))?;
-    Ok(())
+    atomic::persist(tmp, path).with_context(|| format!("could not write {}", path.display()))
 }
 
 /// Annotations on standard error (the runner reads workflow commands from both streams, and
