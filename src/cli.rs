@@ -356,7 +356,7 @@ pub enum HookCommand {
     Install(HookInstallArgs),
     /// Remove the pre-push hook, if perfgate wrote it.
     Uninstall,
-    /// What the hook runs: the [hook] gate of budgets.toml for the refs git is pushing.
+    /// What the hook runs: the `[hook]` gate of budgets.toml for the refs git is pushing.
     #[command(after_help = EXIT_CODES)]
     Run(HookRunArgs),
 }
@@ -370,7 +370,7 @@ pub struct HookInstallArgs {
 
 #[derive(Debug, Args)]
 pub struct HookRunArgs {
-    /// The budgets file whose [hook] section says what to run.
+    /// The budgets file whose `[hook]` section says what to run.
     #[arg(long, value_name = "FILE", default_value = "budgets.toml")]
     pub config: String,
 

@@ -1,8 +1,8 @@
 //! perfgate: a performance gate for CI over Chrome Trace Event Format traces.
 //!
-//! The pipeline flows one way (see DESIGN in the docs):
-//! [`trace`] (bytes → spans) → [`ops`] (call trees, operations, statistics) →
-//! budgets, detectors, comparison → [`report`] (one model, one renderer per format).
+//! The pipeline flows one way (docs/architecture.md): [`trace`] (bytes → spans) → [`ops`]
+//! (call trees, operations, statistics) → budgets, detectors, comparison → [`outcome`] (the
+//! report model) → [`report`] (one renderer per format).
 //! [`commands`] wires the stages for each subcommand; [`cli`] only defines the arguments.
 
 mod atomic;

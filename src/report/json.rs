@@ -1,4 +1,4 @@
-//! The JSON renderer: the report model serialized as it is (see [`super::model`] for the
+//! The JSON renderer: the report model serialized as it is (see [`crate::outcome`] for the
 //! schema), pretty-printed, with a trailing newline.
 
 use crate::outcome::Report;

@@ -1,4 +1,5 @@
-//! Reports: the report model ([`model`]) and one renderer per output format.
+//! Reports: one renderer per output format behind [`Renderer`], listed in [`Format::ALL`],
+//! each turning the [`crate::outcome`] model into text.
 //!
 //! Every command builds one [`Report`]; a renderer turns it into bytes and nothing else (no
 //! decisions, no I/O beyond the writer it is given).

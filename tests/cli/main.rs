@@ -2,6 +2,7 @@
 //! (see tests/fixtures/README.md).
 
 mod action;
+mod architecture;
 mod baseline;
 mod check;
 mod common;
