@@ -475,6 +475,7 @@ fn merge_op(key: &str, profiles: &[&Profile]) -> OpProfile {
         sum.self_us = round_ns(sum.self_us + e.self_us);
     }
     OpProfile {
+        origin: Default::default(),
         function: first.function.clone(),
         file: first.file.clone(),
         line: first.line,
@@ -513,6 +514,7 @@ fn to_file_op(op: &OpProfile) -> FileOp {
 
 fn from_file_op(op: FileOp) -> OpProfile {
     OpProfile {
+        origin: Default::default(),
         function: op.function,
         file: op.file,
         line: op.line,

@@ -75,6 +75,7 @@ mod tests {
 
     fn op(key: &str, function: &str) -> OpInfo {
         OpInfo {
+            origin: crate::ops::Origin::Own,
             key: key.into(),
             function: function.into(),
             file: None,

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use crate::baseline::git::BaseRef;
 use crate::baseline::{Baseline, open_side};
 use crate::cli::{BaselineCommand, BaselineMergeArgs, BaselineSaveArgs};
-use crate::ops::{CallTree, Catalog, OpInfo, Profile};
+use crate::ops::{CallTree, Catalog, OpInfo, Origin, Profile};
 use crate::outcome::InputInfo;
 
 use super::{Outcome, load};
@@ -22,8 +22,7 @@ pub fn run(cmd: BaselineCommand) -> anyhow::Result<Outcome> {
 }
 
 fn save(args: BaselineSaveArgs) -> anyhow::Result<Outcome> {
-    let mode = load::key_mode(args.input.key);
-    let mut catalog = Catalog::new(mode);
+    let mut catalog = load::catalog(args.input.key);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let profile = Profile::from_trees(&trees, &catalog);
     // A baseline saved from a cut or odd trace keeps saying so wherever it is compared.
@@ -31,7 +30,7 @@ fn save(args: BaselineSaveArgs) -> anyhow::Result<Outcome> {
         .iter()
         .flat_map(|i| i.warnings.iter().map(move |w| format!("{}: {w}", i.source)))
         .collect();
-    let baseline = Baseline::from_profile(&profile, mode).with_warnings(warnings);
+    let baseline = Baseline::from_profile(&profile, catalog.mode()).with_warnings(warnings);
     write(&baseline, &args.output)
 }
 
@@ -126,18 +125,22 @@ pub fn side_profile(
             "traces".into(),
         ));
     }
-    let profile = if parts.len() == 1 {
+    let mut profile = if parts.len() == 1 {
         parts.pop().map(|(b, _)| b.profile).unwrap_or_default()
     } else {
         Baseline::merge(&parts)?.profile
     };
-    for (key, op) in &profile.operations {
-        catalog.intern(OpInfo {
+    for (key, op) in &mut profile.operations {
+        let id = catalog.intern(OpInfo {
             key: key.clone(),
             function: op.function.clone(),
             file: op.file.clone(),
             line: op.line,
+            origin: Origin::Unknown,
         });
+        // A baseline saved by an older perfgate may hold absolute paths.
+        op.file.clone_from(&catalog.info(id).file);
+        op.origin = catalog.info(id).origin;
     }
     Ok(profile)
 }

@@ -3,7 +3,6 @@
 
 use crate::budget;
 use crate::cli::CheckArgs;
-use crate::ops::Catalog;
 use crate::outcome::{BudgetStatus, CommandKind, Report};
 
 use super::output::{self, OutputSettings};
@@ -16,7 +15,7 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut config = budget::load(&args.budgets)?;
     config.require_match |= args.require_match;
     refuse_an_empty_gate(&config)?;
-    let mut catalog = Catalog::new(load::key_mode(args.input.key));
+    let mut catalog = load::catalog(args.input.key);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let evaluation = budget::evaluate(&config, &trees, &catalog);
     warn_unmatched(&evaluation.budgets, &config.path);

@@ -80,7 +80,7 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     {
         bail!("standard input ('-') can be read only once, by one side");
     }
-    let mut catalog = Catalog::new(load::key_mode(args.key));
+    let mut catalog = load::catalog(args.key);
     let base_ref = args
         .base_ref
         .as_deref()

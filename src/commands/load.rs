@@ -4,9 +4,28 @@
 use anyhow::{Context, bail};
 
 use crate::cli::KeyArg;
-use crate::ops::{CallTree, Catalog, KeyMode};
+use crate::ops::{CallTree, Catalog, KeyMode, SourceRoots, source};
 use crate::outcome::InputInfo;
 use crate::trace::{Trace, TraceSource, read_trace};
+
+/// An empty catalog for the command's traces, keyed by `key`, that shows source files relative
+/// to the repository being worked on.
+pub fn catalog(key: KeyArg) -> Catalog {
+    Catalog::with_sources(key_mode(key), source_roots())
+}
+
+/// The directories whose files are the project's: `GITHUB_WORKSPACE`, the git work tree around
+/// the current directory, and the current directory.
+pub fn source_roots() -> SourceRoots {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let git_root = git2::Repository::discover(&cwd)
+        .ok()
+        .and_then(|repo| repo.workdir().map(|w| w.to_path_buf()));
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|w| !w.is_empty())
+        .map(std::path::PathBuf::from);
+    source::roots_around(&cwd, git_root, workspace)
+}
 
 /// A trace without one timed call would pass every budget and compare as "nothing changed":
 /// a tracer that crashed, a filter that left nothing, a wrong file. Nothing can be judged on

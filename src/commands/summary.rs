@@ -4,7 +4,7 @@ use anyhow::Context;
 
 use crate::cli::{SortArg, SummaryArgs};
 use crate::ops::table::build_table;
-use crate::ops::{Catalog, OpFilter, SortKey};
+use crate::ops::{OpFilter, SortKey};
 use crate::outcome::{CommandKind, Report};
 use crate::report::Format;
 use crate::report::escape::terminal;
@@ -16,7 +16,7 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     let settings = OutputSettings::resolve(&args.output, color, args.top)?;
     let filter = OpFilter::new(args.name.as_deref(), args.file.as_deref())
         .context("invalid --name or --file glob")?;
-    let mut catalog = Catalog::new(load::key_mode(args.input.key));
+    let mut catalog = load::catalog(args.input.key);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let mut report = Report::new(CommandKind::Summary);
     report.inputs = inputs;

@@ -74,6 +74,7 @@ fn empty_change(
         count_regressed: false,
         reason,
         attribution: Vec::new(),
+        origin: op.origin,
         file: op.file.clone(),
         line: op.line,
     }

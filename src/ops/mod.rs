@@ -6,6 +6,7 @@
 
 pub mod identity;
 pub mod profile;
+pub mod source;
 pub mod stats;
 pub mod table;
 pub mod tree;
@@ -14,6 +15,7 @@ use rustc_hash::FxHashMap;
 
 pub use identity::{KeyMode, parse_name};
 pub use profile::{ChildEdge, OpProfile, Profile, RunFigures};
+pub use source::{Origin, SourceRoots};
 pub use stats::{OpSamples, OpStats, collect_samples, percentile};
 pub use table::{OpFilter, SortKey};
 pub use tree::{CallTree, NO_PARENT};
@@ -27,24 +29,39 @@ pub struct OpInfo {
     /// The identity key; equal keys are the same operation.
     pub key: String,
     pub function: String,
-    /// The source file as the first trace that had it wrote it (absolute for viztracer).
+    /// The source file as people read it: relative to the repository, or the module path of
+    /// a library (see [`source`]); never an absolute path of the tracing machine.
     pub file: Option<String>,
     /// The line in that file.
     pub line: Option<u32>,
+    /// Whose code it is (set by the catalog from the file).
+    pub origin: Origin,
 }
 
 /// The operations seen by one command, by key.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     mode: KeyMode,
+    sources: SourceRoots,
     ops: Vec<OpInfo>,
     by_key: FxHashMap<String, OpId>,
 }
 
 impl Catalog {
+    /// A catalog that knows no repository: files outside the interpreter's directories keep
+    /// only their own name.
     pub fn new(mode: KeyMode) -> Self {
         Catalog {
             mode,
+            ..Catalog::default()
+        }
+    }
+
+    /// A catalog that shows the files under `sources` relative to them.
+    pub fn with_sources(mode: KeyMode, sources: SourceRoots) -> Self {
+        Catalog {
+            mode,
+            sources,
             ..Catalog::default()
         }
     }
@@ -62,14 +79,23 @@ impl Catalog {
             function: parsed.function,
             file: parsed.file,
             line: parsed.line,
+            origin: Origin::Unknown,
         })
     }
 
-    /// Registers an operation by its info (used by baselines, which store keys).
-    pub fn intern(&mut self, info: OpInfo) -> OpId {
+    /// Registers an operation by its info (used by baselines, which store keys). Its file is
+    /// located against the repository here, whatever the caller set as path and origin.
+    pub fn intern(&mut self, mut info: OpInfo) -> OpId {
         if let Some(&id) = self.by_key.get(&info.key) {
             return id;
         }
+        (info.file, info.origin) = match info.file.take() {
+            Some(file) => {
+                let (shown, origin) = self.sources.locate(&file);
+                (Some(shown), origin)
+            }
+            None => (None, Origin::Unknown),
+        };
         let id = self.ops.len() as OpId;
         self.by_key.insert(info.key.clone(), id);
         self.ops.push(info);

@@ -34,6 +34,9 @@ pub struct OpProfile {
     pub file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Whose code it is; set from the catalog, not stored in baselines.
+    #[serde(skip)]
+    pub origin: super::Origin,
     /// Calls in all runs.
     pub count: u64,
     pub total_us: f64,
@@ -118,6 +121,7 @@ impl Profile {
                     function: info.function.clone(),
                     file: info.file.clone(),
                     line: info.line,
+                    origin: info.origin,
                     count: durations.len() as u64,
                     total_us: durations.iter().sum(),
                     self_us: sums.self_us[op],
@@ -301,6 +305,7 @@ mod tests {
                     function: info.function.clone(),
                     file: info.file.clone(),
                     line: info.line,
+                    origin: info.origin,
                     count: durations.len() as u64,
                     total_us: durations.iter().sum(),
                     self_us: s.self_us.iter().sum(),

@@ -131,6 +131,8 @@ pub struct OpStats {
     pub function: String,
     pub file: Option<String>,
     pub line: Option<u32>,
+    /// `own`, `library` or `unknown` (no source file).
+    pub origin: super::Origin,
     pub count: u64,
     pub total_us: f64,
     pub self_us: f64,
@@ -174,6 +176,7 @@ impl OpStats {
             name: info.key.clone(),
             function: info.function.clone(),
             file: info.file.clone(),
+            origin: info.origin,
             line: info.line,
             count: d.len() as u64,
             total_us: total,

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::ops::OpStats;
+use crate::ops::{OpStats, Origin};
 
 pub mod units;
 
@@ -233,6 +233,8 @@ pub struct OpChange {
     pub reason: ChangeReason,
     /// Children that explain a regression, largest first.
     pub attribution: Vec<Contribution>,
+    /// Whose code it is: `own`, `library` or `unknown`.
+    pub origin: Origin,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -49,6 +49,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
             count: None,
         },
         attribution: Vec::new(),
+        origin: crate::ops::Origin::Own,
         file: None,
         line: None,
     }

@@ -33,14 +33,16 @@ const RULES: &[(&str, &[&str])] = &[
     ("budget", &["report", "commands", "cli", "hook"]),
     ("detect", &["report", "commands", "cli", "hook"]),
     ("config", &["report", "commands", "cli", "hook"]),
-    ("compare", &["report", "commands", "cli", "hook", "budget", "detect"]),
+    (
+        "compare",
+        &["report", "commands", "cli", "hook", "budget", "detect"],
+    ),
     ("baseline", &["report", "commands", "cli"]),
     // Renderers format the outcome; they decide nothing and read no input.
     (
         "report",
         &[
-            "trace", "budget", "detect", "config", "compare", "baseline", "commands", "cli",
-            "hook",
+            "trace", "budget", "detect", "config", "compare", "baseline", "commands", "cli", "hook",
         ],
     ),
 ];
@@ -97,6 +99,14 @@ fn no_stage_imports_a_later_one() {
             }
         }
     }
-    assert!(checked > 30, "only {checked} files found under {}", src.display());
-    assert!(broken.is_empty(), "imports against the pipeline:\n{}", broken.join("\n"));
+    assert!(
+        checked > 30,
+        "only {checked} files found under {}",
+        src.display()
+    );
+    assert!(
+        broken.is_empty(),
+        "imports against the pipeline:\n{}",
+        broken.join("\n")
+    );
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{fixture_arg, python_with, run_json, tool_available};
+use crate::common::{fixture_arg, perfgate, python_with, run_json, tool_available};
 
 /// Runs `python -m viztracer [options] -o out -- service args`.
 fn trace_service(python: &Path, options: &[&str], out: &Path, service: &str, args: &[&str]) {
@@ -90,4 +90,109 @@ fn reads_viztracer_log_async_task_tracks() {
     );
     let report = run_json(&["summary", out.to_str().unwrap()], 0);
     assert!(count_of(&report, "call_claude_async (async_diagnostic.py)") >= 3);
+}
+
+/// Every output perfgate writes (terminal, JSON, JUnit, Markdown, the GitHub job summary and
+/// annotations, a saved baseline) for a service traced in a temporary directory, with
+/// perfgate run from another directory: no absolute path of the machine in any of them. Own
+/// files show by name, the interpreter's files by module path.
+#[test]
+fn no_machine_path_in_any_output() {
+    let python = python_with("viztracer");
+    if !tool_available("a Python with viztracer", python.is_some()) {
+        return;
+    }
+    let python = python.unwrap();
+    let traced = tempfile::tempdir().unwrap();
+    let service = traced.path().join("svc.py");
+    std::fs::copy(crate::common::fixture("service/diagnostic.py"), &service).unwrap();
+    let trace = |name: &str, inject: &[&str]| {
+        let out = traced.path().join(name);
+        let status = Command::new(&python)
+            .args(["-m", "viztracer", "--quiet", "-o"])
+            .arg(&out)
+            .arg("--")
+            .arg(&service)
+            .args(["--requests", "3", "--seed", "3"])
+            .args(inject)
+            .status()
+            .expect("viztracer runs");
+        assert!(status.success());
+        out
+    };
+    let before = trace("before.json", &[]);
+    let after = trace("after.json", &["--inject", "dup_claude"]);
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let summary = w.join("summary.md");
+    let output = perfgate()
+        .current_dir(w)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", w.join("out.txt"))
+        .env_remove("GITHUB_WORKSPACE")
+        .arg("compare")
+        .arg(&before)
+        .arg(&after)
+        .args([
+            "--github",
+            "--json",
+            "r.json",
+            "--junit",
+            "r.xml",
+            "--markdown",
+            "r.md",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.code().is_some_and(|c| c <= 1), "{output:?}");
+    let saved = perfgate()
+        .current_dir(w)
+        .args(["baseline", "save"])
+        .arg(&before)
+        .args(["-o", "base.json"])
+        .output()
+        .unwrap();
+    assert!(saved.status.success(), "{saved:?}");
+    let mut texts = vec![
+        (
+            "stdout",
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        ),
+        (
+            "stderr",
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ),
+    ];
+    for file in ["r.json", "r.xml", "r.md", "summary.md", "base.json"] {
+        texts.push((file, std::fs::read_to_string(w.join(file)).unwrap()));
+    }
+    let machine = [
+        traced.path().to_string_lossy().into_owned(),
+        "/lib/python".to_string(),
+        "site-packages".to_string(),
+        std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+    ];
+    for (what, text) in &texts {
+        for path in &machine {
+            // Inputs are named as the user gave them (the trace arguments themselves).
+            let shown: String = text
+                .lines()
+                .filter(|l| !l.contains("before.json") && !l.contains("after.json"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                !shown.contains(path.as_str()),
+                "{what} shows {path}:\n{shown}"
+            );
+        }
+    }
+    let report: Value = serde_json::from_str(&texts[2].1).unwrap();
+    let claude = report["comparison"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "call_claude (svc.py)")
+        .expect("call_claude in the comparison");
+    assert_eq!(claude["file"], "svc.py");
+    assert_eq!(claude["origin"], "own");
 }

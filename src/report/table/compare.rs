@@ -239,6 +239,7 @@ mod tests {
                 count: None,
             },
             attribution: Vec::new(),
+            origin: crate::ops::Origin::Own,
             file: None,
             line: None,
         }
