@@ -75,6 +75,8 @@ fn empty_change(
         reason,
         attribution: Vec::new(),
         origin: op.origin,
+        self_delta_us: None,
+        explained_by: None,
         file: op.file.clone(),
         line: op.line,
     }
@@ -129,6 +131,8 @@ fn both_sides(
     let mut c = empty_change(name, a, ChangeStatus::Unchanged, placeholder);
     c.delta_us = Some(delta);
     c.delta_pct = pct;
+    let self_per_call = |op: &OpProfile| op.self_us / op.count.max(1) as f64;
+    c.self_delta_us = Some(self_per_call(a) - self_per_call(b));
 
     let enough = b.durations_us.len() >= settings.min_samples
         && a.durations_us.len() >= settings.min_samples;

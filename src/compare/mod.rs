@@ -7,6 +7,7 @@
 //! - [`attribution`]: which children explain a regressed operation.
 
 pub mod attribution;
+pub mod causes;
 pub mod diff;
 pub mod stats;
 
@@ -92,6 +93,7 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
             Some(change)
         })
         .collect();
+    let causes = causes::find(&mut operations, &sides, settings.metric);
     operations.sort_by(|a, b| {
         rank(a)
             .cmp(&rank(b))
@@ -106,6 +108,7 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
         min_samples: settings.min_samples,
         before_runs: before.runs,
         after_runs: after.runs,
+        causes,
         operations,
     }
 }

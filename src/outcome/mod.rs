@@ -235,6 +235,12 @@ pub struct OpChange {
     pub attribution: Vec<Contribution>,
     /// Whose code it is: `own`, `library` or `unknown`.
     pub origin: Origin,
+    /// Change of the mean self time per call (the operation's own code), µs.
+    pub self_delta_us: Option<f64>,
+    /// A regression that follows from another one: the cause (or regressed child) it is
+    /// folded under in the reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explained_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -362,6 +368,49 @@ impl Metric {
     }
 }
 
+/// A root cause of a comparison's regressions (see `compare::causes`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cause {
+    pub operation: String,
+    #[serde(flatten)]
+    pub kind: CauseKind,
+    /// Time it adds per run, µs (orders the causes).
+    pub added_per_run_us: f64,
+    /// Regressed operations that follow from it, folded under it.
+    pub symptoms: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub origin: Origin,
+}
+
+/// What a cause is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CauseKind {
+    /// Its calls got slower.
+    Slower {
+        /// After / before of the compared metric.
+        ratio: f64,
+        delta_us: f64,
+        /// Share of the growth in the operation's own code (self time), 0..1.
+        own_code_share: f64,
+    },
+    /// It is called more often.
+    MoreCalls {
+        before_per_run: f64,
+        after_per_run: f64,
+        /// The caller whose calls of it grew most, with the calls per call of that caller.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        before_per_parent: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        after_per_parent: Option<f64>,
+    },
+}
+
 /// The settings a comparison ran with, and its results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
@@ -373,6 +422,9 @@ pub struct Comparison {
     pub min_samples: usize,
     pub before_runs: u32,
     pub after_runs: u32,
+    /// The root causes of the regressions, largest first; every other regression is folded
+    /// under one of them (`OpChange::explained_by`).
+    pub causes: Vec<Cause>,
     /// Regressions first, then warnings, improvements, added, removed, and the rest.
     pub operations: Vec<OpChange>,
 }

@@ -228,6 +228,39 @@ fn headline(report: &Report) -> String {
     if !counts.is_empty() {
         out.push_str(&format!("\n\n{}", counts.join(" · ")));
     }
+    if let Some(c) = &report.comparison {
+        out.push_str(&causes_list(c));
+    }
+    out
+}
+
+/// The root causes, one line each, before any table: what a reviewer reads in ten seconds.
+fn causes_list(c: &Comparison) -> String {
+    if c.causes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n\n**Cause(s):**\n");
+    for cause in &c.causes {
+        let mut line = format!(
+            "\n- ❌ {}{}",
+            esc(&text::cause_sentence(cause, c.metric)),
+            location_suffix(&cause.file, cause.line).replace("<br>", " ")
+        );
+        if cause.added_per_run_us > 0.0 {
+            line.push_str(&format!(
+                " · {} per run",
+                esc(&signed_us(cause.added_per_run_us))
+            ));
+        }
+        if !cause.symptoms.is_empty() {
+            let names: Vec<String> = cause.symptoms.iter().map(|s| esc(s)).collect();
+            line.push_str(&format!(
+                "<br><sub>also regressed because of it: {}</sub>",
+                names.join(", ")
+            ));
+        }
+        out.push_str(&line);
+    }
     out
 }
 
@@ -253,10 +286,16 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
         c.before_runs,
         c.after_runs
     );
+    // Regressions that follow from a cause are listed under it in the headline.
     let flagged: Vec<&OpChange> = c
         .operations
         .iter()
-        .filter(|o| o.severity.is_some())
+        .filter(|o| o.severity.is_some() && o.explained_by.is_none())
+        .collect();
+    let followers: Vec<&OpChange> = c
+        .operations
+        .iter()
+        .filter(|o| o.severity.is_some() && o.explained_by.is_some())
         .collect();
     let improved: Vec<&OpChange> = c
         .operations
@@ -280,6 +319,19 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
         flagged.iter().map(|o| change_row(o, c, true)).collect(),
         5,
     ));
+    if !followers.is_empty() {
+        let mut s = Section::table(
+            format!(
+                "<details>\n<summary>Regressions that follow from the causes ({})</summary>\n\n",
+                followers.len()
+            ),
+            &columns,
+            followers.iter().map(|o| change_row(o, c, true)).collect(),
+            3,
+        );
+        s.outro = "\n</details>\n".into();
+        sections.push(s);
+    }
     if !improved.is_empty() {
         sections.push(Section::table(
             "### Improvements\n\n".into(),
@@ -289,18 +341,31 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
         ));
     }
     if !rest.is_empty() {
-        let mut s = Section::table(
-            format!(
-                "<details>\n<summary>Unchanged and other operations ({})</summary>\n\n",
-                rest.len()
-            ),
-            &columns,
-            rest.iter().map(|o| change_row(o, c, false)).collect(),
-            0,
-        );
-        s.outro = "\n</details>\n".into();
-        sections.push(s);
+        sections.push(Section::text(rest_line(&rest)));
     }
+}
+
+/// The operations that neither regressed nor improved, counted: their rows are in the JSON
+/// report, not in a comment a reviewer reads.
+fn rest_line(rest: &[&OpChange]) -> String {
+    let n = |s: ChangeStatus| rest.iter().filter(|o| o.status == s).count();
+    let parts: Vec<String> = [
+        (n(ChangeStatus::Unchanged), "unchanged"),
+        (
+            n(ChangeStatus::NotEnoughSamples),
+            "with too few calls to test",
+        ),
+        (n(ChangeStatus::Added), "added"),
+        (n(ChangeStatus::Removed), "removed"),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, what)| format!("{count} {what}"))
+    .collect();
+    format!(
+        "Other operations: {} (every row is in the JSON report, `--json FILE`).\n",
+        parts.join(", ")
+    )
 }
 
 fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool) -> String {

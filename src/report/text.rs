@@ -5,8 +5,8 @@
 
 use crate::outcome::units::{fmt_num, fmt_p, human_us, signed_pct, signed_us};
 use crate::outcome::{
-    BudgetResult, BudgetStatus, ChangeReason, ChangeStatus, Comparison, CountReason, Finding,
-    FindingKind, OpChange, RunAgreement, TimeJudgement, Unit,
+    BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
+    CountReason, Finding, FindingKind, Metric, OpChange, RunAgreement, TimeJudgement, Unit,
 };
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
@@ -236,6 +236,68 @@ fn count_reason(n: &CountReason) -> String {
         ));
     }
     out
+}
+
+/// One sentence naming a root cause: `traverse_graph (graph.py) 2.0× slower (+38.1ms p95,
+/// own code)`, `call_claude (llm.py) called 2× per decide_next (svc.py), was 1×`.
+pub fn cause_sentence(cause: &Cause, metric: Metric) -> String {
+    match &cause.kind {
+        CauseKind::Slower {
+            ratio,
+            delta_us,
+            own_code_share,
+        } => {
+            let factor = if ratio.is_finite() && *ratio >= 1.5 {
+                format!("{}× slower", trim_ratio(*ratio))
+            } else if ratio.is_finite() {
+                format!("{} slower", signed_pct((ratio - 1.0) * 100.0))
+            } else {
+                "slower".into()
+            };
+            let where_ = if *own_code_share >= 0.5 {
+                ", own code"
+            } else {
+                ", in what it calls"
+            };
+            format!(
+                "{} {factor} ({} {}{where_})",
+                cause.operation,
+                signed_us(*delta_us),
+                metric.as_str()
+            )
+        }
+        CauseKind::MoreCalls {
+            before_per_run,
+            after_per_run,
+            parent,
+            before_per_parent,
+            after_per_parent,
+        } => match (parent, before_per_parent, after_per_parent) {
+            (Some(parent), Some(b), Some(a)) if *b > 0.0 => format!(
+                "{} called {}× per {parent}, was {}×",
+                cause.operation,
+                trim_float(*a),
+                trim_float(*b)
+            ),
+            (Some(parent), Some(_), Some(a)) => format!(
+                "{} newly called {}× per {parent}",
+                cause.operation,
+                trim_float(*a)
+            ),
+            _ => format!(
+                "{} called {} times per run, was {}",
+                cause.operation,
+                trim_float(*after_per_run),
+                trim_float(*before_per_run)
+            ),
+        },
+    }
+}
+
+/// `2×`, `2.4×`: a ratio with one decimal at most.
+fn trim_ratio(r: f64) -> String {
+    let rounded = (r * 10.0).round() / 10.0;
+    trim_float(rounded)
 }
 
 /// The status word of a one-line message. A change that carries a warning but was not judged

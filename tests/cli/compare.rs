@@ -163,7 +163,7 @@ fn attribution_points_at_the_children_that_changed() {
 }
 
 #[test]
-fn terminal_shows_regressions_first_with_reasons_then_a_count_of_unchanged() {
+fn terminal_leads_with_the_causes_then_regressions_then_a_count_of_unchanged() {
     let (b, a) = (
         fixture_arg("viztracer/baseline.json"),
         fixture_arg("viztracer/regressed.json"),
@@ -174,23 +174,43 @@ fn terminal_shows_regressions_first_with_reasons_then_a_count_of_unchanged() {
             .find(text)
             .unwrap_or_else(|| panic!("{text:?} missing:\n{stdout}"))
     };
+    assert!(at("Cause(s):") < at("Regressions"));
     assert!(at("Regressions") < at("Warnings"));
     assert!(at("Warnings") < at("unchanged"));
     assert!(at("unchanged") < at("Verdict: FAIL"));
     // Long lines wrap to the terminal width with a hanging indent: join them back.
     let unwrapped = stdout.replace("\n      ", " ");
-    let why = unwrapped
+    let causes: Vec<&str> = unwrapped
         .lines()
-        .find(|l| l.contains("why: decide_next"))
-        .unwrap_or_else(|| panic!("no attribution line:\n{stdout}"));
+        .skip_while(|l| !l.starts_with("Cause(s):"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  ✗"))
+        .collect();
+    // The two injected changes, the count change (a fact) first, each at its source line.
+    assert_eq!(causes.len(), 2, "{stdout}");
     assert!(
-        why.contains("call_claude") && why.contains("now called 2×"),
-        "{why}"
+        causes[0].contains(
+            "call_claude (diagnostic.py) called 2× per decide_next (diagnostic.py), was 1×"
+        ),
+        "{}",
+        causes[0]
     );
+    assert!(causes[0].contains("diagnostic.py:126"), "{}", causes[0]);
     assert!(
-        why.find("call_claude") < why.find("traverse_graph"),
-        "{why}"
+        causes[1].contains("traverse_graph (diagnostic.py) 2× slower"),
+        "{}",
+        causes[1]
     );
+    // Their parents and the builtins they call are folded, not listed as regressions.
+    let also = unwrapped
+        .lines()
+        .find(|l| l.starts_with("Also regressed"))
+        .unwrap_or_else(|| panic!("no folded regressions:\n{stdout}"));
+    for name in ["decide_next", "post_answer", "time.sleep"] {
+        assert!(also.contains(name), "{name} not folded: {also}");
+    }
+    let table = &stdout[at("Regressions")..at("Warnings")];
+    assert!(!table.contains("│ post_answer"), "{table}");
 }
 
 #[test]

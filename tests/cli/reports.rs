@@ -579,3 +579,47 @@ fn a_bad_github_step_summary_path_fails_before_anything_is_written() {
         files_in(dir.path())
     );
 }
+
+/// A reviewer reads the comment for ten seconds: the example regression names its two causes
+/// before any table, in under 4 000 characters above the first folded block; an A/A pair's
+/// comment stays under 1 500 characters.
+#[test]
+fn the_comment_leads_with_the_causes_and_stays_short() {
+    let (md, _) = run(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/regressed.json"),
+            "--format",
+            "markdown",
+        ],
+        1,
+    );
+    let fold = md.find("<details>").unwrap_or(md.len());
+    assert!(fold < 4000, "{fold} characters above the fold:\n{md}");
+    let causes = md.find("**Cause(s):**").expect("a causes list");
+    let table = md.find("| --- |").expect("a table");
+    assert!(causes < table, "{md}");
+    let lines: Vec<&str> = md[causes..table]
+        .lines()
+        .filter(|l| l.starts_with("- ❌"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{md}");
+    assert!(lines[0].contains("call\\_claude (diagnostic.py) called 2× per decide\\_next"));
+    assert!(lines[1].contains("traverse\\_graph (diagnostic.py) 2× slower"));
+    let (aa, _) = run(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/aa_shifted.json"),
+            "--format",
+            "markdown",
+        ],
+        0,
+    );
+    assert!(
+        aa.chars().count() < 1500,
+        "{} characters:\n{aa}",
+        aa.chars().count()
+    );
+}

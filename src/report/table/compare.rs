@@ -28,7 +28,11 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     let pick = |f: &dyn Fn(&OpChange) -> bool| -> Vec<&OpChange> {
         c.operations.iter().filter(|o| f(o)).collect()
     };
-    let regressed = pick(&|o| o.status == ChangeStatus::Regressed);
+    let regressed = pick(&|o| o.status == ChangeStatus::Regressed && o.explained_by.is_none());
+    let followers = pick(&|o| o.status == ChangeStatus::Regressed && o.explained_by.is_some());
+    if !c.causes.is_empty() {
+        parts.push(text(causes(c)));
+    }
     let warned = pick(&|o| o.status != ChangeStatus::Regressed && o.severity.is_some());
     let improved = pick(&|o| o.status == ChangeStatus::Improved);
     let added = pick(&|o| o.status == ChangeStatus::Added && o.severity.is_none());
@@ -36,6 +40,13 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     if !regressed.is_empty() {
         parts.push(section("Regressions", &regressed, c, options));
         parts.push(text(explanations(&regressed, c)));
+    }
+    if !followers.is_empty() {
+        let names: Vec<String> = followers.iter().map(|o| terminal(&o.name)).collect();
+        parts.push(text(format!(
+            "Also regressed, because of the causes above: {}",
+            names.join(", ")
+        )));
     }
     if !warned.is_empty() {
         parts.push(section("Warnings", &warned, c, options));
@@ -166,6 +177,19 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
     lines.join("\n")
 }
 
+/// `Cause(s):` and one line per root cause, largest first.
+fn causes(c: &Comparison) -> String {
+    let mut lines = vec!["Cause(s):".to_string()];
+    for cause in &c.causes {
+        let mut line = format!("  ✗ {}", terminal(&text::cause_sentence(cause, c.metric)));
+        if let Some(loc) = text::location(&cause.file, cause.line) {
+            line.push_str(&format!(" at {}", terminal(&loc)));
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
 fn reasons(ops: &[&OpChange], c: &Comparison) -> String {
     ops.iter()
         .map(|o| format!("{}: {}", terminal(&o.name), text::reason(o, c)))
@@ -240,6 +264,8 @@ mod tests {
             },
             attribution: Vec::new(),
             origin: crate::ops::Origin::Own,
+            self_delta_us: None,
+            explained_by: None,
             file: None,
             line: None,
         }
@@ -287,6 +313,7 @@ mod tests {
             noise_floor_us: 1000.0,
             alpha: 0.01,
             min_samples: 5,
+            causes: Vec::new(),
             before_runs: 1,
             after_runs: 1,
             operations: vec![decide, claude, tail, faster, added, quiet],

@@ -1,0 +1,222 @@
+//! Root causes: of the operations a comparison judged regressed, which ones are causes and
+//! which only follow from them.
+//!
+//! A parent that got slower because a regressed child did (`post_answer` because of
+//! `decide_next` because `call_claude` is now called twice) is a symptom, folded under that
+//! child; so is a library or builtin operation (`time.sleep`, `list.append`) called from a
+//! regressed operation of the project's own code. What remains is a cause, of one of two kinds:
+//! the operation's own time grew (`traverse_graph` 2× slower, in its own code or in children
+//! that did not regress on their own), or it is called more often per call of its parent
+//! (`call_claude` 2× per `decide_next`), which is a fact of the code, not a noisy duration.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ops::{OpProfile, Origin};
+use crate::outcome::{Cause, CauseKind, ChangeStatus, Metric, OpChange};
+
+use super::diff::Sides;
+
+/// A regressed parent is folded under its regressed children when they account for at least
+/// this share of its growth per call.
+const EXPLAINED_SHARE: f64 = 0.5;
+
+/// Finds the causes among `operations` and marks every regressed operation that follows from
+/// one (`explained_by`). Causes come out largest first.
+pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<Cause> {
+    let regressed: BTreeSet<String> = operations
+        .iter()
+        .filter(|o| o.status == ChangeStatus::Regressed)
+        .map(|o| o.name.clone())
+        .collect();
+    let callers = callers_of(sides.after);
+    let mut explained: BTreeMap<String, String> = BTreeMap::new();
+    for o in operations.iter().filter(|o| regressed.contains(&o.name)) {
+        if let Some(by) = explained_by_children(o, &regressed)
+            .or_else(|| follows_own_code(o, &regressed, &callers, sides))
+        {
+            explained.insert(o.name.clone(), by);
+        }
+    }
+    let mut causes = Vec::new();
+    for o in operations.iter_mut() {
+        if !regressed.contains(&o.name) {
+            continue;
+        }
+        match explained.get(&o.name) {
+            Some(by) => o.explained_by = Some(by.clone()),
+            None => causes.push(cause(o, sides, &explained, metric)),
+        }
+    }
+    causes.sort_by(|a, b| {
+        b.added_per_run_us
+            .total_cmp(&a.added_per_run_us)
+            .then(a.operation.cmp(&b.operation))
+    });
+    causes
+}
+
+/// For each operation, the operations that call it (on the after side).
+fn callers_of(after: &crate::ops::Profile) -> BTreeMap<&str, Vec<&str>> {
+    let mut callers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (parent, op) in &after.operations {
+        for child in op.children.keys() {
+            callers
+                .entry(child.as_str())
+                .or_default()
+                .push(parent.as_str());
+        }
+    }
+    callers
+}
+
+/// The regressed child that explains most of `o`'s growth, when regressed children explain at
+/// least [`EXPLAINED_SHARE`] of it. A count regression of `o` itself is never explained away:
+/// more calls of `o` are decided by its callers, not its children.
+fn explained_by_children(o: &OpChange, regressed: &BTreeSet<String>) -> Option<String> {
+    if o.count_regressed {
+        return None;
+    }
+    let growth: f64 = o
+        .attribution
+        .iter()
+        .map(|c| c.delta_us.max(0.0))
+        .sum::<f64>()
+        + o.self_delta_us.unwrap_or(0.0).max(0.0);
+    let by_regressed: Vec<_> = o
+        .attribution
+        .iter()
+        .filter(|c| regressed.contains(&c.operation) && c.delta_us > 0.0)
+        .collect();
+    let share: f64 = by_regressed.iter().map(|c| c.delta_us).sum();
+    (growth > 0.0 && share >= EXPLAINED_SHARE * growth)
+        .then(|| by_regressed.first().map(|c| c.operation.clone()))
+        .flatten()
+}
+
+/// A library or builtin operation that regressed under a regressed operation of the
+/// project's own code follows from it (`time.sleep` called more because `call_claude` is).
+fn follows_own_code(
+    o: &OpChange,
+    regressed: &BTreeSet<String>,
+    callers: &BTreeMap<&str, Vec<&str>>,
+    sides: &Sides,
+) -> Option<String> {
+    if o.origin == Origin::Own {
+        return None;
+    }
+    let own = |name: &&str| {
+        sides
+            .after
+            .operations
+            .get(*name)
+            .is_some_and(|p| p.origin == Origin::Own)
+    };
+    callers
+        .get(o.name.as_str())?
+        .iter()
+        .filter(|p| regressed.contains(**p) && own(p))
+        .max_by(|a, b| {
+            let weight = |p: &str| sides.after.operations.get(p).map_or(0.0, |op| op.total_us);
+            weight(a).total_cmp(&weight(b))
+        })
+        .map(|p| p.to_string())
+}
+
+fn cause(
+    o: &OpChange,
+    sides: &Sides,
+    explained: &BTreeMap<String, String>,
+    metric: Metric,
+) -> Cause {
+    let folded: Vec<String> = explained
+        .iter()
+        .filter(|(_, by)| **by == o.name)
+        .map(|(name, _)| name.clone())
+        .collect();
+    let kind = if o.count_regressed {
+        more_calls(o, sides)
+    } else {
+        slower(o)
+    };
+    Cause {
+        operation: o.name.clone(),
+        kind,
+        added_per_run_us: added_per_run(o, metric),
+        symptoms: folded,
+        file: o.file.clone(),
+        line: o.line,
+        origin: o.origin,
+    }
+}
+
+/// The operation's calls got slower: by how much, and how much of it in its own code.
+fn slower(o: &OpChange) -> CauseKind {
+    let (before, after) = (
+        o.before.as_ref().map_or(0.0, |s| s.value_us),
+        o.after.as_ref().map_or(0.0, |s| s.value_us),
+    );
+    let growth: f64 = o
+        .attribution
+        .iter()
+        .map(|c| c.delta_us.max(0.0))
+        .sum::<f64>()
+        + o.self_delta_us.unwrap_or(0.0).max(0.0);
+    let own = o.self_delta_us.unwrap_or(0.0).max(0.0);
+    CauseKind::Slower {
+        ratio: if before > 0.0 {
+            after / before
+        } else {
+            f64::NAN
+        },
+        delta_us: after - before,
+        own_code_share: if growth > 0.0 { own / growth } else { 1.0 },
+    }
+}
+
+/// The operation is called more often: per call of the caller whose calls of it grew most.
+fn more_calls(o: &OpChange, sides: &Sides) -> CauseKind {
+    let per_run =
+        |s: &Option<crate::outcome::SideFigures>| s.as_ref().map_or(0.0, |f| f.calls_per_run);
+    let parent = busiest_caller(&o.name, sides);
+    CauseKind::MoreCalls {
+        before_per_run: per_run(&o.before),
+        after_per_run: per_run(&o.after),
+        parent: parent.as_ref().map(|p| p.0.clone()),
+        before_per_parent: parent.as_ref().map(|p| p.1),
+        after_per_parent: parent.as_ref().map(|p| p.2),
+    }
+}
+
+/// The caller whose calls of `name` per call grew the most: (caller, before, after).
+fn busiest_caller(name: &str, sides: &Sides) -> Option<(String, f64, f64)> {
+    let per_parent = |parent: Option<&OpProfile>| {
+        parent.map_or(0.0, |p| {
+            p.children
+                .get(name)
+                .map_or(0.0, |e| e.calls as f64 / p.count.max(1) as f64)
+        })
+    };
+    sides
+        .after
+        .operations
+        .iter()
+        .filter(|(_, p)| p.children.contains_key(name))
+        .map(|(parent, p)| {
+            let before = per_parent(sides.before.operations.get(parent));
+            (parent.clone(), before, per_parent(Some(p)))
+        })
+        .filter(|(_, before, after)| after > before)
+        .max_by(|a, b| (a.2 - a.1).total_cmp(&(b.2 - b.1)).then(b.0.cmp(&a.0)))
+}
+
+/// The time a change adds per run: the metric's change times the calls (a per-call metric),
+/// or the change itself (a per-run metric). Orders causes by what they cost.
+fn added_per_run(o: &OpChange, metric: Metric) -> f64 {
+    if metric.is_per_run() {
+        return o.delta_us.unwrap_or(0.0);
+    }
+    let cost = |s: &Option<crate::outcome::SideFigures>| {
+        s.as_ref().map_or(0.0, |f| f.calls_per_run * f.value_us)
+    };
+    cost(&o.after) - cost(&o.before)
+}
