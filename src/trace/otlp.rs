@@ -695,8 +695,9 @@ mod tests {
 
     const T: &str = "5b8efff798038103d269b633813fc60c";
 
-    /// (name, parent name by time containment) of every span, using the call tree's rule.
-    fn nesting(trace: &Trace) -> Vec<(String, Option<String>)> {
+    /// The parent of every span by time containment per track, by the call tree's rule
+    /// (ops/tree.rs: sorted by start, longer first, then index; boundaries within 1 ns equal).
+    fn containment_parents(trace: &Trace) -> Vec<Option<usize>> {
         let mut idx: Vec<usize> = (0..trace.spans.len()).collect();
         idx.sort_by(|&a, &b| {
             let (x, y) = (&trace.spans[a], &trace.spans[b]);
@@ -706,7 +707,7 @@ mod tests {
                 .then(y.dur.total_cmp(&x.dur))
                 .then(a.cmp(&b))
         });
-        let mut out = Vec::new();
+        let mut parent = vec![None; trace.spans.len()];
         let mut stack: Vec<usize> = Vec::new();
         let mut track = None;
         for &i in &idx {
@@ -723,10 +724,45 @@ mod tests {
                     break;
                 }
             }
-            let name = |k: usize| trace.names[trace.spans[k].name as usize].clone();
-            out.push((name(i), stack.last().map(|&t| name(t))));
+            parent[i] = stack.last().copied();
             stack.push(i);
         }
+        parent
+    }
+
+    #[test]
+    fn real_sdk_files_nest_every_span_under_its_declared_parent_or_none() {
+        for f in ["otlp/shop_document.json", "otlp/shop_lines.jsonl"] {
+            let path = format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR"));
+            let trace = read(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let by_time = containment_parents(&trace);
+            let (mut nested, mut detached) = (0, 0);
+            for (i, p) in by_time.iter().enumerate() {
+                let declared = trace
+                    .attr(i as u32, SpanAttrKey::Parent)
+                    .and_then(AttrValue::as_int)
+                    .map(|p| p as usize);
+                match p {
+                    Some(p) => {
+                        assert_eq!(Some(*p), declared, "{f}: span {i}");
+                        nested += 1;
+                    }
+                    None => detached += usize::from(declared.is_some()),
+                }
+            }
+            assert!(nested > 100 && detached >= 16, "{f}: {nested} {detached}");
+            assert_eq!(trace.notes.invalid_spans, 0);
+        }
+    }
+
+    /// (name, parent name by time containment) of every span, sorted.
+    fn nesting(trace: &Trace) -> Vec<(String, Option<String>)> {
+        let name = |k: usize| trace.names[trace.spans[k].name as usize].clone();
+        let mut out: Vec<_> = containment_parents(trace)
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (name(i), p.map(name)))
+            .collect();
         out.sort();
         out
     }
