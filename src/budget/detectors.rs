@@ -396,6 +396,7 @@ mod tests {
             tracks,
             spans,
             notes: ReadNotes::default(),
+            span_attrs: Vec::new(),
         };
         CallTree::build(trace, catalog)
     }

@@ -44,6 +44,8 @@ impl CallTree {
             tracks,
             mut spans,
             notes,
+            // Not carried into the call tree yet (its indices are those before the sort).
+            span_attrs: _,
         } = trace;
         let op_of_name: Vec<OpId> = names.iter().map(|n| catalog.intern_name(n)).collect();
         // Stable: among equal starts and durations, the span opened first (in file order)
@@ -249,6 +251,7 @@ mod tests {
             tracks,
             spans: out,
             notes: ReadNotes::default(),
+            span_attrs: Vec::new(),
         }
     }
 

@@ -1,16 +1,19 @@
 //! Reading traces: the neutral span model the rest of perfgate works on, content-based
-//! format detection ([`detect`]), and one reader per input format beside it ([`chrome`]).
+//! format detection ([`detect`]), and one reader per input format beside it ([`chrome`],
+//! [`otlp`]).
 //!
 //! A [`Trace`] is what one file holds once read: the spans (complete events, matched
 //! begin/end pairs, matched nestable async pairs) with interned names, the tracks they ran
-//! on, and what was odd about the file ([`ReadNotes`]). Nothing here knows about operations,
-//! budgets or reports.
+//! on, what was odd about the file ([`ReadNotes`]), and for formats that carry them, a few
+//! attributes of each span ([`SpanAttr`]). Nothing here knows about operations, budgets or
+//! reports.
 //!
 //! A new input format is one module implementing [`Format`] and one line in
 //! [`detect::FORMATS`].
 
 mod chrome;
 mod detect;
+mod otlp;
 
 use std::fmt;
 use std::io::Read;
@@ -67,6 +70,15 @@ pub enum TraceError {
     Syntax { offset: u64, message: String },
     #[error("byte {offset}: invalid event: {message}")]
     Event { offset: u64, message: String },
+    /// A place in a line-oriented or pretty-printed document (JSON Lines): the line and
+    /// column (1-based) and the byte offset of that place.
+    #[error("line {line}, column {column} (byte {offset}): {message}")]
+    At {
+        line: u64,
+        column: u64,
+        offset: u64,
+        message: String,
+    },
 }
 
 /// A [`TraceError`] with the file it came from.
@@ -183,6 +195,9 @@ pub struct ReadNotes {
     pub dropped_invalid: u64,
     /// Events of phases that carry no duration (instants, counters, flows, samples...).
     pub ignored_phases: u64,
+    /// Spans of span-based formats (OpenTelemetry) without a trace or span id, or without
+    /// valid start/end times (missing, or the end before the start), dropped.
+    pub invalid_spans: u64,
 }
 
 impl ReadNotes {
@@ -227,8 +242,74 @@ impl ReadNotes {
                 self.dropped_invalid
             ));
         }
+        if self.invalid_spans > 0 {
+            out.push(format!(
+                "{} span(s) without a trace/span id or valid start/end times (missing, or the \
+                 end before the start) were left out",
+                self.invalid_spans
+            ));
+        }
         out
     }
+}
+
+/// A span attribute perfgate keeps, by meaning rather than by a format's key, so that
+/// analyses can use it whatever the input format. Readers fill what their format carries
+/// (OpenTelemetry attributes today); the names in brackets are the OpenTelemetry keys read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SpanAttrKey {
+    /// The query text (`db.statement`, `db.query.text`), as the producer wrote it (literals
+    /// may be in it; normalising it into a template is the analysis' job). String.
+    DbStatement,
+    /// The database system (`db.system`, `db.system.name`: `sqlite`, `postgresql`). String.
+    DbSystem,
+    /// The route template of an HTTP server span (`http.route`: `/orders/{id}`). String.
+    HttpRoute,
+    /// The function the span instruments (`code.function`, `code.function.name`). String.
+    CodeFunction,
+    /// Its source file (`code.filepath`, `code.file.path`). String.
+    CodeFile,
+    /// Its line (`code.lineno`, `code.line.number`). Integer.
+    CodeLine,
+    /// The span the producer declared as this span's parent (OpenTelemetry `parentSpanId`),
+    /// as an index in [`Trace::spans`], when that span is in the file. Integer. The call tree
+    /// nests by time per track; when a parent's children overlap, only the ones that fit one
+    /// after another share its track, and this says whose child the others are.
+    Parent,
+}
+
+/// The value of a [`SpanAttr`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl AttrValue {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            AttrValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            AttrValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// One attribute of one span (see [`Trace::span_attrs`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanAttr {
+    /// Index of the span in [`Trace::spans`], in the order the reader wrote them.
+    pub span: u32,
+    pub key: SpanAttrKey,
+    pub value: AttrValue,
 }
 
 /// Everything perfgate keeps of one trace file.
@@ -242,4 +323,25 @@ pub struct Trace {
     /// Spans in no particular order.
     pub spans: Vec<Span>,
     pub notes: ReadNotes,
+    /// Attributes of spans, sorted by span index (then key); empty for formats without
+    /// attributes (Chrome JSON). The indices are those of [`Trace::spans`] as read: whatever
+    /// reorders the spans (the call tree sorts them) must carry the attributes along.
+    pub span_attrs: Vec<SpanAttr>,
+}
+
+impl Trace {
+    /// The attributes of span `span` (an index in [`Trace::spans`] as read).
+    pub fn attrs_of(&self, span: u32) -> &[SpanAttr] {
+        let start = self.span_attrs.partition_point(|a| a.span < span);
+        let end = self.span_attrs.partition_point(|a| a.span <= span);
+        &self.span_attrs[start..end]
+    }
+
+    /// The value of attribute `key` of span `span`, when it has one.
+    pub fn attr(&self, span: u32, key: SpanAttrKey) -> Option<&AttrValue> {
+        self.attrs_of(span)
+            .iter()
+            .find(|a| a.key == key)
+            .map(|a| &a.value)
+    }
 }

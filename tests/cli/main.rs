@@ -9,5 +9,6 @@ mod common;
 mod compare;
 mod hook;
 mod live;
+mod otlp;
 mod reports;
 mod summary;
