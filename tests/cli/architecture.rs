@@ -82,6 +82,10 @@ fn no_stage_imports_a_later_one() {
             checked += 1;
             let text = std::fs::read_to_string(&file).unwrap();
             for (n, line) in text.lines().enumerate() {
+                // Documentation may point at a later stage; code may not use it.
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
                 for module in *forbidden {
                     if line.contains(&format!("crate::{module}::"))
                         || line.contains(&format!("crate::{module};"))
