@@ -287,6 +287,11 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
     pub fail_on: FailOnArg,
 
+    /// A trace cut short or whose tracer dropped calls (buffer overflow) only warns; by
+    /// default it fails the gate, since counts and tails judged on it are wrong.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+
     /// Budgets to check the after side against, and `[compare]` defaults
     /// [default: ./budgets.toml when it exists].
     #[arg(long, value_name = "FILE")]
@@ -312,6 +317,11 @@ pub struct CheckArgs {
     /// Fail the gate on warnings too, or only on failures.
     #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
     pub fail_on: FailOnArg,
+
+    /// A trace cut short or whose tracer dropped calls (buffer overflow) only warns; by
+    /// default it fails the gate, since counts and tails judged on it are wrong.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 
     /// A budget that matches no call in the traces fails the gate (exit 1).
     #[arg(long)]

@@ -115,6 +115,9 @@ pub fn side_profile(
         side: Some(label.to_string()),
         spans: b.profile.operations.values().map(|o| o.count).sum(),
         warnings: b.warnings.clone(),
+        // A baseline is saved on purpose; its warnings travel with it.
+        incomplete: false,
+        severity: None,
     });
     inputs.splice(0..0, baseline_inputs);
     let mut parts = baselines;

@@ -21,6 +21,9 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     warn_unmatched(&evaluation.budgets, &config.path);
     let mut report = Report::new(CommandKind::Check);
     report.inputs = inputs;
+    if args.allow_incomplete {
+        load::allow_incomplete(&mut report.inputs);
+    }
     report.budgets = evaluation.budgets;
     report.findings = evaluation.findings;
     let verdict = report.computed_verdict();

@@ -94,6 +94,9 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut report = Report::new(CommandKind::Compare);
     report.inputs = before.inputs;
     report.inputs.extend(after.inputs);
+    if args.allow_incomplete {
+        load::allow_incomplete(&mut report.inputs);
+    }
     report.comparison = Some(compare::compare(&before.profile, &after.profile, &settings));
     if let Some(config) = &budgets {
         check_after_side(&mut report, config, &after.trees, &catalog);

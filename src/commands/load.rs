@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 
 use crate::cli::KeyArg;
 use crate::ops::{CallTree, Catalog, KeyMode, SourceRoots, source};
-use crate::outcome::InputInfo;
+use crate::outcome::{InputInfo, Severity};
 use crate::trace::{Trace, TraceSource, read_trace};
 
 /// An empty catalog for the command's traces, keyed by `key`, that shows source files relative
@@ -50,6 +50,13 @@ fn refuse_empty(trace: &Trace) -> anyhow::Result<()> {
         "{}: the trace has no timed calls to check: {what}{why}",
         trace.source
     )
+}
+
+/// `--allow-incomplete`: a cut or overflowed input only warns.
+pub fn allow_incomplete(inputs: &mut [InputInfo]) {
+    for input in inputs.iter_mut().filter(|i| i.incomplete) {
+        input.severity = Some(Severity::Warn);
+    }
 }
 
 /// The key mode chosen on the command line.
@@ -121,11 +128,14 @@ pub fn load_paths(
         for w in &warnings {
             eprintln!("perfgate: warning: {}: {w}", trace.source);
         }
+        let incomplete = trace.notes.truncated || trace.notes.viztracer_overflow;
         inputs.push(InputInfo {
             source: trace.source.clone(),
             side: side.map(str::to_string),
             spans: trace.spans.len() as u64,
             warnings,
+            incomplete,
+            severity: incomplete.then_some(Severity::Fail),
         });
         trees.push(CallTree::build(trace, catalog));
     }

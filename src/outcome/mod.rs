@@ -64,6 +64,13 @@ pub struct InputInfo {
     pub spans: u64,
     /// What was odd about the input (truncated, unmatched events, ...), one sentence each.
     pub warnings: Vec<String>,
+    /// Calls are missing: the file was cut short, or the tracer's buffer overflowed. Nothing
+    /// judged on it is trustworthy (counts fall, the slow tail may be gone).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
+    /// What an incomplete input adds to the verdict: fail, or warn with `--allow-incomplete`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
 }
 
 /// The band a budgeted value falls in.
@@ -465,9 +472,10 @@ impl Report {
 
     /// The severity of every result in the report: budgets, red flags, comparison.
     pub fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
-        self.budgets
+        self.inputs
             .iter()
-            .filter_map(|b| b.severity)
+            .filter_map(|i| i.severity)
+            .chain(self.budgets.iter().filter_map(|b| b.severity))
             .chain(self.findings.iter().map(|f| f.severity))
             .chain(
                 self.comparison
@@ -479,6 +487,11 @@ impl Report {
     /// How many results have severity `s`.
     pub fn count_severity(&self, s: Severity) -> usize {
         self.severities().filter(|&x| x == s).count()
+    }
+
+    /// The inputs that miss calls (truncated, overflowed).
+    pub fn incomplete_inputs(&self) -> impl Iterator<Item = &InputInfo> + '_ {
+        self.inputs.iter().filter(|i| i.incomplete)
     }
 
     /// The verdict implied by every severity in the report.

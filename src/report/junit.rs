@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 use super::escape::{terminal, xml};
 use super::text;
 use crate::outcome::{
-    BudgetResult, CommandKind, Comparison, Finding, OpChange, Report, Severity, Unit,
+    BudgetResult, CommandKind, Comparison, Finding, InputInfo, OpChange, Report, Severity, Unit,
 };
 
 /// How one testcase ended.
@@ -110,6 +110,15 @@ pub fn render(report: &Report) -> String {
 /// The gates this report holds, in a fixed order.
 fn suites(report: &Report) -> Vec<Suite> {
     let mut suites = Vec::new();
+    // A trace with calls missing is a result of its own, first: every other verdict rests
+    // on it.
+    let incomplete: Vec<Case> = report.incomplete_inputs().map(input_case).collect();
+    if !incomplete.is_empty() {
+        suites.push(Suite {
+            name: "inputs",
+            cases: unique(incomplete),
+        });
+    }
     let checked = report.command == CommandKind::Check;
     if checked || !report.budgets.is_empty() {
         suites.push(Suite {
@@ -130,6 +139,18 @@ fn suites(report: &Report) -> Vec<Suite> {
         });
     }
     suites
+}
+
+fn input_case(i: &InputInfo) -> Case {
+    let message = format!("{}: incomplete trace, calls are missing", i.source);
+    let mut body = vec![format!("trace: {}", i.source)];
+    body.extend(i.warnings.iter().map(|w| format!("why: {w}")));
+    body.push("judged on it, counts fall and the slow tail may be gone; re-run the traced program (or pass --allow-incomplete)".into());
+    Case {
+        name: i.source.clone(),
+        time: 0.0,
+        outcome: outcome(i.severity, message, lines(&body)),
+    }
 }
 
 /// Makes names one line and unique within a suite (GitLab keeps only the first of two equal

@@ -225,6 +225,16 @@ fn headline(report: &Report) -> String {
         counts.push(budgets);
     }
     let mut out = format!("## {mark} perfgate: {word}");
+    let incomplete: Vec<String> = report
+        .incomplete_inputs()
+        .map(|i| format!("`{}`", i.source.replace('`', "'")))
+        .collect();
+    if !incomplete.is_empty() {
+        out.push_str(&format!(
+            " — incomplete input (calls missing): {}",
+            incomplete.join(", ")
+        ));
+    }
     if !counts.is_empty() {
         out.push_str(&format!("\n\n{}", counts.join(" · ")));
     }

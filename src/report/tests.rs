@@ -66,12 +66,16 @@ pub fn sample() -> Report {
             side: Some("before".into()),
             spans: 1506,
             warnings: vec![],
+            incomplete: false,
+            severity: None,
         },
         InputInfo {
             source: "after.json".into(),
             side: Some("after".into()),
             spans: 1620,
             warnings: vec!["3 unmatched end events".into()],
+            incomplete: false,
+            severity: None,
         },
     ];
     report.budgets = vec![

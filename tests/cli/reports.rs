@@ -362,17 +362,18 @@ fn a_call_count_regression_says_the_counts_in_every_one_line_message() {
 }
 
 #[test]
-fn a_pass_on_a_truncated_trace_says_so_under_the_headline_and_in_the_junit() {
-    // truncated.json keeps 6 of 12 requests: every budget is on target, but a reviewer must
-    // see that the pass rests on half a trace before reading any table.
+fn a_truncated_trace_fails_the_gate_in_the_verdict_the_headline_and_the_junit() {
+    // truncated.json keeps 6 of 12 requests: every budget is on target, but the pass would
+    // rest on half a trace. It fails, and every output says why before any table.
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("comment.md");
     let junit = dir.path().join("report.xml");
     let budgets = fixture_arg("../../budgets.toml");
-    run(
+    let trace = fixture_arg("viztracer/truncated.json");
+    let (stdout, _) = run(
         &[
             "check",
-            &fixture_arg("viztracer/truncated.json"),
+            &trace,
             "--budgets",
             &budgets,
             "--markdown",
@@ -380,24 +381,47 @@ fn a_pass_on_a_truncated_trace_says_so_under_the_headline_and_in_the_junit() {
             "--junit",
             junit.to_str().unwrap(),
         ],
-        0,
+        1,
+    );
+    let verdict = stdout.lines().last().unwrap();
+    assert!(verdict.starts_with("Verdict: FAIL"), "{verdict}");
+    assert!(
+        verdict.contains("incomplete input (calls missing): ")
+            && verdict.contains("truncated.json"),
+        "{verdict}"
     );
     let md = std::fs::read_to_string(&md).unwrap();
-    let warning = md.find("truncated").expect("the truncation is reported");
-    let xml = std::fs::read_to_string(&junit).unwrap();
-    assert_valid_junit(&junit);
-    assert_eq!(
-        xml.matches("<system-err>warning: ").count(),
-        xml.matches("<testsuite ").count(),
-        "every suite says the trace was truncated:\n{xml}"
-    );
+    let headline = md.lines().nth(1).unwrap();
     assert!(
-        xml.contains("truncated.json: the trace is truncated"),
-        "{xml}"
+        headline.starts_with("## ❌ perfgate: fail — incomplete input"),
+        "{headline}"
     );
+    let warning = md
+        .find("the trace is truncated")
+        .expect("the truncation is explained");
     let first_table = md.find("### ").expect("a section");
     assert!(warning < first_table, "{md}");
     assert!(md.contains("\n> ⚠️ "), "a quoted warning line:\n{md}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_valid_junit(&junit);
+    assert!(
+        xml.contains("<testsuite name=\"inputs\""),
+        "an inputs suite first:\n{xml}"
+    );
+    assert!(
+        xml.contains("truncated.json: incomplete trace, calls are missing"),
+        "{xml}"
+    );
+    // --allow-incomplete: the same run passes with a warning that still names the cut.
+    let (stdout, _) = run(
+        &["check", &trace, "--budgets", &budgets, "--allow-incomplete"],
+        0,
+    );
+    let verdict = stdout.lines().last().unwrap();
+    assert!(
+        verdict.starts_with("Verdict: WARN") && verdict.contains("truncated.json"),
+        "{verdict}"
+    );
 }
 
 /// Runs perfgate with GitHub Actions on; returns the step outputs it appended.

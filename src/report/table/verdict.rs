@@ -2,6 +2,7 @@
 
 use crate::outcome::{Report, Severity, Verdict};
 use crate::report::RenderOptions;
+use crate::report::escape::terminal;
 
 /// `Verdict: FAIL (2 failure(s), 1 warning(s))`, the verdict coloured: what the gate decided
 /// and how many results it rests on (budgets, red flags, comparison).
@@ -17,9 +18,20 @@ pub fn verdict_line(report: &Report, verdict: Verdict, options: &RenderOptions) 
     } else {
         text.to_string()
     };
-    format!(
+    let mut line = format!(
         "Verdict: {text} ({} failure(s), {} warning(s))",
         count(Severity::Fail),
         count(Severity::Warn)
-    )
+    );
+    let incomplete: Vec<String> = report
+        .incomplete_inputs()
+        .map(|i| terminal(&i.source))
+        .collect();
+    if !incomplete.is_empty() {
+        line.push_str(&format!(
+            "; incomplete input (calls missing): {}",
+            incomplete.join(", ")
+        ));
+    }
+    line
 }
