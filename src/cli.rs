@@ -279,6 +279,12 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N")]
     pub min_samples: Option<usize>,
 
+    /// Share of the before side's operations (its own code's, when known) the after side
+    /// must measure; below it the tracer is taken as misconfigured and the gate fails
+    /// [default: 50%].
+    #[arg(long, value_name = "PCT")]
+    pub min_coverage: Option<String>,
+
     /// How spans are grouped into operations.
     #[arg(long, value_enum, default_value_t = KeyArg::File)]
     pub key: KeyArg,

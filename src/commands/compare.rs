@@ -129,6 +129,7 @@ fn file_overrides(c: &budget::config::CompareConfig) -> SettingsOverrides {
         noise_floor_us: c.noise_floor_us,
         alpha: c.alpha,
         min_samples: c.min_samples.map(|n| n as usize),
+        min_coverage: None,
     }
 }
 
@@ -169,6 +170,12 @@ fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
             .map_err(|e| anyhow!("--noise-floor: {e}"))?,
         alpha: args.alpha,
         min_samples: args.min_samples,
+        min_coverage: args
+            .min_coverage
+            .as_deref()
+            .map(|t| units::parse_percent(t).map(|pct| pct / 100.0))
+            .transpose()
+            .map_err(|e| anyhow!("--min-coverage: {e}"))?,
     })
 }
 

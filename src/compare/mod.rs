@@ -8,6 +8,7 @@
 
 pub mod attribution;
 pub mod causes;
+pub mod coverage;
 pub mod diff;
 pub mod stats;
 
@@ -58,6 +59,9 @@ pub struct Settings {
     pub alpha: f64,
     /// Fewest calls per side for a test (default 5); below it only thresholds apply.
     pub min_samples: usize,
+    /// Share of the before side's operations the after side must measure (default 0.5);
+    /// below it the tracer is taken as misconfigured and the gate fails.
+    pub min_coverage: f64,
 }
 
 impl Default for Settings {
@@ -68,6 +72,7 @@ impl Default for Settings {
             noise_floor_us: 1000.0,
             alpha: 0.01,
             min_samples: 5,
+            min_coverage: 0.5,
         }
     }
 }
@@ -108,6 +113,7 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
         min_samples: settings.min_samples,
         before_runs: before.runs,
         after_runs: after.runs,
+        coverage: coverage::coverage(before, after, settings.min_coverage),
         causes,
         operations,
     }
@@ -138,6 +144,7 @@ pub struct SettingsOverrides {
     pub noise_floor_us: Option<f64>,
     pub alpha: Option<f64>,
     pub min_samples: Option<usize>,
+    pub min_coverage: Option<f64>,
 }
 
 impl Settings {
@@ -148,6 +155,7 @@ impl Settings {
         self.noise_floor_us = overrides.noise_floor_us.unwrap_or(self.noise_floor_us);
         self.alpha = overrides.alpha.unwrap_or(self.alpha);
         self.min_samples = overrides.min_samples.unwrap_or(self.min_samples);
+        self.min_coverage = overrides.min_coverage.unwrap_or(self.min_coverage);
         self
     }
 
@@ -164,6 +172,12 @@ impl Settings {
         }
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
             return Err(format!("alpha must be between 0 and 1, not {}", self.alpha));
+        }
+        if !(0.0..=1.0).contains(&self.min_coverage) {
+            return Err(format!(
+                "min coverage must be between 0% and 100%, not {}",
+                self.min_coverage * 100.0
+            ));
         }
         if self.min_samples < 2 {
             return Err("min samples must be 2 or more (a test needs samples)".into());

@@ -375,6 +375,20 @@ impl Metric {
     }
 }
 
+/// How much of what the before side measured the after side measured too.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Operations judged on (the project's own code when the traces have any, else all).
+    pub before_operations: u64,
+    /// Of those, the ones the after side has.
+    pub after_measured: u64,
+    pub share: f64,
+    /// Below this share the tracer is taken as misconfigured and the gate fails.
+    pub min_share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+}
+
 /// A root cause of a comparison's regressions (see `compare::causes`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cause {
@@ -429,6 +443,8 @@ pub struct Comparison {
     pub min_samples: usize,
     pub before_runs: u32,
     pub after_runs: u32,
+    /// Whether the after side measured what the before side did.
+    pub coverage: Coverage,
     /// The root causes of the regressions, largest first; every other regression is folded
     /// under one of them (`OpChange::explained_by`).
     pub causes: Vec<Cause>,
@@ -477,6 +493,7 @@ impl Report {
             .filter_map(|i| i.severity)
             .chain(self.budgets.iter().filter_map(|b| b.severity))
             .chain(self.findings.iter().map(|f| f.severity))
+            .chain(self.comparison.iter().filter_map(|c| c.coverage.severity))
             .chain(
                 self.comparison
                     .iter()

@@ -129,7 +129,12 @@ fn suites(report: &Report) -> Vec<Suite> {
     if let Some(c) = &report.comparison {
         suites.push(Suite {
             name: "comparison",
-            cases: unique(c.operations.iter().map(|o| change_case(o, c)).collect()),
+            cases: unique(
+                coverage_case(c)
+                    .into_iter()
+                    .chain(c.operations.iter().map(|o| change_case(o, c)))
+                    .collect(),
+            ),
         });
     }
     if checked || !report.findings.is_empty() {
@@ -139,6 +144,16 @@ fn suites(report: &Report) -> Vec<Suite> {
         });
     }
     suites
+}
+
+/// A failing testcase when the after side lost what the before side measured.
+fn coverage_case(c: &Comparison) -> Option<Case> {
+    let problem = text::coverage_problem(c)?;
+    Some(Case {
+        name: "coverage of the after side".into(),
+        time: 0.0,
+        outcome: outcome(c.coverage.severity, problem.clone(), problem),
+    })
 }
 
 fn input_case(i: &InputInfo) -> Case {

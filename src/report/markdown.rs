@@ -239,6 +239,9 @@ fn headline(report: &Report) -> String {
         out.push_str(&format!("\n\n{}", counts.join(" · ")));
     }
     if let Some(c) = &report.comparison {
+        if let Some(problem) = text::coverage_problem(c) {
+            out.push_str(&format!("\n\n> ❌ {}", esc(&problem)));
+        }
         out.push_str(&causes_list(c));
     }
     out

@@ -234,6 +234,13 @@ pub fn sample() -> Report {
         noise_floor_us: 1000.0,
         alpha: 0.05,
         min_samples: 5,
+        coverage: crate::outcome::Coverage {
+            before_operations: 10,
+            after_measured: 10,
+            share: 1.0,
+            min_share: 0.5,
+            severity: None,
+        },
         causes: vec![
             Cause {
                 operation: "post_answer (diagnostic.py)".into(),

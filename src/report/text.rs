@@ -238,6 +238,22 @@ fn count_reason(n: &CountReason) -> String {
     out
 }
 
+/// The sentence for a comparison whose after side lost what the before side measured, or
+/// `None` when coverage is fine: `the after side measured 1 of 17 operations of the before
+/// side (6%, below 50%): is the tracer misconfigured?`.
+pub fn coverage_problem(c: &Comparison) -> Option<String> {
+    let cov = &c.coverage;
+    cov.severity?;
+    Some(format!(
+        "the after side measured {} of {} operations of the before side ({:.0}%, below {:.0}%): \
+         is the tracer misconfigured (an include filter, a test that no longer runs the code)?",
+        cov.after_measured,
+        cov.before_operations,
+        cov.share * 100.0,
+        cov.min_share * 100.0
+    ))
+}
+
 /// One sentence naming a root cause: `traverse_graph (graph.py) 2.0× slower (+38.1ms p95,
 /// own code)`, `call_claude (llm.py) called 2× per decide_next (svc.py), was 1×`.
 pub fn cause_sentence(cause: &Cause, metric: Metric) -> String {

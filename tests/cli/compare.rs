@@ -403,3 +403,38 @@ fn no_budgets_compares_only() {
     assert!(report.get("budgets").is_none());
     assert!(report.get("findings").is_none());
 }
+
+/// viztracer with `--include_files` pointing at nothing of the service writes a trace of one
+/// `builtins.exec`: comparing against it must fail on coverage, not pass as "no regression".
+#[test]
+fn an_after_trace_that_measured_nothing_of_the_code_fails_on_coverage() {
+    let (stdout, _) = run(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/misconfigured.json"),
+        ],
+        1,
+    );
+    let unwrapped = stdout.replace("\n    ", " ");
+    assert!(
+        unwrapped.contains("✗ the after side measured 0 of 17 operations of the before side"),
+        "{stdout}"
+    );
+    assert!(
+        unwrapped.contains("is the tracer misconfigured"),
+        "{stdout}"
+    );
+    let report = run_json(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/misconfigured.json"),
+            "--min-coverage",
+            "0%",
+        ],
+        0,
+    );
+    assert_eq!(report["comparison"]["coverage"]["before_operations"], 17);
+    assert_eq!(report["comparison"]["coverage"]["after_measured"], 0);
+}

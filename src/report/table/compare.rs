@@ -30,6 +30,9 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     };
     let regressed = pick(&|o| o.status == ChangeStatus::Regressed && o.explained_by.is_none());
     let followers = pick(&|o| o.status == ChangeStatus::Regressed && o.explained_by.is_some());
+    if let Some(problem) = text::coverage_problem(c) {
+        parts.push(text(format!("✗ {problem}")));
+    }
     if !c.causes.is_empty() {
         parts.push(text(causes(c)));
     }
@@ -313,6 +316,13 @@ mod tests {
             noise_floor_us: 1000.0,
             alpha: 0.01,
             min_samples: 5,
+            coverage: crate::outcome::Coverage {
+                before_operations: 10,
+                after_measured: 10,
+                share: 1.0,
+                min_share: 0.5,
+                severity: None,
+            },
             causes: Vec::new(),
             before_runs: 1,
             after_runs: 1,
