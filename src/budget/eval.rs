@@ -160,7 +160,10 @@ pub fn evaluate_budget(
     links: &[ChildLinks],
     require_match: bool,
 ) -> BudgetResult {
-    let value = metric_value(budget.metric, calls, trees, links);
+    // No call is a count of 0: a dead-code gate (`count`, target 0) passes when the function
+    // is never called. Every other metric of no calls is undefined.
+    let value = metric_value(budget.metric, calls, trees, links)
+        .or((budget.metric == Metric::Count).then_some(0.0));
     let status = value.map_or(BudgetStatus::NoMatch, |v| {
         band(v, budget.target, budget.flag)
     });
@@ -201,7 +204,40 @@ pub fn evaluate_budget(
         file: first.and_then(|i| i.file.clone()),
         line: first.and_then(|i| i.line),
         within: budget.within.as_ref().map(|w| w.text.clone()),
+        did_you_mean: if ops.is_empty() {
+            nearest_names(&budget.operation.text, catalog)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// Operation keys whose function name is close to a pattern that matched nothing: at most
+/// three, closest first (normalized Levenshtein similarity of at least 0.7, compared without
+/// the pattern's wildcards and with the file part of the key dropped).
+pub fn nearest_names(pattern: &str, catalog: &Catalog) -> Vec<String> {
+    let wanted: String = pattern
+        .chars()
+        .filter(|c| !matches!(c, '*' | '?' | '[' | ']'))
+        .collect::<String>()
+        .to_lowercase();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f64, String)> = (0..catalog.len())
+        .map(|op| catalog.info(op as OpId))
+        .map(|info| {
+            let name = info.function.to_lowercase();
+            let last = name.rsplit('.').next().unwrap_or(&name).to_string();
+            let score = strsim::normalized_levenshtein(&wanted, &name)
+                .max(strsim::normalized_levenshtein(&wanted, &last));
+            (score, info.key.clone())
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, key)| key).collect()
 }
 
 /// The operations of the calls with their call counts, most called first.

@@ -59,10 +59,20 @@ fn refuse_an_empty_gate(config: &budget::Config) -> anyhow::Result<()> {
 
 /// A budget that checks nothing is a bug users do not notice: say so on stderr too.
 fn warn_unmatched(budgets: &[crate::outcome::BudgetResult], path: &str) {
-    for b in budgets.iter().filter(|b| b.status == BudgetStatus::NoMatch) {
-        eprintln!(
-            "perfgate: warning: {path}: budget \"{}\" matched no call in the traces; check its operation pattern (see `perfgate summary`)",
-            b.name
-        );
+    for b in budgets.iter() {
+        let suggestion = crate::report::text::did_you_mean(b);
+        if b.status == BudgetStatus::NoMatch {
+            eprintln!(
+                "perfgate: warning: {path}: budget \"{}\" matched no call in the traces{suggestion}; check its operation pattern (see `perfgate summary`)",
+                b.name
+            );
+        } else if !suggestion.is_empty() {
+            // A count budget of a name never called reads 0 calls: right for dead code, wrong
+            // for a typo.
+            eprintln!(
+                "perfgate: note: {path}: budget \"{}\" counts 0 calls of \"{}\"{suggestion}",
+                b.name, b.pattern
+            );
+        }
     }
 }

@@ -127,6 +127,10 @@ pub struct BudgetResult {
     /// The `within` scope pattern, when the budget has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub within: Option<String>,
+    /// When no operation matched the pattern: the closest operation names in the traces
+    /// (a typo such as `call_cluade`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub did_you_mean: Vec<String>,
 }
 
 /// Which red flag a finding is.

@@ -94,6 +94,7 @@ pub fn sample() -> Report {
             file: Some("/home/runner/work/svc/svc/diagnostic.py".into()),
             line: Some(41),
             within: None,
+            did_you_mean: Vec::new(),
         },
         BudgetResult {
             name: "Graph traversal".into(),
@@ -110,6 +111,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            did_you_mean: Vec::new(),
         },
         BudgetResult {
             name: "DB queries per request".into(),
@@ -126,6 +128,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            did_you_mean: Vec::new(),
         },
         BudgetResult {
             name: HOSTILE[0].into(),
@@ -142,6 +145,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            did_you_mean: Vec::new(),
         },
     ];
     report.findings = vec![

@@ -35,8 +35,10 @@ pub fn budget_line(b: &BudgetResult) -> String {
     match (b.status, b.value) {
         (BudgetStatus::NoMatch, _) | (_, None) => {
             format!(
-                "{}: no call in the traces matches its operation pattern \"{}\"",
-                b.name, b.pattern
+                "{}: no call in the traces matches its operation pattern \"{}\"{}",
+                b.name,
+                b.pattern,
+                did_you_mean(b)
             )
         }
         (status, Some(v)) => {
@@ -51,6 +53,15 @@ pub fn budget_line(b: &BudgetResult) -> String {
             format!("{}: {} is {v}, {band}", b.name, b.metric)
         }
     }
+}
+
+/// `; did you mean call_claude (llm.py)?` when a pattern that matched nothing is close to
+/// names in the traces.
+pub fn did_you_mean(b: &BudgetResult) -> String {
+    if b.did_you_mean.is_empty() {
+        return String::new();
+    }
+    format!("; did you mean {}?", b.did_you_mean.join(" or "))
 }
 
 /// A change's status as people say it.

@@ -668,3 +668,45 @@ fn brief_shows_only_what_failed_or_warned() {
     );
     assert!(clean.contains("Budgets: all 5 on target"), "{clean}");
 }
+
+/// A typo in a budget's operation is named with the closest operation of the traces; a count
+/// budget of a function never called (a dead-code gate, target 0) reads 0 calls and passes.
+#[test]
+fn a_typo_suggests_the_name_and_a_dead_code_gate_counts_zero() {
+    let (_dir, budgets) = budgets_file(
+        r#"
+[[budget]]
+name = "Claude API"
+operation = "call_cluade"
+metric = "p95"
+target = "800ms"
+flag = "1.2s"
+
+[[budget]]
+name = "Legacy sync path"
+operation = "legacy_sync_*"
+metric = "count"
+target = 0
+flag = 0
+"#,
+    );
+    let trace = fixture_arg("viztracer/baseline.json");
+    let out = perfgate()
+        .args(["check", &trace, "--budgets", &budgets, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("did you mean call_claude (diagnostic.py)?"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let typo = &report["budgets"][0];
+    assert_eq!(typo["status"], "no_match");
+    assert_eq!(typo["did_you_mean"][0], "call_claude (diagnostic.py)");
+    let dead = &report["budgets"][1];
+    assert_eq!(dead["status"], "on_target", "{dead}");
+    assert_eq!(dead["value"], 0.0);
+    assert!(dead.get("did_you_mean").is_none(), "{dead}");
+}
