@@ -15,8 +15,10 @@ pub fn human_us(us: f64) -> String {
         format!("{:.1}ms", us / 1000.0)
     } else if abs >= 10.0 {
         format!("{us:.0}us")
-    } else {
+    } else if abs >= 1.0 || us == 0.0 {
         format!("{us:.1}us")
+    } else {
+        format!("{:.0}ns", us * 1000.0)
     }
 }
 
@@ -37,12 +39,24 @@ pub fn signed_pct(pct: f64) -> String {
     format!("{pct:+.1}%")
 }
 
-/// A p-value in few characters: `0.042`, `3.7e-5`.
+/// A p-value in few characters: `0.042`, `0.0012`, `<1e-4` (smaller values say nothing more
+/// and read as noise in a table).
 pub fn fmt_p(p: f64) -> String {
-    if p >= 0.001 {
-        format!("{p:.3}")
+    if p < 1e-4 {
+        "<1e-4".into()
+    } else if p < 0.01 {
+        format!("{p:.4}")
     } else {
-        format!("{p:.1e}")
+        format!("{p:.3}")
+    }
+}
+
+/// `p = 0.042`, `p < 1e-4`: a p-value in a sentence.
+pub fn p_phrase(p: f64) -> String {
+    let v = fmt_p(p);
+    match v.strip_prefix('<') {
+        Some(bound) => format!("p < {bound}"),
+        None => format!("p = {v}"),
     }
 }
 
@@ -68,5 +82,12 @@ mod tests {
         assert_eq!(human_us(1_520_000.0), "1.52s");
         assert_eq!(signed_us(310_000.0), "+310ms");
         assert_eq!(signed_pct(-4.25), "-4.2%");
+        assert_eq!(human_us(0.45), "450ns");
+        assert_eq!(human_us(0.0), "0.0us");
+        assert_eq!(fmt_p(0.0421), "0.042");
+        assert_eq!(fmt_p(0.00123), "0.0012");
+        assert_eq!(fmt_p(7.4e-7), "<1e-4");
+        assert_eq!(p_phrase(7.4e-7), "p < 1e-4");
+        assert_eq!(p_phrase(0.2), "p = 0.200");
     }
 }

@@ -12,7 +12,7 @@
 use super::escape::markdown as esc;
 use super::text;
 use crate::ops::OpStats;
-use crate::outcome::units::{human_us, signed_pct, signed_us};
+use crate::outcome::units::{fmt_p, human_us, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, OpChange, Report, Severity,
     Verdict,
@@ -399,13 +399,7 @@ fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool) -> String {
     if o.count_regressed {
         change.push_str(&format!("<br>calls/run {}", esc(&text::calls_per_run(o))));
     }
-    let p = o.p_value.map_or("-".into(), |p| {
-        if p < 0.0001 {
-            "<0.0001".into()
-        } else {
-            format!("{p:.4}")
-        }
-    });
+    let p = o.p_value.map_or("-".into(), fmt_p);
     format!(
         "| {} | {}{} | {} | {} | {} | {} | {} |",
         mark(o.severity),

@@ -3,7 +3,7 @@
 //!
 //! The text is NOT escaped: each renderer escapes it for its own sink (see [`super::escape`]).
 
-use crate::outcome::units::{fmt_num, fmt_p, human_us, signed_pct, signed_us};
+use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
     CountReason, Finding, FindingKind, Metric, OpChange, RunAgreement, TimeJudgement, Unit,
@@ -90,15 +90,9 @@ pub fn change_figures(o: &OpChange) -> String {
     out
 }
 
-/// `p = 0.0012`, or `p < 0.0001`; `None` when no test ran.
+/// `p = 0.0012`, or `p < 1e-4`; `None` when no test ran.
 pub fn p_value(o: &OpChange) -> Option<String> {
-    o.p_value.map(|p| {
-        if p < 0.0001 {
-            "p < 0.0001".to_string()
-        } else {
-            format!("p = {p:.4}")
-        }
-    })
+    o.p_value.map(p_phrase)
 }
 
 /// One line: `call_claude (x.py) regressed: p95 412ms → 812ms (+400ms, +97.1%), p = 0.0012`,
@@ -178,13 +172,13 @@ fn time_reason(
         signed_us(o.delta_us.unwrap_or(0.0))
     );
     let test = match (o.p_value, &o.test) {
-        (Some(p), Some(m)) => format!("p={} ({m})", fmt_p(p)),
+        (Some(p), Some(m)) => format!("{} ({m})", p_phrase(p)),
         _ => "no test".into(),
     };
     let runs = runs.map_or(String::new(), |r| {
         format!(
-            ", per-run p={} ({})",
-            fmt_p(r.p_value),
+            ", per-run {} ({})",
+            p_phrase(r.p_value),
             if r.agrees {
                 "runs agree"
             } else {
@@ -211,10 +205,10 @@ fn time_reason(
             human_us(c.noise_floor_us)
         ),
         TimeJudgement::NotSignificant => {
-            format!("{change}: not significant, {test}, α={}{runs}", c.alpha)
+            format!("{change}: not significant ({test}, α={}){runs}", c.alpha)
         }
         TimeJudgement::Significant => {
-            format!("{change}: significant, {test} < α={}{runs}", c.alpha)
+            format!("{change}: significant ({test}, α={}){runs}", c.alpha)
         }
     }
 }
@@ -237,8 +231,8 @@ fn count_reason(n: &CountReason) -> String {
     );
     if let Some(r) = n.runs {
         out.push_str(&format!(
-            ", per-run counts p={} ({})",
-            fmt_p(r.p_value),
+            ", per-run counts {} ({})",
+            p_phrase(r.p_value),
             if r.agrees {
                 "consistent"
             } else {
