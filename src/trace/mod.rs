@@ -1,5 +1,6 @@
 //! Reading traces: the neutral span model the rest of perfgate works on, content-based
-//! format detection ([`detect`]), and one reader per input format beside it ([`chrome`]).
+//! format detection ([`detect`]), and one reader per input format beside it ([`chrome`],
+//! [`speedscope`]).
 //!
 //! A [`Trace`] is what one file holds once read: the spans (complete events, matched
 //! begin/end pairs, matched nestable async pairs) with interned names, the tracks they ran
@@ -11,6 +12,7 @@
 
 mod chrome;
 mod detect;
+mod speedscope;
 
 use std::fmt;
 use std::io::Read;
@@ -67,6 +69,13 @@ pub enum TraceError {
     Syntax { offset: u64, message: String },
     #[error("byte {offset}: invalid event: {message}")]
     Event { offset: u64, message: String },
+    /// A part of a JSON document that is not what its format says, named by its JSON path.
+    #[error("byte {offset}: {path}: {message}")]
+    Invalid {
+        offset: u64,
+        path: String,
+        message: String,
+    },
 }
 
 /// A [`TraceError`] with the file it came from.
@@ -183,6 +192,18 @@ pub struct ReadNotes {
     pub dropped_invalid: u64,
     /// Events of phases that carry no duration (instants, counters, flows, samples...).
     pub ignored_phases: u64,
+    /// Spans were made from stack samples (speedscope `sampled` profiles): durations are
+    /// sample time, and a "call" is a run of consecutive samples, not a real call.
+    pub sampled: bool,
+    /// Stack samples read.
+    pub samples: u64,
+    /// A call tree merged by call path (pyinstrument's speedscope export): each span is the
+    /// sampled time of one call path, not one call.
+    pub merged_call_tree: bool,
+    /// Times or weights without a unit of time (speedscope unit `none`): 1 is read as 1 µs.
+    pub unitless: bool,
+    /// speedscope open (`O`) events never closed.
+    pub unclosed_opens: u64,
 }
 
 impl ReadNotes {
@@ -225,6 +246,34 @@ impl ReadNotes {
             out.push(format!(
                 "{} complete (X) event(s) without a valid ts/dur (missing or negative) were left out",
                 self.dropped_invalid
+            ));
+        }
+        if self.sampled {
+            out.push(format!(
+                "speedscope sampled profile: durations are sample time ({} samples), call counts \
+                 are not real calls (a count is a run of consecutive samples with the function \
+                 at the same stack depth)",
+                self.samples
+            ));
+        }
+        if self.merged_call_tree {
+            out.push(
+                "pyinstrument speedscope profile: a merged call tree of samples, each span is \
+                 the sample time of one call path, call counts are not real calls"
+                    .to_string(),
+            );
+        }
+        if self.unitless {
+            out.push(
+                "speedscope profile with unit \"none\": its values are not time, 1 is reported \
+                 as 1 µs"
+                    .to_string(),
+            );
+        }
+        if self.unclosed_opens > 0 {
+            out.push(format!(
+                "{} speedscope open (O) event(s) were never closed; they are left out",
+                self.unclosed_opens
             ));
         }
         out

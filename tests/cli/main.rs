@@ -9,4 +9,5 @@ mod compare;
 mod hook;
 mod live;
 mod reports;
+mod speedscope;
 mod summary;
