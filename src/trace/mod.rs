@@ -1,6 +1,6 @@
 //! Reading traces: the neutral span model the rest of perfgate works on, content-based
 //! format detection ([`detect`]), and one reader per input format beside it ([`chrome`],
-//! [`speedscope`]).
+//! `speedscope`).
 //!
 //! A [`Trace`] is what one file holds once read: the spans (complete events, matched
 //! begin/end pairs, matched nestable async pairs) with interned names, the tracks they ran
