@@ -9,7 +9,11 @@ use std::io::{BufRead, BufReader, Cursor, IsTerminal, Read};
 use super::{Format, ReadContext, ReadError, Trace, TraceError, TraceSource};
 
 /// Every input format, asked in this order; the Chrome reader, last, takes any JSON.
-pub(crate) const FORMATS: &[&dyn Format] = &[&super::otlp::Otlp, &super::chrome::Chrome];
+pub(crate) const FORMATS: &[&dyn Format] = &[
+    &super::speedscope::Speedscope,
+    &super::otlp::Otlp,
+    &super::chrome::Chrome,
+];
 
 /// The formats perfgate reads, for messages: `Chrome JSON, speedscope or OTLP/JSON`.
 pub(crate) fn format_names() -> String {

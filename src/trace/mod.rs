@@ -1,6 +1,6 @@
 //! Reading traces: the neutral span model the rest of perfgate works on, content-based
 //! format detection ([`detect`]), and one reader per input format beside it ([`chrome`],
-//! [`otlp`]).
+//! [`otlp`], `speedscope`).
 //!
 //! A [`Trace`] is what one file holds once read: the spans (complete events, matched
 //! begin/end pairs, matched nestable async pairs) with interned names, the tracks they ran
@@ -14,6 +14,7 @@
 mod chrome;
 mod detect;
 mod otlp;
+mod speedscope;
 
 use std::fmt;
 use std::io::Read;
@@ -77,6 +78,13 @@ pub enum TraceError {
         line: u64,
         column: u64,
         offset: u64,
+        message: String,
+    },
+    /// A part of a JSON document that is not what its format says, named by its JSON path.
+    #[error("byte {offset}: {path}: {message}")]
+    Invalid {
+        offset: u64,
+        path: String,
         message: String,
     },
 }
@@ -198,6 +206,18 @@ pub struct ReadNotes {
     /// Spans of span-based formats (OpenTelemetry) without a trace or span id, or without
     /// valid start/end times (missing, or the end before the start), dropped.
     pub invalid_spans: u64,
+    /// Spans were made from stack samples (speedscope `sampled` profiles): durations are
+    /// sample time, and a "call" is a run of consecutive samples, not a real call.
+    pub sampled: bool,
+    /// Stack samples read.
+    pub samples: u64,
+    /// A call tree merged by call path (pyinstrument's speedscope export): each span is the
+    /// sampled time of one call path, not one call.
+    pub merged_call_tree: bool,
+    /// Times or weights without a unit of time (speedscope unit `none`): 1 is read as 1 µs.
+    pub unitless: bool,
+    /// speedscope open (`O`) events never closed.
+    pub unclosed_opens: u64,
 }
 
 impl ReadNotes {
@@ -247,6 +267,34 @@ impl ReadNotes {
                 "{} span(s) without a trace/span id or valid start/end times (missing, or the \
                  end before the start) were left out",
                 self.invalid_spans
+            ));
+        }
+        if self.sampled {
+            out.push(format!(
+                "speedscope sampled profile: durations are sample time ({} samples), call counts \
+                 are not real calls (a count is a run of consecutive samples with the function \
+                 at the same stack depth)",
+                self.samples
+            ));
+        }
+        if self.merged_call_tree {
+            out.push(
+                "pyinstrument speedscope profile: a merged call tree of samples, each span is \
+                 the sample time of one call path, call counts are not real calls"
+                    .to_string(),
+            );
+        }
+        if self.unitless {
+            out.push(
+                "speedscope profile with unit \"none\": its values are not time, 1 is reported \
+                 as 1 µs"
+                    .to_string(),
+            );
+        }
+        if self.unclosed_opens > 0 {
+            out.push(format!(
+                "{} speedscope open (O) event(s) were never closed; they are left out",
+                self.unclosed_opens
             ));
         }
         out

@@ -11,4 +11,5 @@ mod hook;
 mod live;
 mod otlp;
 mod reports;
+mod speedscope;
 mod summary;
