@@ -11,6 +11,8 @@ pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod config;
+pub mod detect;
 pub mod hook;
 pub mod ops;
 pub mod outcome;

@@ -9,7 +9,7 @@ use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, percentile};
 use crate::outcome::{BudgetResult, BudgetStatus, Severity, Unit};
 
-use super::config::{Budget, Metric};
+use crate::config::{Budget, Metric};
 
 /// One call: (tree index, span index).
 pub type CallRef = (usize, usize);

@@ -1,16 +1,14 @@
-//! Budgets and red flags: the budgets.toml model and its validation ([`config`], [`units`],
-//! [`pattern`]), band evaluation ([`eval`]) and the red-flag detectors ([`detectors`]).
+//! Budgets: band evaluation of each `[[budget]]` ([`eval`]), and [`evaluate`], the one entry
+//! point that also runs the red-flag detectors (`crate::detect`) on the same calls. The
+//! budgets.toml model and its validation live in `crate::config`.
 //!
-//! [`evaluate`] is the one entry point: `check` calls it on its traces, `compare` on its after
-//! side. It reads nothing and prints nothing.
+//! [`evaluate`] is called by `check` on its traces and by `compare` on its after side. It
+//! reads nothing and prints nothing.
 
-pub mod config;
-pub mod detectors;
 pub mod eval;
-pub mod pattern;
 
-pub use config::{CompareConfig, Config, ConfigError, HookConfig, Metric, load};
-
+use crate::config::Config;
+use crate::detect::Input;
 use crate::ops::tree::ChildLinks;
 use crate::ops::{CallTree, Catalog};
 use crate::outcome::{BudgetResult, Finding};
@@ -39,9 +37,12 @@ pub fn evaluate(config: &Config, trees: &[CallTree], catalog: &Catalog) -> Evalu
         .zip(&calls)
         .map(|(b, c)| eval::evaluate_budget(b, c, trees, catalog, &links, config.require_match))
         .collect();
-    let findings = detectors::detect(config, trees, catalog, &links, &calls);
+    let findings = config.detectors.run(&Input {
+        trees,
+        catalog,
+        links: &links,
+        budgets: &config.budgets,
+        budget_calls: &calls,
+    });
     Evaluation { budgets, findings }
 }
-
-/// The budgets file read when none is named.
-pub const DEFAULT_PATH: &str = "budgets.toml";

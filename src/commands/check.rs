@@ -3,6 +3,7 @@
 
 use crate::budget;
 use crate::cli::CheckArgs;
+use crate::config::{self, Config};
 use crate::outcome::{BudgetStatus, CommandKind, Report};
 
 use super::output::{self, OutputSettings};
@@ -12,7 +13,7 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     // The budgets and output settings first: a configuration error should not wait for a
     // large trace.
     let settings = OutputSettings::resolve(&args.output, color, None)?;
-    let mut config = budget::load(&args.budgets)?;
+    let mut config = config::load(&args.budgets)?;
     config.require_match |= args.require_match;
     refuse_an_empty_gate(&config)?;
     let mut catalog = load::catalog(args.input.key);
@@ -34,16 +35,11 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
 
 /// A budgets file that checks nothing would pass every trace: an error, not a green build.
 /// One with detectors but no budget is allowed (red flags only), with a note.
-fn refuse_an_empty_gate(config: &budget::Config) -> anyhow::Result<()> {
+fn refuse_an_empty_gate(config: &Config) -> anyhow::Result<()> {
     if !config.budgets.is_empty() {
         return Ok(());
     }
-    let d = &config.detectors;
-    let any_detector = d.n_plus_one.base.enabled
-        || d.repeated_call.base.enabled
-        || d.slow_call.base.enabled
-        || d.blocking_io.base.enabled;
-    if !any_detector {
+    if !config.detectors.any_enabled() {
         anyhow::bail!(
             "{}: nothing to check: no [[budget]] and every detector is disabled; add a budget \
              (see docs/budgets.md) or enable a detector",

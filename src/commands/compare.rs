@@ -9,6 +9,7 @@ use crate::baseline::git::BaseRef;
 use crate::budget;
 use crate::cli::CompareArgs;
 use crate::compare::{self, Settings, SettingsOverrides};
+use crate::config;
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
@@ -108,21 +109,21 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
 }
 
 /// The budgets file: `--budgets`, else `./budgets.toml` when it exists, unless `--no-budgets`.
-fn budgets_config(args: &CompareArgs) -> anyhow::Result<Option<budget::Config>> {
+fn budgets_config(args: &CompareArgs) -> anyhow::Result<Option<config::Config>> {
     if args.no_budgets {
         return Ok(None);
     }
     match &args.budgets {
-        Some(path) => Ok(Some(budget::load(path)?)),
-        None if Path::new(budget::DEFAULT_PATH).is_file() => {
-            Ok(Some(budget::load(Path::new(budget::DEFAULT_PATH))?))
+        Some(path) => Ok(Some(config::load(path)?)),
+        None if Path::new(config::DEFAULT_PATH).is_file() => {
+            Ok(Some(config::load(Path::new(config::DEFAULT_PATH))?))
         }
         None => Ok(None),
     }
 }
 
 /// `[compare]` of budgets.toml as overrides of the defaults (flags override them in turn).
-fn file_overrides(c: &budget::config::CompareConfig) -> SettingsOverrides {
+fn file_overrides(c: &config::CompareConfig) -> SettingsOverrides {
     SettingsOverrides {
         metric: c.metric,
         threshold: c.threshold_pct.map(|pct| pct / 100.0),
@@ -136,7 +137,7 @@ fn file_overrides(c: &budget::config::CompareConfig) -> SettingsOverrides {
 /// The after side against the budgets and detectors: the `check` evaluation, reused.
 fn check_after_side(
     report: &mut Report,
-    config: &budget::Config,
+    config: &config::Config,
     after: &[CallTree],
     catalog: &Catalog,
 ) {

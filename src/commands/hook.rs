@@ -6,8 +6,8 @@ use std::process::{Command, Output};
 
 use anyhow::{Context, bail};
 
-use crate::budget;
 use crate::cli::{HookCommand, HookInstallArgs, HookRunArgs};
+use crate::config;
 use crate::hook::{self, HookSettings, Removal};
 use crate::outcome::Severity;
 
@@ -217,7 +217,7 @@ fn load_settings(config: &str) -> anyhow::Result<HookSettings> {
              the repository, or of --config FILE (see docs/hooks.md)"
         );
     }
-    let hook = budget::config::load(Path::new(config))?.hook;
+    let hook = config::load(Path::new(config))?.hook;
     if hook.command.is_none() && hook.trace.is_none() && hook.baseline.is_none() {
         bail!(
             "{config}: no [hook] section: add one saying which trace to judge (`trace = \"FILE\"`, \

@@ -165,11 +165,20 @@ pub struct Finding {
     pub occurrences: u64,
     /// Time spent in the offending calls of every occurrence.
     pub total_us: f64,
+    /// The longest single offending call.
+    pub slowest_us: f64,
+    /// How many of the input traces it was found in.
+    pub traces: u64,
+    /// The duration the offending calls were judged against: the budget's flag (slow call),
+    /// `min_duration` (repeated call, blocking I/O).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold_us: Option<f64>,
+    /// Slow calls: the budget whose flag they are above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
     /// Operation keys from the root to the offending call (of the example occurrence: the
     /// longest run, the slowest call).
     pub call_path: Vec<String>,
-    /// One human sentence.
-    pub message: String,
     /// The trace it was found in.
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -147,8 +147,8 @@ fn budget(b: &BudgetResult) -> Option<Annotation> {
 fn finding(f: &Finding) -> Annotation {
     Annotation {
         severity: f.severity,
-        title: format!("perfgate: {}", text::finding_kind(f.kind)),
-        message: format!("{}\n{}", text::finding_line(f), f.message),
+        title: format!("perfgate: {}", text::finding_kind(f)),
+        message: format!("{}\n{}", text::finding_line(f), text::finding_sentence(f)),
         file: f.file.clone(),
         line: f.line,
         weight: (1, f.total_us),

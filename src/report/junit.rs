@@ -267,8 +267,8 @@ fn change_case(o: &OpChange, c: &Comparison) -> Case {
 
 fn finding_case(f: &Finding) -> Case {
     let mut body = vec![
-        f.message.clone(),
-        format!("kind: {}", text::finding_kind(f.kind)),
+        text::finding_sentence(f),
+        format!("kind: {}", text::finding_kind(f)),
         format!("operation: {}", f.operation),
     ];
     if let Some(p) = &f.parent {
@@ -286,7 +286,7 @@ fn finding_case(f: &Finding) -> Case {
     if let Some(loc) = text::location(&f.file, f.line) {
         body.push(format!("location: {loc}"));
     }
-    let mut name = format!("{}: {}", text::finding_kind(f.kind), f.operation);
+    let mut name = format!("{}: {}", text::finding_kind(f), f.operation);
     if let Some(p) = &f.parent {
         name.push_str(&format!(" under {p}"));
     }

@@ -425,12 +425,12 @@ fn findings_section(findings: &[Finding]) -> Section {
             format!(
                 "| {} | {} | {}{} | {} | {} | {} |",
                 mark(Some(f.severity)),
-                esc(text::finding_kind(f.kind)),
+                esc(text::finding_kind(f)),
                 esc(&f.operation),
                 location_suffix(&f.file, f.line),
                 text::finding_calls(f),
                 human_us(f.total_us),
-                esc(&f.message)
+                esc(&text::finding_sentence(f))
             )
         })
         .collect();

@@ -157,12 +157,15 @@ pub fn sample() -> Report {
             count: 12,
             occurrences: 1,
             total_us: 38_000.0,
+            slowest_us: 4_100.0,
+            traces: 1,
+            threshold_us: None,
+            budget: None,
             call_path: vec![
                 "main (diagnostic.py)".into(),
                 "post_answer (diagnostic.py)".into(),
                 "get_user_context (diagnostic.py)".into(),
             ],
-            message: "12 calls of execute_query in a row under one get_user_context call".into(),
             source: "after.json".into(),
             file: Some("diagnostic.py".into()),
             line: Some(88),
@@ -175,8 +178,11 @@ pub fn sample() -> Report {
             count: 1,
             occurrences: 1,
             total_us: 1_200.0,
+            slowest_us: 1_200.0,
+            traces: 2,
+            threshold_us: Some(1_000.0),
+            budget: None,
             call_path: vec![HOSTILE[2].into()],
-            message: format!("blocking call {} inside a coroutine", HOSTILE[3]),
             source: "after.json".into(),
             file: Some("a,b:c.py".into()),
             line: Some(7),
@@ -684,7 +690,7 @@ print(json.dumps(out))
                     .parent
                     .as_ref()
                     .map_or(String::new(), |p| format!(" under {p}"));
-                format!("{}: {}{parent}", text::finding_kind(f.kind), f.operation)
+                format!("{}: {}{parent}", text::finding_kind(f), f.operation)
             })
             .collect(),
     );

@@ -360,21 +360,90 @@ pub fn attribution(o: &OpChange, limit: usize) -> String {
         .join("; ")
 }
 
-/// A finding kind as people say it.
-pub fn finding_kind(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::NPlusOne => "N+1 calls",
-        FindingKind::RepeatedCall => "repeated call",
-        FindingKind::SlowCall => "slow call",
-        FindingKind::BlockingIo => "blocking I/O in async code",
+/// How a finding is said. One arm per kind: a new detector's finding is worded here.
+pub struct FindingWords {
+    /// Its kind as people say it: `N+1 calls`, `blocking I/O in async code`.
+    pub kind: &'static str,
+    /// Its kind as a table's label: `N+1 calls`, `Blocking I/O`.
+    pub label: &'static str,
+    /// Its `count` is the calls under one parent call (shown `count × occurrences`), not the
+    /// number of offending calls.
+    pub per_parent: bool,
+    /// The sentence that explains it, with its figures and what to do.
+    pub sentence: String,
+}
+
+/// The words of finding `f`.
+pub fn finding_words(f: &Finding) -> FindingWords {
+    let operation = &f.operation;
+    let parent = f.parent.as_deref().unwrap_or("<root>");
+    let in_traces = match f.traces {
+        0 | 1 => String::new(),
+        n => format!(" across {n} traces"),
+    };
+    let threshold = human_us(f.threshold_us.unwrap_or(0.0));
+    match f.kind {
+        FindingKind::NPlusOne => FindingWords {
+            kind: "N+1 calls",
+            label: "N+1 calls",
+            per_parent: true,
+            sentence: format!(
+                "N+1: {operation} called {} times in a row under one {parent} call, in {} of its calls{in_traces} ({} in all); batch or join these calls",
+                f.count,
+                f.occurrences,
+                human_us(f.total_us),
+            ),
+        },
+        FindingKind::RepeatedCall => FindingWords {
+            kind: "repeated call",
+            label: "Repeated call",
+            per_parent: true,
+            sentence: format!(
+                "repeated expensive call: {operation} called {} times under one {parent} call (each ≥ {threshold}), in {} of its calls{in_traces} ({} in all); reuse the first result",
+                f.count,
+                f.occurrences,
+                human_us(f.total_us),
+            ),
+        },
+        FindingKind::SlowCall => FindingWords {
+            kind: "slow call",
+            label: "Slow call",
+            per_parent: false,
+            sentence: format!(
+                "slow call: {} call(s) of {operation} above the flag {threshold} of budget \"{}\"{in_traces} (slowest {})",
+                f.count,
+                f.budget.as_deref().unwrap_or("?"),
+                human_us(f.slowest_us),
+            ),
+        },
+        FindingKind::BlockingIo => FindingWords {
+            kind: "blocking I/O in async code",
+            label: "Blocking I/O",
+            per_parent: false,
+            sentence: format!(
+                "blocking I/O in async code: {operation} blocked the event loop inside {parent} on an asyncio task, {} call(s){in_traces} ({} in all, slowest {}); use an async equivalent or run it in an executor",
+                f.count,
+                human_us(f.total_us),
+                human_us(f.slowest_us),
+            ),
+        },
     }
+}
+
+/// A finding's kind as people say it.
+pub fn finding_kind(f: &Finding) -> &'static str {
+    finding_words(f).kind
+}
+
+/// The sentence that explains a finding.
+pub fn finding_sentence(f: &Finding) -> String {
+    finding_words(f).sentence
 }
 
 /// The calls of a finding: `8 × 12` for a pattern repeated under several parent calls (8 in
 /// a row under each of 12 parent calls), else the number of offending calls.
 pub fn finding_calls(f: &Finding) -> String {
-    let per_parent = matches!(f.kind, FindingKind::NPlusOne | FindingKind::RepeatedCall);
-    if per_parent && f.occurrences > 1 {
+    if finding_words(f).per_parent && f.occurrences > 1 {
         format!("{} × {}", f.count, f.occurrences)
     } else {
         f.count.to_string()
@@ -383,7 +452,7 @@ pub fn finding_calls(f: &Finding) -> String {
 
 /// One line: `N+1 calls: execute_query ×12 under handle_request (38.0ms)`.
 pub fn finding_line(f: &Finding) -> String {
-    let mut out = format!("{}: {}", finding_kind(f.kind), f.operation);
+    let mut out = format!("{}: {}", finding_kind(f), f.operation);
     if f.count > 1 {
         out.push_str(&format!(" ×{}", f.count));
     }
@@ -426,5 +495,82 @@ mod tests {
         f.count = 7;
         f.occurrences = 7;
         assert_eq!(finding_calls(&f), "7");
+    }
+
+    #[test]
+    fn finding_sentences_are_worded_from_the_findings_figures() {
+        let base = crate::report::tests::sample().findings[0].clone();
+        let f = |kind, count, occurrences, total_us, slowest_us, traces, threshold_us| Finding {
+            kind,
+            operation: "call_claude (diagnostic.py)".into(),
+            parent: Some("decide_next (diagnostic.py)".into()),
+            count,
+            occurrences,
+            total_us,
+            slowest_us,
+            traces,
+            threshold_us,
+            ..base.clone()
+        };
+        let n_plus_one = f(FindingKind::NPlusOne, 8, 24, 2_760_000.0, 0.0, 2, None);
+        assert_eq!(
+            finding_sentence(&n_plus_one),
+            "N+1: call_claude (diagnostic.py) called 8 times in a row under one decide_next \
+             (diagnostic.py) call, in 24 of its calls across 2 traces (2.76s in all); batch or \
+             join these calls"
+        );
+        let repeated = f(
+            FindingKind::RepeatedCall,
+            2,
+            12,
+            10_070_000.0,
+            0.0,
+            1,
+            Some(1e5),
+        );
+        assert_eq!(
+            finding_sentence(&repeated),
+            "repeated expensive call: call_claude (diagnostic.py) called 2 times under one \
+             decide_next (diagnostic.py) call (each ≥ 100ms), in 12 of its calls (10.07s in all); \
+             reuse the first result"
+        );
+        let slow = Finding {
+            parent: None,
+            budget: Some("Claude API".into()),
+            ..f(
+                FindingKind::SlowCall,
+                12,
+                12,
+                3e7,
+                1_484_633.0,
+                1,
+                Some(1.2e6),
+            )
+        };
+        assert_eq!(
+            finding_sentence(&slow),
+            "slow call: 12 call(s) of call_claude (diagnostic.py) above the flag 1.20s of budget \
+             \"Claude API\" (slowest 1.48s)"
+        );
+        let blocking = Finding {
+            parent: None,
+            ..f(
+                FindingKind::BlockingIo,
+                6,
+                6,
+                303_000.0,
+                52_826.0,
+                3,
+                Some(1e4),
+            )
+        };
+        assert_eq!(
+            finding_sentence(&blocking),
+            "blocking I/O in async code: call_claude (diagnostic.py) blocked the event loop inside \
+             <root> on an asyncio task, 6 call(s) across 3 traces (303ms in all, slowest 52.8ms); \
+             use an async equivalent or run it in an executor"
+        );
+        assert_eq!(finding_words(&blocking).label, "Blocking I/O");
+        assert_eq!(finding_kind(&repeated), "repeated call");
     }
 }

@@ -142,7 +142,10 @@ fn slow_claude_is_flagged_with_a_slow_call_finding_and_its_call_path() {
             "call_claude (diagnostic.py)"
         ]
     );
-    assert!(f["message"].as_str().unwrap().contains("Claude API"));
+    assert_eq!(
+        f["budget"], "Claude API",
+        "the budget whose flag they are above"
+    );
 }
 
 #[test]

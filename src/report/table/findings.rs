@@ -4,9 +4,10 @@
 use comfy_table::{Cell, Color};
 
 use crate::outcome::units::human_us;
-use crate::outcome::{Finding, FindingKind, Severity};
+use crate::outcome::{Finding, Severity};
 use crate::report::RenderOptions;
 use crate::report::escape::terminal;
+use crate::report::text;
 
 use super::{colored, new_table, num};
 
@@ -18,25 +19,16 @@ pub fn render(findings: &[Finding], options: &RenderOptions) -> String {
     for f in findings {
         table.add_row(vec![
             severity(f.severity, options),
-            Cell::new(kind(f.kind)),
+            Cell::new(text::finding_words(f).label),
             Cell::new(format!(
                 "{}\nat {}",
-                terminal(&f.message),
+                terminal(&text::finding_sentence(f)),
                 terminal(&path(&f.call_path))
             )),
             num(human_us(f.total_us)),
         ]);
     }
     format!("Red flags\n{table}")
-}
-
-fn kind(k: FindingKind) -> &'static str {
-    match k {
-        FindingKind::NPlusOne => "N+1 calls",
-        FindingKind::RepeatedCall => "Repeated call",
-        FindingKind::SlowCall => "Slow call",
-        FindingKind::BlockingIo => "Blocking I/O",
-    }
 }
 
 /// The call path, innermost last, cut at the root side when long.

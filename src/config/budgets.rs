@@ -1,0 +1,347 @@
+//! `[[budget]]` and `[defaults]`: the rows of the performance table. A budget names the
+//! operations it covers (a pattern, optionally narrowed by file and by a `within` ancestor),
+//! the metric it measures and its two thresholds (target and flag, or `acceptable`).
+
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use super::{ConfigError, Pattern, Source, Sp};
+use crate::outcome::units::human_us;
+use crate::units::{DURATION_HINT, parse_band, parse_duration};
+
+/// What a budget measures over the calls it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    P50,
+    P90,
+    P95,
+    P99,
+    Max,
+    Mean,
+    /// Sum of inclusive durations.
+    Total,
+    /// Sum of self times.
+    SelfTime,
+    /// Number of calls.
+    Count,
+    /// Largest number of calls beneath one call of the `within` ancestor.
+    CountPerParent,
+}
+
+impl Metric {
+    /// Every metric with its spelling in budgets.toml.
+    pub const ALL: [(&'static str, Metric); 10] = [
+        ("p50", Metric::P50),
+        ("p90", Metric::P90),
+        ("p95", Metric::P95),
+        ("p99", Metric::P99),
+        ("max", Metric::Max),
+        ("mean", Metric::Mean),
+        ("total", Metric::Total),
+        ("self", Metric::SelfTime),
+        ("count", Metric::Count),
+        ("count_per_parent", Metric::CountPerParent),
+    ];
+
+    /// The spelling in budgets.toml and in reports.
+    pub fn as_str(self) -> &'static str {
+        Metric::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map(|(s, _)| *s)
+            .unwrap_or("?")
+    }
+
+    /// Counts calls rather than timing them.
+    pub fn is_count(self) -> bool {
+        matches!(self, Metric::Count | Metric::CountPerParent)
+    }
+
+    /// A statistic of single calls' durations: one call above the flag is a slow call.
+    pub fn is_per_call(self) -> bool {
+        matches!(
+            self,
+            Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Max | Metric::Mean
+        )
+    }
+}
+
+/// One row of the performance table.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub name: String,
+    /// Which operations it covers.
+    pub operation: Pattern,
+    /// Only operations whose source file matches (full path or base name).
+    pub file: Option<Pattern>,
+    /// Only calls beneath a call of an operation matching this.
+    pub within: Option<Pattern>,
+    pub metric: Metric,
+    /// µs for durations, calls for counts.
+    pub target: f64,
+    pub flag: f64,
+}
+
+/// Reads the `[[budget]]` tables; `default_metric` is `[defaults] metric`.
+pub(super) fn read(
+    src: &Source,
+    raw: &[Sp<RawBudget>],
+    default_metric: Metric,
+) -> Result<Vec<Budget>, ConfigError> {
+    let mut budgets = Vec::with_capacity(raw.len());
+    for b in raw {
+        let budget = budget(src, b, default_metric)?;
+        if budgets.iter().any(|o: &Budget| o.name == budget.name) {
+            return Err(src.error(
+                b.get_ref().name.span(),
+                format!(
+                    "a budget named \"{}\" is already defined above; budget names must be unique",
+                    budget.name
+                ),
+            ));
+        }
+        budgets.push(budget);
+    }
+    Ok(budgets)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDefaults {
+    pub(super) metric: Option<Sp<String>>,
+    pub(super) require_match: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBudget {
+    name: Sp<String>,
+    operation: Sp<String>,
+    file: Option<Sp<String>>,
+    within: Option<Sp<String>>,
+    metric: Option<Sp<String>>,
+    target: Option<Sp<toml::Value>>,
+    acceptable: Option<Sp<toml::Value>>,
+    flag: Option<Sp<toml::Value>>,
+}
+
+pub(super) fn metric(src: &Source, m: &Sp<String>) -> Result<Metric, ConfigError> {
+    Metric::ALL
+        .iter()
+        .find(|(s, _)| *s == m.get_ref().as_str())
+        .map(|(_, metric)| *metric)
+        .ok_or_else(|| {
+            let all: Vec<&str> = Metric::ALL.iter().map(|(s, _)| *s).collect();
+            src.error(
+                m.span(),
+                format!(
+                    "unknown metric \"{}\"; expected one of {}",
+                    m.get_ref(),
+                    all.join(", ")
+                ),
+            )
+        })
+}
+
+fn budget(src: &Source, sp: &Sp<RawBudget>, default_metric: Metric) -> Result<Budget, ConfigError> {
+    let b = sp.get_ref();
+    let name = b.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(src.error(b.name.span(), "the budget name is empty"));
+    }
+    let metric = match &b.metric {
+        Some(m) => metric(src, m)?,
+        None => default_metric,
+    };
+    if metric == Metric::CountPerParent && b.within.is_none() {
+        let span = b.metric.as_ref().map_or(b.name.span(), |m| m.span());
+        return Err(src.error(
+            span,
+            "metric \"count_per_parent\" counts calls beneath each call of the `within` operation; add within = \"<pattern>\"",
+        ));
+    }
+    let (target, flag) = thresholds(src, b, metric, sp.span())?;
+    Ok(Budget {
+        name,
+        operation: src.pattern(&b.operation)?,
+        file: b.file.as_ref().map(|f| src.pattern(f)).transpose()?,
+        within: b.within.as_ref().map(|w| src.pattern(w)).transpose()?,
+        metric,
+        target,
+        flag,
+    })
+}
+
+/// target and flag, from `target`/`flag` and/or `acceptable`, which must agree.
+fn thresholds(
+    src: &Source,
+    b: &RawBudget,
+    metric: Metric,
+    table: Range<usize>,
+) -> Result<(f64, f64), ConfigError> {
+    let target = b
+        .target
+        .as_ref()
+        .map(|v| threshold(src, v, metric))
+        .transpose()?;
+    let flag = b
+        .flag
+        .as_ref()
+        .map(|v| threshold(src, v, metric))
+        .transpose()?;
+    let band = b
+        .acceptable
+        .as_ref()
+        .map(|v| band(src, v, metric))
+        .transpose()?;
+    let show = |v: f64| {
+        if metric.is_count() {
+            format!("{v} calls")
+        } else {
+            human_us(v)
+        }
+    };
+    if let (Some(acc), Some((lo, hi))) = (&b.acceptable, band) {
+        for (given, end, key, which) in [(target, lo, "target", "low"), (flag, hi, "flag", "high")]
+        {
+            if let Some(v) = given
+                && !same(v, end)
+            {
+                return Err(src.error(
+                    acc.span(),
+                    format!(
+                        "acceptable disagrees with {key}: its {which} end is {} but {key} is {}; make them equal or drop one of them",
+                        show(end),
+                        show(v)
+                    ),
+                ));
+            }
+        }
+    }
+    let target = target.or(band.map(|b| b.0));
+    let flag = flag.or(band.map(|b| b.1));
+    let (Some(t), Some(f)) = (target, flag) else {
+        let missing = if target.is_none() { "target" } else { "flag" };
+        return Err(src.error(
+            b.name.span(),
+            format!(
+                "budget \"{}\" has no {missing}; give target and flag (e.g. target = \"800ms\", flag = \"1200ms\") or acceptable = \"800ms..1200ms\"",
+                b.name.get_ref()
+            ),
+        ));
+    };
+    if t > f {
+        let span = b.target.as_ref().map_or(table, |v| v.span());
+        return Err(src.error(
+            span,
+            format!(
+                "target ({}) is above flag ({}); the target must be at most the flag",
+                show(t),
+                show(f)
+            ),
+        ));
+    }
+    Ok((t, f))
+}
+
+/// A threshold: a duration string for time metrics, a whole number for counts.
+fn threshold(src: &Source, v: &Sp<toml::Value>, metric: Metric) -> Result<f64, ConfigError> {
+    match (v.get_ref(), metric.is_count()) {
+        (toml::Value::Integer(n), true) if *n >= 0 => Ok(*n as f64),
+        (toml::Value::Float(x), true) if *x >= 0.0 && x.is_finite() => Ok(*x),
+        (toml::Value::String(s), false) => parse_duration(s).map_err(|e| src.error(v.span(), e)),
+        (toml::Value::Integer(_) | toml::Value::Float(_), false) => Err(src.error(
+            v.span(),
+            format!(
+                "metric \"{}\" is a duration: write {DURATION_HINT}",
+                metric.as_str()
+            ),
+        )),
+        (_, true) => Err(src.error(
+            v.span(),
+            format!(
+                "metric \"{}\" counts calls: write a plain non-negative number, e.g. 5",
+                metric.as_str()
+            ),
+        )),
+        (other, false) => Err(src.error(
+            v.span(),
+            format!("expected a duration string, found {}", other.type_str()),
+        )),
+    }
+}
+
+fn band(src: &Source, v: &Sp<toml::Value>, metric: Metric) -> Result<(f64, f64), ConfigError> {
+    match v.get_ref() {
+        toml::Value::String(s) => {
+            parse_band(s, !metric.is_count()).map_err(|e| src.error(v.span(), e))
+        }
+        other => Err(src.error(
+            v.span(),
+            format!(
+                "acceptable must be a string like \"1000ms..1500ms\", found {}",
+                other.type_str()
+            ),
+        )),
+    }
+}
+
+/// Thresholds written two ways (`1.5s` and `1500ms`) are equal up to float rounding.
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::config::parse;
+    use crate::config::tests::err;
+    use crate::detect::n_plus_one::NPlusOne;
+
+    pub(crate) const CLAUDE: &str =
+        "[[budget]]\nname = \"Claude API\"\noperation = \"call_claude\"\n";
+
+    #[test]
+    fn a_budget_from_target_and_flag_or_acceptable() {
+        let c = parse(
+            &format!("{CLAUDE}target = \"800ms\"\nacceptable = \"800-1200ms\"\nflag = \"1.2s\"\n"),
+            "b.toml",
+        )
+        .unwrap();
+        let b = &c.budgets[0];
+        assert_eq!(
+            (b.target, b.flag, b.metric),
+            (800_000.0, 1_200_000.0, Metric::P95)
+        );
+        let c = parse(&format!("{CLAUDE}acceptable = \"30ms..50ms\"\n"), "b.toml").unwrap();
+        assert_eq!(
+            (c.budgets[0].target, c.budgets[0].flag),
+            (30_000.0, 50_000.0)
+        );
+        assert!(c.detectors.get::<NPlusOne>().base.enabled);
+        assert_eq!(c.compare, crate::config::CompareConfig::default());
+    }
+
+    #[test]
+    fn duplicate_names_and_count_per_parent_without_within_are_refused() {
+        let twice = format!("{CLAUDE}acceptable = \"1s..2s\"\n{CLAUDE}acceptable = \"1s..2s\"\n");
+        assert!(
+            err(&twice).starts_with("b.toml:6:8: a budget named \"Claude API\" is already defined")
+        );
+        let e = err(&format!(
+            "{CLAUDE}metric = \"count_per_parent\"\nacceptable = \"1..2\"\n"
+        ));
+        assert!(
+            e.starts_with("b.toml:4:10: metric \"count_per_parent\" counts calls beneath"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{CLAUDE}metric = \"count\"\ntarget = \"5ms\"\nflag = 6\n"
+        ));
+        assert!(
+            e.starts_with("b.toml:5:10: metric \"count\" counts calls"),
+            "{e}"
+        );
+    }
+}

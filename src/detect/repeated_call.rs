@@ -1,0 +1,154 @@
+//! Repeated expensive calls: an expensive operation (an LLM call by default) called more than
+//! once under one parent call, where the first result could be reused.
+
+use crate::config::{ConfigError, PatternSet, Section};
+use crate::ops::OpId;
+use crate::outcome::{Finding, FindingKind, Severity};
+
+use super::{
+    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, pattern_set, refuse,
+    select,
+};
+
+const NAME: &str = "repeated_call";
+
+/// Default watch list: LLM calls.
+pub const DEFAULT_OPERATIONS: [&str; 4] = ["*claude*", "*llm*", "*openai*", "*anthropic*"];
+
+/// `[detectors.repeated_call]`.
+#[derive(Debug, Clone)]
+pub struct RepeatedCall {
+    pub base: DetectorBase,
+    /// Calls under one parent call that make a finding.
+    pub min_count: u64,
+    /// Calls shorter than this are not counted, µs.
+    pub min_duration_us: f64,
+    /// Expensive operations watched.
+    pub operations: PatternSet,
+}
+
+impl Default for RepeatedCall {
+    fn default() -> Self {
+        RepeatedCall {
+            base: DetectorBase::on(Severity::Fail),
+            min_count: 2,
+            min_duration_us: 100_000.0,
+            operations: pattern_set(&DEFAULT_OPERATIONS),
+        }
+    }
+}
+
+impl Detector for RepeatedCall {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn enabled(&self) -> bool {
+        self.base.enabled
+    }
+
+    fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError> {
+        let src = section.src;
+        let r: RawDetector = section.read()?;
+        refuse(src, &r.min_total, "min_total", NAME)?;
+        refuse(src, &r.ignore, "ignore", NAME)?;
+        self.base = self.base.read(src, r.enabled, r.severity.as_ref())?;
+        if let Some(n) = &r.min_count {
+            self.min_count = src.count(n, 2)?;
+        }
+        if let Some(t) = &r.min_duration {
+            self.min_duration_us = src.duration_value(t)?;
+        }
+        if let Some(list) = &r.operations {
+            self.operations = src.patterns(list.get_ref())?;
+        }
+        Ok(())
+    }
+
+    fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
+        let watched = select(input.catalog, |i| self.operations.matches_op(i));
+        let mut groups = Groups::default();
+        for (t, (tree, family)) in input.trees.iter().zip(input.links).enumerate() {
+            for p in 0..tree.len() {
+                // The expensive children of this call, by operation in order of first call.
+                let mut seen: Vec<Seen> = Vec::new();
+                for child in family.children(p) {
+                    let (op, dur) = (tree.ops[child], tree.spans[child].dur);
+                    if !watched[op as usize] || dur < self.min_duration_us {
+                        continue;
+                    }
+                    match seen.iter_mut().find(|s| s.op == op) {
+                        Some(s) => {
+                            s.count += 1;
+                            s.total_us += dur;
+                            s.slowest_us = s.slowest_us.max(dur);
+                        }
+                        None => seen.push(Seen {
+                            op,
+                            first: child,
+                            count: 1,
+                            total_us: dur,
+                            slowest_us: dur,
+                        }),
+                    }
+                }
+                for s in seen {
+                    if s.count >= self.min_count {
+                        let key =
+                            GroupKey::new(FindingKind::RepeatedCall, Some(tree.ops[p]), s.op, None);
+                        groups.add(
+                            key,
+                            Occurrence {
+                                at: (t, s.first),
+                                count: s.count,
+                                total_us: s.total_us,
+                                slowest_us: s.slowest_us,
+                                score: s.count as f64,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        groups.findings(|g| Finding {
+            threshold_us: Some(self.min_duration_us),
+            ..g.finding(input, self.base.severity, g.max_count)
+        })
+    }
+}
+
+/// The calls of one expensive operation under one parent call.
+struct Seen {
+    op: OpId,
+    first: usize,
+    count: u64,
+    total_us: f64,
+    slowest_us: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::tests::findings;
+    use crate::outcome::FindingKind;
+
+    #[test]
+    fn repeated_calls_count_only_expensive_ones() {
+        let spans = |second_ms| {
+            vec![
+                ("decide (a.py:1)", 0, 0.0, 2000.0),
+                ("ask_llm (a.py:5)", 0, 1.0, 500.0),
+                ("ask_llm (a.py:5)", 0, 600.0, second_ms),
+            ]
+        };
+        let found = findings(&spans(500.0), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].kind, found[0].count),
+            (FindingKind::RepeatedCall, 2)
+        );
+        assert!(
+            findings(&spans(50.0), "").is_empty(),
+            "a cached second call"
+        );
+    }
+}
