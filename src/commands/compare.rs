@@ -130,7 +130,7 @@ fn file_overrides(c: &config::CompareConfig) -> SettingsOverrides {
         noise_floor_us: c.noise_floor_us,
         alpha: c.alpha,
         min_samples: c.min_samples.map(|n| n as usize),
-        min_coverage: None,
+        min_coverage: c.min_coverage_pct.map(|pct| pct / 100.0),
     }
 }
 

@@ -18,6 +18,8 @@ pub struct CompareConfig {
     pub alpha: Option<f64>,
     /// Fewest calls per side for a statistical verdict.
     pub min_samples: Option<u64>,
+    /// Share of the before side's operations the after side must measure, percent.
+    pub min_coverage_pct: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -28,6 +30,7 @@ pub(super) struct RawCompare {
     noise_floor: Option<Sp<toml::Value>>,
     alpha: Option<Sp<f64>>,
     min_samples: Option<Sp<i64>>,
+    min_coverage: Option<Sp<String>>,
 }
 
 /// Reads `[compare]`; every key is optional.
@@ -93,11 +96,21 @@ pub(super) fn read(src: &Source, raw: Option<RawCompare>) -> Result<CompareConfi
         .as_ref()
         .map(|n| src.count(n, 1))
         .transpose()?;
+    let min_coverage_pct = r
+        .min_coverage
+        .as_ref()
+        .map(|c| match parse_percent(c.get_ref()) {
+            Ok(pct) if pct <= 100.0 => Ok(pct),
+            Ok(_) => Err(src.error(c.span(), "min_coverage must be at most \"100%\"")),
+            Err(e) => Err(src.error(c.span(), e)),
+        })
+        .transpose()?;
     Ok(CompareConfig {
         metric,
         threshold_pct,
         noise_floor_us,
         alpha,
         min_samples,
+        min_coverage_pct,
     })
 }

@@ -438,3 +438,21 @@ fn an_after_trace_that_measured_nothing_of_the_code_fails_on_coverage() {
     assert_eq!(report["comparison"]["coverage"]["before_operations"], 17);
     assert_eq!(report["comparison"]["coverage"]["after_measured"], 0);
 }
+
+#[test]
+fn min_coverage_is_read_from_budgets_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = dir.path().join("budgets.toml");
+    std::fs::write(&budgets, "[compare]\nmin_coverage = \"0%\"\n").unwrap();
+    let report = run_json(
+        &[
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/misconfigured.json"),
+            "--budgets",
+            budgets.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_eq!(report["comparison"]["coverage"]["min_share"], 0.0);
+}

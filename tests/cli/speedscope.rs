@@ -74,7 +74,10 @@ fn pyspy_sampled_profiles_match_the_reference_and_say_they_are_sampled() {
         claude["file"].as_str().unwrap().ends_with("diagnostic.py"),
         "{claude}"
     );
-    assert!(!claude["file"].as_str().unwrap().starts_with('/'), "{claude}");
+    assert!(
+        !claude["file"].as_str().unwrap().starts_with('/'),
+        "{claude}"
+    );
     // Sleeping is sampled (--idle) and py-spy shows no C frames: call_claude's time is its own.
     assert_close(
         claude["self_us"].as_f64().unwrap(),
