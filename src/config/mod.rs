@@ -285,6 +285,7 @@ pub(crate) mod tests {
                 noise_floor_us: Some(1000.0),
                 alpha: Some(0.01),
                 min_samples: Some(8),
+                min_coverage_pct: None,
             }
         );
         assert_eq!(c.hook.fail_on, Some(Severity::Warn));
