@@ -8,6 +8,7 @@
 
 pub mod attribution;
 pub mod diff;
+pub mod paired;
 pub mod stats;
 
 use crate::ops::{OpProfile, Profile, RunFigures};
