@@ -12,6 +12,7 @@ pub mod commands;
 pub mod compare;
 pub mod hook;
 pub mod ops;
+pub mod record;
 pub mod report;
 pub mod trace;
 pub mod units;

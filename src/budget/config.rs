@@ -362,6 +362,9 @@ struct RawFile {
     detectors: Option<RawDetectors>,
     compare: Option<RawCompare>,
     hook: Option<RawHook>,
+    /// `[record]` is read by `record::config`; here it is only accepted.
+    #[serde(rename = "record")]
+    _record: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

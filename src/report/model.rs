@@ -266,6 +266,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The paired statistics of a comparison whose runs are pairs (`perfgate record`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paired: Option<crate::compare::paired::PairedReport>,
 }
 
 impl Report {
@@ -279,6 +282,7 @@ impl Report {
             budgets: Vec::new(),
             findings: Vec::new(),
             comparison: None,
+            paired: None,
         }
     }
 

@@ -8,5 +8,6 @@ mod common;
 mod compare;
 mod hook;
 mod live;
+mod record;
 mod reports;
 mod summary;

@@ -10,6 +10,7 @@ mod verdict;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
+use super::escape::terminal;
 use super::{CommandKind, RenderOptions, Report};
 
 /// Renders every section the report has, separated by blank lines.
@@ -17,6 +18,10 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut sections: Vec<String> = Vec::new();
     if let Some(c) = &report.comparison {
         sections.push(compare::render(c, options));
+        if let Some(p) = &report.paired {
+            let lines: Vec<String> = p.lines(10).iter().map(|l| terminal(l)).collect();
+            sections.push(wrap_text(&lines.join("\n"), options.width));
+        }
     } else if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
     }
