@@ -46,6 +46,10 @@ pub enum Command {
     /// The pre-push git hook: install, uninstall, and the gate it runs.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Trace COMMAND in the base revision and in the working tree, alternately on this
+    /// machine, then compare them as pairs (see docs/record.md).
+    #[command(after_help = EXIT_CODES)]
+    Record(RecordArgs),
 }
 
 const CHECK_HELP: &str = "\
@@ -393,4 +397,79 @@ pub struct HookRunArgs {
     /// The remote name and URL git passes to pre-push hooks (unused, accepted).
     #[arg(value_name = "REMOTE", num_args = 0..=2)]
     pub remote: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The base revision, checked out into a temporary git worktree: `auto` (the merge-base
+    /// of HEAD with the default branch, or with GITHUB_BASE_REF on GitHub Actions) or a
+    /// revision [default: auto].
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// Runs per side, in pairs [default: [record] runs, else 5].
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+
+    /// Warm-up runs per side, discarded [default: [record] warmup, else 1].
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u32>,
+
+    /// Where the traces are written (base_K.json, head_K.json).
+    #[arg(
+        short = 'o',
+        long = "out-dir",
+        value_name = "DIR",
+        default_value = ".perfgate/record"
+    )]
+    pub out_dir: PathBuf,
+
+    /// The tracer command template, with {trace} and {command}
+    /// [default: [record] tracer, else `viztracer --quiet -o {trace} -- {command}`].
+    #[arg(long, value_name = "TEMPLATE")]
+    pub tracer: Option<String>,
+
+    /// The figure compared [default: p95].
+    #[arg(long, value_enum)]
+    pub metric: Option<Metric>,
+
+    /// Smallest relative change that counts, e.g. '10%' [default: 10%].
+    #[arg(long, value_name = "PCT")]
+    pub threshold: Option<String>,
+
+    /// Smallest absolute change that counts, e.g. '1ms', '500us' [default: 1ms].
+    #[arg(long, value_name = "DURATION")]
+    pub noise_floor: Option<String>,
+
+    /// Significance level of the tests [default: 0.01].
+    #[arg(long, value_name = "P")]
+    pub alpha: Option<f64>,
+
+    /// Fewest calls per side to run a test [default: 5].
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<usize>,
+
+    /// How spans are grouped into operations.
+    #[arg(long, value_enum, default_value_t = KeyArg::File)]
+    pub key: KeyArg,
+
+    /// Fail the gate (exit 1) on warnings too, or only on failures.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+
+    /// The budgets file: its [record] section, its [compare] defaults, and the budgets the
+    /// head traces are checked against [default: ./budgets.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
+
+    /// Compare only, even when ./budgets.toml exists (its [record] section is still read).
+    #[arg(long, conflicts_with = "budgets")]
+    pub no_budgets: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// The command to trace (after `--`) [default: [record] command].
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }

@@ -16,6 +16,7 @@ pub mod detect;
 pub mod hook;
 pub mod ops;
 pub mod outcome;
+pub mod record;
 pub mod report;
 pub mod trace;
 pub mod units;

@@ -58,6 +58,17 @@ pub fn load_side(
 }
 
 pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
+    run_with(args, color, |_, _, _, _| {})
+}
+
+/// [`run`], with `extend` adding to the report before the verdict is taken and the report
+/// emitted; it sees both sides' profiles and the resolved settings (`record` adds the paired
+/// statistics this way).
+pub fn run_with(
+    args: CompareArgs,
+    color: bool,
+    extend: impl FnOnce(&mut Report, &Profile, &Profile, &Settings),
+) -> anyhow::Result<Outcome> {
     // Everything that can be wrong with the configuration is found before any trace is read.
     let output_settings = OutputSettings::resolve(&args.output, color, None)?;
     let budgets = budgets_config(&args)?;
@@ -102,6 +113,7 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     if let Some(config) = &budgets {
         check_after_side(&mut report, config, &after.trees, &catalog);
     }
+    extend(&mut report, &before.profile, &after.profile, &settings);
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;

@@ -8,6 +8,7 @@ pub mod compare;
 mod hook;
 pub mod load;
 pub mod output;
+mod record;
 mod summary;
 
 use crate::cli::{Cli, Command, FailOnArg};
@@ -46,5 +47,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Check(args) => check::run(args, color),
         Command::Baseline(cmd) => baseline::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
+        Command::Record(args) => record::run(args, color),
     }
 }

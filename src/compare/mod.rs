@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod causes;
 pub mod coverage;
 pub mod diff;
+pub mod paired;
 pub mod stats;
 
 use crate::ops::{OpProfile, Profile, RunFigures};

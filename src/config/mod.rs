@@ -133,6 +133,9 @@ struct RawFile {
     detectors: Option<RawDetectors>,
     compare: Option<compare::RawCompare>,
     hook: Option<hook::RawHook>,
+    /// `[record]` is read by `record::config`; here it is only accepted.
+    #[serde(rename = "record")]
+    _record: Option<toml::Value>,
 }
 
 /// One table of the file handed to the code that owns it (a detector's `[detectors.NAME]`),

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::ops::{OpStats, Origin};
 
+pub mod paired;
 pub mod units;
 
 /// Version of the JSON schema written by `--format json`.
@@ -483,6 +484,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The paired statistics of a comparison whose runs are pairs (`perfgate record`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paired: Option<paired::PairedReport>,
 }
 
 impl Report {
@@ -496,6 +500,7 @@ impl Report {
             budgets: Vec::new(),
             findings: Vec::new(),
             comparison: None,
+            paired: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //!
 //! The text is NOT escaped: each renderer escapes it for its own sink (see [`super::escape`]).
 
+use crate::outcome::paired::{PairedOp, PairedReport};
 use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
@@ -319,6 +320,54 @@ pub fn cause_sentence(cause: &Cause, metric: Metric) -> String {
 fn trim_ratio(r: f64) -> String {
     let rounded = (r * 10.0).round() / 10.0;
     trim_float(rounded)
+}
+
+/// Plain-text lines for the terminal and Markdown renderers: a headline, then the
+/// significant operations (at most `limit`).
+pub fn paired_lines(p: &PairedReport, limit: usize) -> Vec<String> {
+    let drift = match &p.drift {
+        Some(d) => format!(
+            "; the machine drifted {:.1}% across the session (base timing per pair: {})",
+            d.range_pct,
+            d.per_pair
+                .iter()
+                .map(|v| format!("{v:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => String::new(),
+    };
+    let mut out = vec![format!(
+        "paired: {} pairs, interleaved ({}), {} per run{drift}",
+        p.pairs, p.order, p.metric
+    )];
+    let significant: Vec<&PairedOp> = p.operations.iter().filter(|o| o.significant).collect();
+    let level = format!("{}%", trim_float(100.0 * (1.0 - p.alpha)));
+    for o in significant.iter().take(limit) {
+        let e = &o.estimate;
+        out.push(format!(
+            "  {}: ×{:.3} [{:.3}, {:.3}] at {level}, {} (t test on {} pair log ratios)",
+            o.name,
+            e.ratio,
+            e.ratio_ci.0,
+            e.ratio_ci.1,
+            p_phrase(e.p_value),
+            e.pairs
+        ));
+    }
+    if significant.len() > limit {
+        out.push(format!(
+            "  ... and {} more (see the JSON report)",
+            significant.len() - limit
+        ));
+    }
+    if significant.is_empty() {
+        out.push(format!(
+            "  no operation changed beyond the thresholds in the paired test (α={})",
+            p.alpha
+        ));
+    }
+    out
 }
 
 /// The status word of a one-line message. A change that carries a warning but was not judged

@@ -11,6 +11,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::RenderOptions;
+use super::escape::terminal;
 use crate::outcome::{CommandKind, Report};
 
 /// Renders every section the report has, separated by blank lines.
@@ -39,6 +40,13 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut sections: Vec<String> = Vec::new();
     if let Some(c) = &report.comparison {
         sections.push(compare::render(c, options));
+        if let Some(p) = &report.paired {
+            let lines: Vec<String> = crate::report::text::paired_lines(p, 10)
+                .iter()
+                .map(|l| terminal(l))
+                .collect();
+            sections.push(wrap_text(&lines.join("\n"), options.width));
+        }
     } else if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
     }

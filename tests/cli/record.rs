@@ -1,0 +1,207 @@
+//! `perfgate record`: a real git repository in a temporary directory holding a small Python
+//! program, traced by the real viztracer in a temporary worktree of the base revision and in
+//! the working tree, alternately; then compared as pairs.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{perfgate, python_with, tool_available};
+use crate::hook::{git, have_git};
+
+const APP: &str = "\
+import time
+
+
+def fast_work():
+    time.sleep(0.002)
+
+
+def slow_work():
+    time.sleep(0.005)
+
+
+def main():
+    for _ in range(20):
+        fast_work()
+        slow_work()
+
+
+if __name__ == \"__main__\":
+    main()
+";
+
+/// A repository with the program on `main`, and a `feature` branch (checked out) whose one
+/// commit makes `slow_work` six times as slow (so that a busy CI machine, whose sleeps
+/// overshoot by milliseconds, still separates every run). `budgets` is committed as budgets.toml on main.
+fn repo_with_slowdown(root: &Path, budgets: &str) -> PathBuf {
+    let work = root.join("app");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    git(&work, &["config", "user.email", "t@example.invalid"]);
+    git(&work, &["config", "user.name", "t"]);
+    std::fs::write(work.join("app.py"), APP).unwrap();
+    std::fs::write(work.join("budgets.toml"), budgets).unwrap();
+    std::fs::write(work.join(".gitignore"), ".perfgate/\n").unwrap();
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "the app"]);
+    git(&work, &["checkout", "-q", "-b", "feature"]);
+    let slower = APP.replace("time.sleep(0.005)", "time.sleep(0.030)");
+    std::fs::write(work.join("app.py"), slower).unwrap();
+    git(&work, &["commit", "-q", "-am", "slow_work is slower"]);
+    work
+}
+
+/// The tracer template with the test's Python, or `None` (skipped) without viztracer.
+/// The timing tests run one at a time: two sessions side by side would slow each other.
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn tracer() -> Option<String> {
+    let python = python_with("viztracer");
+    if !have_git() || !tool_available("a Python with viztracer", python.is_some()) {
+        return None;
+    }
+    Some(format!(
+        "'{}' -m viztracer --quiet -o {{trace}} -- {{command}}",
+        python.unwrap().display()
+    ))
+}
+
+/// The worktrees git knows of in `work` (the base checkout must be gone).
+fn worktrees(work: &Path) -> usize {
+    git(work, &["worktree", "list", "--porcelain"])
+        .lines()
+        .filter(|l| l.starts_with("worktree "))
+        .count()
+}
+
+fn record(work: &Path, args: &[&str], code: i32) -> (String, String) {
+    let out = perfgate()
+        .current_dir(work)
+        .env_remove("GITHUB_BASE_REF")
+        .arg("record")
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "record {args:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+#[test]
+fn finds_and_names_a_slowdown_against_the_merge_base() {
+    let _one_at_a_time = TIMING.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(tracer) = tracer() else {
+        return;
+    };
+    // Everything from [record]: the command, the tracer, the runs; the base is `auto`.
+    let budgets = format!(
+        "[record]\ncommand = \"app.py\"\ntracer = \"\"\"{tracer}\"\"\"\nruns = 3\nwarmup = 1\n"
+    );
+    let root = tempfile::tempdir().unwrap();
+    let work = repo_with_slowdown(root.path(), &budgets);
+    let (stdout, stderr) = record(&work, &["--format", "json"], 1);
+    assert!(stderr.contains("merge-base of HEAD and main"), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["verdict"], "fail");
+    let ops = report["comparison"]["operations"].as_array().unwrap();
+    let regressed: Vec<&str> = ops
+        .iter()
+        .filter(|o| o["status"] == "regressed")
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(regressed.contains(&"slow_work (app.py)"), "{regressed:?}");
+    assert!(!regressed.contains(&"fast_work (app.py)"), "{regressed:?}");
+    assert_eq!(report["comparison"]["before_runs"], 3);
+    // The paired statistics: 3 pairs, slow_work several times as slow (whether 3 pairs
+    // make it significant depends on how busy the machine is: not asserted).
+    let paired = &report["paired"];
+    assert_eq!(paired["pairs"], 3);
+    assert_eq!(paired["order"], "ABBA");
+    let slow = paired["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "slow_work (app.py)")
+        .expect("slow_work is in the paired statistics");
+    let ratio = slow["ratio"].as_f64().unwrap();
+    assert!((2.0..10.0).contains(&ratio), "{slow}");
+    // The traces are kept; the temporary worktree is gone.
+    for side in ["base", "head"] {
+        for k in 1..=3 {
+            let trace = work.join(format!(".perfgate/record/{side}_{k}.json"));
+            assert!(trace.is_file(), "{}", trace.display());
+        }
+    }
+    assert_eq!(worktrees(&work), 1);
+}
+
+#[test]
+fn the_same_code_on_both_sides_passes() {
+    let _one_at_a_time = TIMING.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(tracer) = tracer() else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let work = repo_with_slowdown(root.path(), "");
+    let (stdout, _) = record(
+        &work,
+        &[
+            "--base", "HEAD", "--runs", "3", "--warmup", "1", "-o", "out", "--tracer", &tracer,
+            "--", "app.py",
+        ],
+        0,
+    );
+    assert!(
+        stdout.contains("paired: 3 pairs, interleaved (ABBA)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Verdict: PASS"), "{stdout}");
+    assert!(work.join("out/head_3.json").is_file());
+    assert_eq!(worktrees(&work), 1);
+}
+
+#[test]
+fn a_failing_command_stops_the_session_and_names_its_exit_code() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let work = repo_with_slowdown(root.path(), "");
+    std::fs::write(
+        work.join("fail.sh"),
+        "echo 'no database here' >&2\nexit 3\n",
+    )
+    .unwrap();
+    git(&work, &["add", "fail.sh"]);
+    git(&work, &["commit", "-q", "-m", "fail"]);
+    let (_, stderr) = record(
+        &work,
+        &[
+            "--base",
+            "HEAD",
+            "--runs",
+            "2",
+            "--tracer",
+            "{command} > {trace}",
+            "--",
+            "sh",
+            "fail.sh",
+        ],
+        2,
+    );
+    assert!(
+        stderr.contains("the command failed in the base checkout (warm-up base 1/1), exit code 3"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no database here"), "{stderr}");
+    assert_eq!(worktrees(&work), 1);
+    // No command at all is a usage error that says where to give one.
+    let (_, stderr) = record(&work, &["--base", "HEAD"], 2);
+    assert!(stderr.contains("no command to record"), "{stderr}");
+}
