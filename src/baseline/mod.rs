@@ -155,6 +155,7 @@ impl Baseline {
         Baseline {
             key_mode,
             profile: Profile {
+                sampled: false,
                 sources: profile.sources.clone(),
                 runs: profile.runs,
                 operations,
@@ -223,6 +224,7 @@ impl Baseline {
         Ok(Baseline {
             key_mode: doc.key_mode,
             profile: Profile {
+                sampled: false,
                 sources: doc.sources,
                 runs: doc.runs,
                 operations,
@@ -273,6 +275,7 @@ impl Baseline {
         Ok(Baseline {
             key_mode: first.key_mode,
             profile: Profile {
+                sampled: false,
                 sources: profiles.iter().flat_map(|p| p.sources.clone()).collect(),
                 runs: profiles.iter().map(|p| p.runs).sum(),
                 operations,

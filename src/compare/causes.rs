@@ -12,13 +12,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ops::{OpProfile, Origin};
-use crate::outcome::{Cause, CauseKind, ChangeStatus, Metric, OpChange};
+use crate::outcome::{Cause, CauseKind, ChangeStatus, Contribution, Metric, OpChange};
 
 use super::diff::Sides;
 
 /// A regressed parent is folded under its regressed children when they account for at least
 /// this share of its growth per call.
 const EXPLAINED_SHARE: f64 = 0.5;
+
+/// A child shared by several callers explains one of them only when less than this share of
+/// its growth happened under that caller.
+const SHARED_GROWTH_HERE: f64 = 0.8;
 
 /// Finds the causes among `operations` and marks every regressed operation that follows from
 /// one (`explained_by`). Causes come out largest first.
@@ -29,9 +33,25 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
         .map(|o| o.name.clone())
         .collect();
     let callers = callers_of(sides.after);
+    let count_regressed: BTreeSet<String> = operations
+        .iter()
+        .filter(|o| o.count_regressed)
+        .map(|o| o.name.clone())
+        .collect();
     let mut explained: BTreeMap<String, String> = BTreeMap::new();
     for o in operations.iter().filter(|o| regressed.contains(&o.name)) {
-        if let Some(by) = explained_by_children(o, &regressed)
+        let explains = |child: &Contribution| {
+            regressed.contains(&child.operation)
+                && child_explains(
+                    o,
+                    child,
+                    count_regressed.contains(&child.operation),
+                    &callers,
+                    sides,
+                )
+        };
+        if let Some(by) = explained_by_children(o, explains)
+            .or_else(|| confined_to_one_caller(o, &regressed, &callers, sides))
             .or_else(|| follows_own_code(o, &regressed, &callers, sides))
         {
             explained.insert(o.name.clone(), by);
@@ -72,7 +92,7 @@ fn callers_of(after: &crate::ops::Profile) -> BTreeMap<&str, Vec<&str>> {
 /// The regressed child that explains most of `o`'s growth, when regressed children explain at
 /// least [`EXPLAINED_SHARE`] of it. A count regression of `o` itself is never explained away:
 /// more calls of `o` are decided by its callers, not its children.
-fn explained_by_children(o: &OpChange, regressed: &BTreeSet<String>) -> Option<String> {
+fn explained_by_children(o: &OpChange, explains: impl Fn(&Contribution) -> bool) -> Option<String> {
     if o.count_regressed {
         return None;
     }
@@ -85,12 +105,91 @@ fn explained_by_children(o: &OpChange, regressed: &BTreeSet<String>) -> Option<S
     let by_regressed: Vec<_> = o
         .attribution
         .iter()
-        .filter(|c| regressed.contains(&c.operation) && c.delta_us > 0.0)
+        .filter(|c| c.delta_us > 0.0 && explains(c))
         .collect();
     let share: f64 = by_regressed.iter().map(|c| c.delta_us).sum();
     (growth > 0.0 && share >= EXPLAINED_SHARE * growth)
         .then(|| by_regressed.first().map(|c| c.operation.clone()))
         .flatten()
+}
+
+/// Whether a regressed child's own regression is what grew under this parent: a child called
+/// more often overall explains the parent only if the parent calls it more often; a child
+/// slower overall explains it only if it is slower under this parent and not only here (a
+/// helper shared by several callers that is slower under one of them is that caller's
+/// doing: `sleep_until` pads each caller to its own target).
+fn child_explains(
+    parent: &OpChange,
+    c: &Contribution,
+    child_count_regressed: bool,
+    callers: &BTreeMap<&str, Vec<&str>>,
+    sides: &Sides,
+) -> bool {
+    if child_count_regressed {
+        return c.calls_per_parent_after > c.calls_per_parent_before + 1e-9;
+    }
+    if c.delta_per_call_us.is_nan() || c.delta_per_call_us <= 0.0 {
+        return false;
+    }
+    let shared = callers
+        .get(c.operation.as_str())
+        .is_some_and(|p| p.len() > 1);
+    if !shared {
+        return true;
+    }
+    let per_run = |p: &crate::ops::Profile, total: f64| total / f64::from(p.runs.max(1));
+    let edge_total = |p: &crate::ops::Profile| {
+        p.operations
+            .get(&parent.name)
+            .and_then(|op| op.children.get(&c.operation))
+            .map_or(0.0, |e| per_run(p, e.total_us))
+    };
+    let child_total = |p: &crate::ops::Profile| {
+        p.operations
+            .get(&c.operation)
+            .map_or(0.0, |op| per_run(p, op.total_us))
+    };
+    let here = edge_total(sides.after) - edge_total(sides.before);
+    let everywhere = child_total(sides.after) - child_total(sides.before);
+    everywhere > 0.0 && here < SHARED_GROWTH_HERE * everywhere
+}
+
+/// A shared operation whose growth happened almost all under one regressed caller is that
+/// caller's doing (`sleep_until` sleeps longer only where `traverse_graph` asks it to).
+fn confined_to_one_caller(
+    o: &OpChange,
+    regressed: &BTreeSet<String>,
+    callers: &BTreeMap<&str, Vec<&str>>,
+    sides: &Sides,
+) -> Option<String> {
+    if o.count_regressed {
+        return None;
+    }
+    let parents = callers.get(o.name.as_str())?;
+    if parents.len() < 2 {
+        return None;
+    }
+    let per_run = |p: &crate::ops::Profile, total: f64| total / f64::from(p.runs.max(1));
+    let edge = |p: &crate::ops::Profile, parent: &str| {
+        p.operations
+            .get(parent)
+            .and_then(|op| op.children.get(&o.name))
+            .map_or(0.0, |e| per_run(p, e.total_us))
+    };
+    let total = |p: &crate::ops::Profile| {
+        p.operations
+            .get(&o.name)
+            .map_or(0.0, |op| per_run(p, op.total_us))
+    };
+    let everywhere = total(sides.after) - total(sides.before);
+    if everywhere <= 0.0 {
+        return None;
+    }
+    parents
+        .iter()
+        .filter(|p| regressed.contains(**p))
+        .find(|p| edge(sides.after, p) - edge(sides.before, p) >= SHARED_GROWTH_HERE * everywhere)
+        .map(|p| p.to_string())
 }
 
 /// A library or builtin operation that regressed under a regressed operation of the

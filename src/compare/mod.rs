@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod causes;
 pub mod coverage;
 pub mod diff;
+pub mod environment;
 pub mod paired;
 pub mod stats;
 
@@ -63,6 +64,9 @@ pub struct Settings {
     /// Share of the before side's operations the after side must measure (default 0.5);
     /// below it the tracer is taken as misconfigured and the gate fails.
     pub min_coverage: f64,
+    /// With one or two runs per side (calls as the samples), the smallest after/before ratio
+    /// that fails (default 1.5); a significant change between the threshold and it warns.
+    pub single_run_fail_ratio: f64,
 }
 
 impl Default for Settings {
@@ -74,6 +78,7 @@ impl Default for Settings {
             alpha: 0.01,
             min_samples: 5,
             min_coverage: 0.5,
+            single_run_fail_ratio: 1.5,
         }
     }
 }
@@ -89,10 +94,14 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
             .keys()
             .filter(|k| !before.operations.contains_key(*k)),
     );
+    let tested = names
+        .iter()
+        .filter(|name| diff::is_tested(name, &sides, settings))
+        .count();
     let mut operations: Vec<OpChange> = names
         .into_iter()
         .filter_map(|name| {
-            let mut change = diff::compare_op(name, &sides, settings)?;
+            let mut change = diff::compare_op_among(name, &sides, settings, tested)?;
             if change.status == ChangeStatus::Regressed {
                 change.attribution = attribution::attribute(name, &sides);
             }
@@ -112,6 +121,8 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
         noise_floor_us: settings.noise_floor_us,
         alpha: settings.alpha,
         min_samples: settings.min_samples,
+        tested,
+        environment: environment::estimate(before, after, settings.min_samples),
         before_runs: before.runs,
         after_runs: after.runs,
         coverage: coverage::coverage(before, after, settings.min_coverage),

@@ -14,7 +14,8 @@
 //!   U's null distribution (Lehmann, *Nonparametrics*, 1975, §2.6). Large samples are first
 //!   thinned to evenly spaced order statistics (deterministic) to bound the pairs.
 
-use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::function::factorial::ln_binomial;
 
 /// Largest `n1 · n2` for which the exact distribution is counted (the count costs about
 /// `(n1 · n2)²` additions, so this keeps it under a millisecond).
@@ -265,10 +266,93 @@ fn thin_to_pairs(x: &[f64], y: &[f64], max_pairs: usize) -> (Vec<f64>, Vec<f64>)
     (keep(x, kx), keep(y, ky))
 }
 
+/// One-sided Fisher exact test that the after sample has a larger share of calls above a
+/// threshold than the before sample: `after_above` of `after_n` against `before_above` of
+/// `before_n` (scipy `fisher_exact([[after_above, after_n - after_above], [before_above,
+/// before_n - before_above]], alternative="greater")`). The hypergeometric tail is summed in
+/// logs, so large counts do not overflow.
+pub fn fisher_greater(after_above: u64, after_n: u64, before_above: u64, before_n: u64) -> f64 {
+    let total = after_n + before_n;
+    let above = after_above + before_above;
+    let ln_all = ln_binomial(total, after_n);
+    let hi = above.min(after_n);
+    let lo = after_above.max((after_n + above).saturating_sub(total));
+    let p: f64 = (lo..=hi)
+        .map(|k| (ln_binomial(above, k) + ln_binomial(total - above, after_n - k) - ln_all).exp())
+        .sum();
+    p.clamp(0.0, 1.0)
+}
+
+/// One-sided Welch t test that the mean of `after` exceeds the mean of `before` (scipy
+/// `ttest_ind(after, before, equal_var=False, alternative="greater")`); `None` with fewer than
+/// 2 values on a side. With no spread on either side, 0 when after's mean is larger, else 1.
+pub fn welch_greater(after: &[f64], before: &[f64]) -> Option<f64> {
+    let (na, nb) = (after.len(), before.len());
+    if na < 2 || nb < 2 {
+        return None;
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let var =
+        |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+    let (ma, mb) = (mean(after), mean(before));
+    let (va, vb) = (var(after, ma) / na as f64, var(before, mb) / nb as f64);
+    let se2 = va + vb;
+    if se2 <= 0.0 {
+        return Some(if ma > mb { 0.0 } else { 1.0 });
+    }
+    let t = (ma - mb) / se2.sqrt();
+    let df = se2 * se2 / (va * va / (na - 1) as f64 + vb * vb / (nb - 1) as f64);
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((1.0 - dist.cdf(t)).clamp(0.0, 1.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    fn verdict_vectors() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/vectors/verdict_tests.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn fisher_and_welch_match_scipy() {
+        let v = verdict_vectors();
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1e-12) || (a - b).abs() < 1e-12,
+                "{what}: ours {a}, scipy {b}"
+            )
+        };
+        let fisher = v["fisher"].as_array().unwrap();
+        assert!(fisher.len() >= 8);
+        for c in fisher {
+            let n = |k: &str| c[k].as_u64().unwrap();
+            let ours = fisher_greater(n("a_above"), n("a_n"), n("b_above"), n("b_n"));
+            close(ours, c["p"].as_f64().unwrap(), &format!("fisher {c}"));
+        }
+        let welch = v["welch"].as_array().unwrap();
+        assert!(welch.len() >= 5);
+        for c in welch {
+            let f = |k: &str| -> Vec<f64> {
+                c[k].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect()
+            };
+            let ours = welch_greater(&f("la"), &f("lb")).unwrap();
+            let theirs = c["p"].as_f64().unwrap();
+            assert!(
+                (ours - theirs).abs() < 1e-9,
+                "welch: ours {ours}, scipy {theirs}"
+            );
+        }
+    }
 
     fn vectors() -> Vec<Value> {
         let path = concat!(

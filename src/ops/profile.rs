@@ -24,6 +24,10 @@ pub struct Profile {
     pub runs: u32,
     /// By operation key, sorted (so files written from it are stable).
     pub operations: BTreeMap<String, OpProfile>,
+    /// Built from stack samples (speedscope sampled profiles): a "call" is a run of samples,
+    /// so counts are not calls. Not stored in baselines.
+    #[serde(skip)]
+    pub sampled: bool,
 }
 
 /// One operation on one side.
@@ -152,6 +156,7 @@ impl Profile {
             sources: trees.iter().map(|t| t.source.clone()).collect(),
             runs: trees.len() as u32,
             operations,
+            sampled: trees.iter().any(|t| t.notes.sampled),
         }
     }
 }
@@ -340,6 +345,7 @@ mod tests {
             sources: trees.iter().map(|t| t.source.clone()).collect(),
             runs: trees.len() as u32,
             operations,
+            sampled: false,
         }
     }
 

@@ -237,12 +237,15 @@ pub struct OpChange {
     pub after: Option<SideFigures>,
     pub delta_us: Option<f64>,
     pub delta_pct: Option<f64>,
-    /// Two-sided Mann–Whitney U p-value, when there were enough samples.
+    /// One-sided p-value of the test that decided (`test`), in the direction of the change.
     pub p_value: Option<f64>,
-    /// How `p_value` was computed: `exact` or `asymptotic`.
+    /// The test: `welch-runs`, `fisher-tail` or `mann-whitney`.
     pub test: Option<String>,
-    /// Mann–Whitney p-value of the per-run values of the metric, with 3 or more runs per side.
-    pub p_value_runs: Option<f64>,
+    /// What the time was judged on.
+    pub evidence: Evidence,
+    /// The tail test's counts, when it decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tail: Option<TailCounts>,
     /// Relative change of the calls per run, %.
     pub calls_delta_pct: Option<f64>,
     /// Hodges–Lehmann shift estimate and its confidence interval, µs.
@@ -287,13 +290,39 @@ pub enum ChangeReason {
     /// Both sides have it: what the time figures and the call counts said.
     Compared {
         time: TimeJudgement,
-        /// The per-run test of the metric, with enough runs per side.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        runs: Option<RunAgreement>,
+        /// What the time was judged on.
+        evidence: Evidence,
         /// The calls per run moved beyond the threshold.
         #[serde(skip_serializing_if = "Option::is_none")]
         count: Option<CountReason>,
     },
+}
+
+/// What an operation's time was judged on (docs/compare.md, "Evidence").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// Three or more runs per side: each run's figure is one sample (Welch's t test on logs).
+    Runs,
+    /// Fewer runs but enough calls per run: the calls are the samples (a tail test for p95 and
+    /// max, Mann–Whitney for the rest).
+    Calls,
+    /// Too few runs and too few calls (a one-shot operation such as `<module>`): reported,
+    /// never judged.
+    NotEnoughData,
+}
+
+/// The tail test's counts: calls above the pooled quantile on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TailCounts {
+    /// The pooled quantile's level (0.95 for p95, lowered so at least 10 calls lie above it).
+    pub level: f64,
+    /// The pooled quantile, µs.
+    pub threshold_us: f64,
+    pub before_above: u64,
+    pub before_calls: u64,
+    pub after_above: u64,
+    pub after_calls: u64,
 }
 
 /// What the time figures of an operation say, before the call count is considered.
@@ -302,23 +331,15 @@ pub enum ChangeReason {
 pub enum TimeJudgement {
     /// Within the threshold or the noise floor.
     Within,
-    /// Beyond both, but too few calls for a test.
-    FewSamples,
-    /// Beyond both through a few outlying calls only: the test does not back it and the
-    /// typical call (Hodges–Lehmann shift) stayed within the threshold or the noise floor.
-    TailNoise,
-    /// Beyond both, the typical call moved too, but the test (or the runs) do not back it.
+    /// Beyond both, but too little evidence to judge (see [`Evidence::NotEnoughData`]).
+    NotEnoughData,
+    /// Beyond both, but the test does not back it at the comparison's α per test.
     NotSignificant,
-    /// Beyond both, significant, the runs agree.
+    /// Significant and beyond both, but with one run per side and below the single-run bar
+    /// (1.5×): one run varies this much on a busy machine. A warning: compare more runs.
+    BelowSingleRunBar,
+    /// Beyond both and significant.
     Significant,
-}
-
-/// The per-run test of some figure (Mann–Whitney on per-run values).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct RunAgreement {
-    pub p_value: f64,
-    /// The runs moved the way the figure did, and significantly for their number.
-    pub agrees: bool,
 }
 
 /// A change of the calls per run beyond the relative threshold.
@@ -330,9 +351,9 @@ pub struct CountReason {
     pub cost_per_run_us: f64,
     /// The cost is within the noise floor: reported, not judged.
     pub below_noise_floor: bool,
-    /// The per-run counts compared, with enough runs per side.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs: Option<RunAgreement>,
+    /// Every after run has more (or, for fewer calls, less) calls than every before run:
+    /// exact in a deterministic program.
+    pub consistent: bool,
 }
 
 /// The figure of an operation a comparison judges.
@@ -403,6 +424,16 @@ pub struct Coverage {
     pub severity: Option<Severity>,
 }
 
+/// The environment drift estimated from the traces: the median over operations (with 5+ calls
+/// per run and 1 µs+ of self time per call on both sides) of after/before self time per call.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Environment {
+    pub ratio: f64,
+    pub operations: usize,
+    /// The ratio is beyond 1.25× either way: the report says the whole run was slower.
+    pub notable: bool,
+}
+
 /// A root cause of a comparison's regressions (see `compare::causes`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cause {
@@ -453,8 +484,15 @@ pub struct Comparison {
     pub threshold_pct: f64,
     pub noise_floor_us: f64,
     pub alpha: f64,
-    /// Fewest calls per side for a test.
+    /// Fewest calls per run for a test on the calls.
     pub min_samples: usize,
+    /// Operations whose change cleared the thresholds and was tested: the α of each test is
+    /// `alpha / tested` (Bonferroni).
+    pub tested: usize,
+    /// How much slower (> 1) or faster the whole run was, from the self time of the other
+    /// operations: reported, never used to judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
     pub before_runs: u32,
     pub after_runs: u32,
     /// Whether the after side measured what the before side did.

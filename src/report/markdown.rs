@@ -249,6 +249,9 @@ fn headline(report: &Report) -> String {
         if let Some(problem) = text::coverage_problem(c) {
             out.push_str(&format!("\n\n> ❌ {}", esc(&problem)));
         }
+        if let Some(note) = text::environment_note(c) {
+            out.push_str(&format!("\n\n> ℹ️ {}", esc(&note)));
+        }
         out.push_str(&causes_list(c));
     }
     out

@@ -38,14 +38,15 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         delta_pct: Some(-2.44),
         p_value: Some(0.41),
         test: Some("exact".into()),
-        p_value_runs: None,
+        evidence: crate::outcome::Evidence::Calls,
+        tail: None,
         calls_delta_pct: Some(0.0),
         shift_us: None,
         shift_ci_us: None,
         count_regressed: false,
         reason: ChangeReason::Compared {
             time: TimeJudgement::Within,
-            runs: None,
+            evidence: crate::outcome::Evidence::Calls,
             count: None,
         },
         attribution: Vec::new(),
@@ -202,7 +203,7 @@ pub fn sample() -> Report {
     regressed.shift_ci_us = Some((380_000.0, 415_000.0));
     regressed.reason = ChangeReason::Compared {
         time: TimeJudgement::Significant,
-        runs: None,
+        evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
     regressed.attribution = vec![Contribution {
@@ -218,7 +219,7 @@ pub fn sample() -> Report {
     let mut hostile = change(HOSTILE[1], ChangeStatus::Regressed, Some(Severity::Warn));
     hostile.reason = ChangeReason::Compared {
         time: TimeJudgement::NotSignificant,
-        runs: None,
+        evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
     hostile.attribution = vec![Contribution {
@@ -235,7 +236,7 @@ pub fn sample() -> Report {
     improved.p_value = Some(0.001);
     improved.reason = ChangeReason::Compared {
         time: TimeJudgement::Significant,
-        runs: None,
+        evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
     report.comparison = Some(Comparison {
@@ -244,6 +245,8 @@ pub fn sample() -> Report {
         noise_floor_us: 1000.0,
         alpha: 0.05,
         min_samples: 5,
+        tested: 2,
+        environment: None,
         coverage: crate::outcome::Coverage {
             before_operations: 10,
             after_measured: 10,

@@ -7,7 +7,7 @@ use crate::outcome::paired::{PairedOp, PairedReport};
 use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
-    CountReason, Finding, FindingKind, Metric, OpChange, RunAgreement, TimeJudgement, Unit,
+    CountReason, Evidence, Finding, FindingKind, Metric, OpChange, TimeJudgement, Unit,
 };
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
@@ -147,8 +147,12 @@ pub fn reason(o: &OpChange, c: &Comparison) -> String {
             fmt_num(*calls_per_run),
             human_us(*cost_per_run_us)
         ),
-        ChangeReason::Compared { time, runs, count } => {
-            let time = time_reason(*time, *runs, o, c);
+        ChangeReason::Compared {
+            time,
+            evidence,
+            count,
+        } => {
+            let time = time_reason(*time, *evidence, o, c);
             match count {
                 // A regression by call count says so first: its time per call may not have
                 // moved.
@@ -160,56 +164,77 @@ pub fn reason(o: &OpChange, c: &Comparison) -> String {
     }
 }
 
-fn time_reason(
-    time: TimeJudgement,
-    runs: Option<RunAgreement>,
-    o: &OpChange,
-    c: &Comparison,
-) -> String {
+/// The test that decided, with its effect: `p < 1e-4, Welch t on 5+5 runs`, `9 of 60 calls
+/// above the pooled p93 (was 1 of 60), Fisher p = 0.008`.
+fn test_phrase(o: &OpChange, c: &Comparison) -> String {
+    let Some(p) = o.p_value else {
+        return "no test".into();
+    };
+    let alpha = c.alpha / c.tested.max(1) as f64;
+    let at = format!("α={}", trim_alpha(alpha));
+    match (o.test.as_deref(), &o.tail) {
+        (Some("fisher-tail"), Some(t)) => format!(
+            "{} of {} calls above the pooled p{} ({}) vs {} of {} before, Fisher {}, {at}",
+            t.after_above,
+            t.after_calls,
+            trim_float(t.level * 100.0),
+            human_us(t.threshold_us),
+            t.before_above,
+            t.before_calls,
+            p_phrase(p)
+        ),
+        (Some("welch-runs"), _) => format!(
+            "Welch t on {}+{} runs, {}, {at}",
+            c.before_runs,
+            c.after_runs,
+            p_phrase(p)
+        ),
+        (Some(test), _) => format!("{test}, {}, {at}", p_phrase(p)),
+        (None, _) => format!("{}, {at}", p_phrase(p)),
+    }
+}
+
+/// α divided among the tests, in few characters.
+fn trim_alpha(a: f64) -> String {
+    if a >= 0.01 {
+        trim_float(a)
+    } else {
+        format!("{a:.1e}")
+    }
+}
+
+fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Comparison) -> String {
+    let on = match evidence {
+        Evidence::Runs => " (per-run geometric mean)",
+        _ => "",
+    };
     let change = format!(
-        "{} {} ({})",
+        "{}{on} {} ({})",
         c.metric.as_str(),
         o.delta_pct.map_or("-".into(), signed_pct),
         signed_us(o.delta_us.unwrap_or(0.0))
     );
-    let test = match (o.p_value, &o.test) {
-        (Some(p), Some(m)) => format!("{} ({m})", p_phrase(p)),
-        _ => "no test".into(),
-    };
-    let runs = runs.map_or(String::new(), |r| {
-        format!(
-            ", per-run {} ({})",
-            p_phrase(r.p_value),
-            if r.agrees {
-                "runs agree"
-            } else {
-                "runs do not agree"
-            }
-        )
-    });
     match time {
         TimeJudgement::Within => format!(
             "{change} within the {}% threshold or the {} noise floor",
             fmt_num(c.threshold_pct),
             human_us(c.noise_floor_us)
         ),
-        TimeJudgement::FewSamples => format!(
-            "{change}: not enough samples for a test (fewer than {} calls on a side), \
-             judged by thresholds only",
+        TimeJudgement::NotEnoughData => format!(
+            "{change}: not enough data to judge (fewer than {} calls per run and fewer than 3 \
+             runs per side); run it 3+ times per side to judge it",
             c.min_samples
         ),
-        TimeJudgement::TailNoise => format!(
-            "{change} from a few slow calls: the typical call moved {} (Hodges–Lehmann), \
-             within the {}% threshold or the {} noise floor, and {test} is not significant: noise",
-            signed_us(o.shift_us.unwrap_or(0.0)),
-            fmt_num(c.threshold_pct),
-            human_us(c.noise_floor_us)
-        ),
         TimeJudgement::NotSignificant => {
-            format!("{change}: not significant ({test}, α={}){runs}", c.alpha)
+            format!("{change}: not significant ({})", test_phrase(o, c))
         }
+        TimeJudgement::BelowSingleRunBar => format!(
+            "{change}: significant ({}) but below 1.5× with one run per side, which a busy \
+             machine alone can cause; compare 3+ runs per side",
+            test_phrase(o, c)
+        ),
         TimeJudgement::Significant => {
-            format!("{change}: significant ({test}, α={}){runs}", c.alpha)
+            format!("{change}: significant ({})", test_phrase(o, c))
         }
     }
 }
@@ -217,31 +242,40 @@ fn time_reason(
 fn count_reason(n: &CountReason) -> String {
     if n.below_noise_floor {
         return format!(
-            "calls per run {} → {}, costing {} per run (below the noise floor)",
+            "calls per run {} → {}, costing {} per run at the median call (below the noise floor)",
             fmt_num(n.before_per_run),
             fmt_num(n.after_per_run),
             signed_us(n.cost_per_run_us)
         );
     }
     let mut out = format!(
-        "calls per run {} → {} ({}), {} per run",
+        "calls per run {} → {} ({}), {} per run at the median call",
         fmt_num(n.before_per_run),
         fmt_num(n.after_per_run),
         signed_pct((n.after_per_run - n.before_per_run) / n.before_per_run * 100.0),
         signed_us(n.cost_per_run_us)
     );
-    if let Some(r) = n.runs {
-        out.push_str(&format!(
-            ", per-run counts {} ({})",
-            p_phrase(r.p_value),
-            if r.agrees {
-                "consistent"
-            } else {
-                "not consistent across runs"
-            }
-        ));
+    if !n.consistent {
+        out.push_str(", not in every run");
     }
     out
+}
+
+/// `the whole run is 1.72× slower than before (the median of 23 operations' own time per
+/// call): environment, not code? …` when the environment moved beyond 1.25× either way.
+pub fn environment_note(c: &Comparison) -> Option<String> {
+    let e = c.environment.filter(|e| e.notable)?;
+    let (factor, way) = if e.ratio >= 1.0 {
+        (e.ratio, "slower")
+    } else {
+        (1.0 / e.ratio, "faster")
+    };
+    Some(format!(
+        "the whole run is {factor:.2}× {way} than before (the median of {} operations' own \
+         time per call): environment, not code? The verdict does not adjust for it; compare \
+         3+ runs per side (or use perfgate record) to be sure",
+        e.operations
+    ))
 }
 
 /// The sentence for a comparison whose after side lost what the before side measured, or

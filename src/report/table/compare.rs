@@ -33,6 +33,9 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
     if let Some(problem) = text::coverage_problem(c) {
         parts.push(text(format!("✗ {problem}")));
     }
+    if let Some(note) = text::environment_note(c) {
+        parts.push(text(format!("Note: {note}")));
+    }
     if !c.causes.is_empty() {
         parts.push(text(causes(c)));
     }
@@ -255,14 +258,15 @@ mod tests {
             delta_pct: Some(59.05),
             p_value: Some(7.4e-7),
             test: Some("exact".into()),
-            p_value_runs: None,
+            evidence: crate::outcome::Evidence::Calls,
+            tail: None,
             calls_delta_pct: Some(0.0),
             shift_us: Some(300_000.0),
             shift_ci_us: Some((250_000.0, 350_000.0)),
             count_regressed: false,
             reason: ChangeReason::Compared {
                 time: TimeJudgement::Significant,
-                runs: None,
+                evidence: crate::outcome::Evidence::Calls,
                 count: None,
             },
             attribution: Vec::new(),
@@ -301,7 +305,7 @@ mod tests {
         tail.p_value = Some(0.2);
         tail.reason = ChangeReason::Compared {
             time: TimeJudgement::NotSignificant,
-            runs: None,
+            evidence: crate::outcome::Evidence::Calls,
             count: None,
         };
         let mut faster = change("format_response", ChangeStatus::Improved, None);
@@ -316,6 +320,8 @@ mod tests {
             noise_floor_us: 1000.0,
             alpha: 0.01,
             min_samples: 5,
+            tested: 2,
+            environment: None,
             coverage: crate::outcome::Coverage {
                 before_operations: 10,
                 after_measured: 10,
