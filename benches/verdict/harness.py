@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Verdict-quality harness for `perfgate compare` (issue 10).
+
+Generates real viztracer traces of benches/verdict/service.py per variant and machine condition,
+then runs `perfgate compare --format json` on many A/A pairs (the same code twice: every FAIL is a
+false alarm) and A/B pairs (an injected change: FAIL on the changed operation is a detection),
+and prints the false-alarm rates and the power table as Markdown.
+
+    python3 benches/verdict/harness.py --smoke            # < 2 minutes, for CI
+    python3 benches/verdict/harness.py                    # full: ~15 minutes on 2 cores
+    python3 benches/verdict/harness.py --eval-only        # re-judge the traces already made
+    python3 benches/verdict/harness.py --eval-only --engine proto   # the prototype rules (rules.py)
+
+Conditions:
+    quiet    nothing else started by the harness (the machine may still be busy: the 1-minute
+             load average is recorded beside every trace and printed with every figure)
+    loaded   BUSY (default 2) busy-loop processes `python -c 'while 1: pass'`, started before the
+             batch and stopped by PID after it
+    quiet-vs-contended pairs a quiet before with a loaded after (no batch of its own)
+
+Environment / options:
+    PYTHON    the Python that has viztracer (default: the one running this script)
+    PERFGATE  the perfgate binary (default: target/release/perfgate; build it with
+              `cargo build --release`)
+    --out DIR where traces go (default benches/data/verdict, git-ignored)
+"""
+
+import argparse
+import itertools
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TARGET = "traverse_graph (service.py)"
+
+# (name, PERFGATE_VARIANT)
+VARIANTS = {
+    "base": "",
+    "slow2": "slow:traverse_graph:2",
+    "slow1.5": "slow:traverse_graph:1.5",
+    "slow1.2": "slow:traverse_graph:1.2",
+    "tail": "tail:traverse_graph:0.1:3",
+    "count_key": "count:make_key:2",
+    "count_llm": "count:call_llm:2",
+}
+
+# traces per (condition, variant)
+PLANS = {
+    "smoke": {
+        "quiet": {"base": 10, "slow2": 2, "tail": 5, "count_llm": 1},
+        "loaded": {"base": 5, "slow2": 2},
+    },
+    "full": {
+        "quiet": {"base": 30, "slow2": 10, "slow1.2": 15, "tail": 15, "count_key": 5, "count_llm": 5},
+        "loaded": {"base": 30, "slow2": 10, "slow1.5": 15},
+    },
+}
+
+
+def loadavg():
+    """The 1-minute load average, as `uptime` prints it."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def procs_running():
+    """Tasks running or runnable right now (/proc/stat), the traced workload included."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("procs_running"):
+                return int(line.split()[1])
+    return 0
+
+
+class RunnableSampler(threading.Thread):
+    """Samples procs_running every 50 ms until stopped: the load while one trace is made (the
+    1-minute load average lags a batch that lasts a few seconds)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.05):
+            self.samples.append(procs_running())
+
+    def mean(self):
+        self.stop.set()
+        self.join()
+        return round(statistics.mean(self.samples), 2) if self.samples else None
+
+
+class BusyLoops:
+    """N busy-loop processes, started on enter and stopped by PID on exit."""
+
+    def __init__(self, n):
+        self.n = n
+        self.procs = []
+
+    def __enter__(self):
+        for _ in range(self.n):
+            self.procs.append(
+                subprocess.Popen([sys.executable, "-c", "while 1: pass"], stdin=subprocess.DEVNULL)
+            )
+        time.sleep(1.0)  # let the scheduler see them
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            try:
+                os.kill(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in self.procs:
+            p.wait()
+        self.procs.clear()
+
+
+def trace_one(python, variant, path, requests):
+    env = dict(os.environ, PERFGATE_VARIANT=VARIANTS[variant], REQUESTS=str(requests))
+    env.pop("PERFGATE_SEED", None)
+    load = loadavg()
+    sampler = RunnableSampler()
+    sampler.start()
+    t0 = time.time()
+    subprocess.run(
+        [python, "-m", "viztracer", "--quiet", "-o", str(path), str(HERE / "service.py")],
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    seconds = round(time.time() - t0, 2)
+    return {"load": load, "load_end": loadavg(), "runnable": sampler.mean(), "seconds": seconds}
+
+
+def generate(args, plan):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    for condition, counts in plan.items():
+        busy = args.busy if condition == "loaded" else 0
+        todo = []
+        # round-robin over variants so a drift of the machine hits every variant alike
+        for k in range(max(counts.values())):
+            for variant, n in counts.items():
+                name = "%s_%s_%02d.json" % (condition, variant, k)
+                if k < n and (args.regen or name not in manifest):
+                    todo.append((variant, name))
+        if not todo:
+            continue
+        print(
+            "# %s: %d traces (%d busy loops), load %.2f"
+            % (condition, len(todo), busy, loadavg()),
+            file=sys.stderr,
+        )
+        with BusyLoops(busy):
+            for variant, name in todo:
+                info = trace_one(args.python, variant, out / name, args.requests)
+                manifest[name] = dict(info, condition=condition, variant=variant, busy=busy)
+                manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+                print(
+                    "  %s load %.2f runnable %.2f %.1fs"
+                    % (name, info["load"], info["runnable"], info["seconds"]),
+                    file=sys.stderr,
+                )
+    return manifest
+
+
+# ---------------------------------------------------------------- pairs
+
+
+def traces(manifest, condition, variant):
+    return sorted(n for n, m in manifest.items() if m["condition"] == condition and m["variant"] == variant)
+
+
+def pairs_1v1(before, after, cap, rng, same=False):
+    if same:
+        pairs = [([a], [b]) for a, b in itertools.combinations(before, 2)]
+    else:
+        pairs = [([a], [b]) for a in before for b in after]
+    rng.shuffle(pairs)
+    return pairs[:cap]
+
+
+def pairs_kvk(before, after, k, draws, rng, same=False):
+    out = []
+    for _ in range(draws):
+        if same:
+            if len(before) < 2 * k:
+                break
+            pick = rng.sample(before, 2 * k)
+            out.append((sorted(pick[:k]), sorted(pick[k:])))
+        else:
+            if len(before) < k or len(after) < k:
+                break
+            out.append((sorted(rng.sample(before, k)), sorted(rng.sample(after, k))))
+    return out
+
+
+def scenarios(manifest, smoke):
+    """(kind, name, metric, target, pairs): kind 'aa' or 'ab'."""
+    rng = random.Random(10)
+    cap = 60 if smoke else 435
+    draws = 3 if smoke else 30
+    t = lambda c, v: traces(manifest, c, v)  # noqa: E731
+    qb, lb = t("quiet", "base"), t("loaded", "base")
+    s = [
+        ("aa", "A/A 1+1 quiet", "p95", None, pairs_1v1(qb, qb, cap, rng, same=True)),
+        ("aa", "A/A 1+1 loaded", "p95", None, pairs_1v1(lb, lb, cap, rng, same=True)),
+        ("aa", "A/A 1+1 quiet-vs-contended", "p95", None, pairs_1v1(qb, lb, cap, rng)),
+        ("aa", "A/A 5+5 quiet", "p95", None, pairs_kvk(qb, qb, 5, draws, rng, same=True)),
+        ("aa", "A/A 5+5 loaded", "p95", None, pairs_kvk(lb, lb, 5, draws, rng, same=True)),
+        ("aa", "A/A 5+5 quiet-vs-contended", "p95", None, pairs_kvk(qb, lb, 5, draws, rng)),
+        ("ab", "2x slower 1+1 quiet", "p95", TARGET, pairs_1v1(qb, t("quiet", "slow2"), cap, rng)),
+        ("ab", "2x slower 1+1 loaded", "p95", TARGET, pairs_1v1(lb, t("loaded", "slow2"), cap, rng)),
+        ("ab", "1.5x slower 5+5 loaded", "p95", TARGET, pairs_kvk(lb, t("loaded", "slow1.5"), 5, draws, rng)),
+        ("ab", "1.2x slower 5+5 quiet", "p95", TARGET, pairs_kvk(qb, t("quiet", "slow1.2"), 5, draws, rng)),
+        ("ab", "tail 10% x3 5+5 quiet", "p95", TARGET, pairs_kvk(qb, t("quiet", "tail"), 5, draws, rng)),
+        ("ab", "tail 10% x3 1+1 quiet", "p95", TARGET, pairs_1v1(qb, t("quiet", "tail"), cap, rng)),
+        ("ab", "call_llm 2x calls 1+1 quiet", "p95", "call_llm (service.py)", pairs_1v1(qb, t("quiet", "count_llm"), cap, rng)),
+        ("ab", "make_key 2x calls 1+1 quiet", "p95", "make_key (service.py)", pairs_1v1(qb, t("quiet", "count_key"), cap, rng)),
+    ]
+    return [x for x in s if x[4]]
+
+
+# ---------------------------------------------------------------- judging
+
+
+def perfgate_judge(perfgate, out, metric):
+    def judge(before, after):
+        cmd = [perfgate, "compare", "--metric", metric, "--format", "json", "--before"]
+        cmd += [str(out / b) for b in before] + ["--after"] + [str(out / a) for a in after]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode not in (0, 1):
+            raise SystemExit("perfgate failed (%d): %s" % (r.returncode, r.stderr[-2000:]))
+        rep = json.loads(r.stdout)
+        ops = rep["comparison"]["operations"]
+        return {
+            "verdict": rep["verdict"],
+            "fail": [o["name"] for o in ops if o.get("severity") == "fail"],
+            "warn": [o["name"] for o in ops if o.get("severity") == "warn"],
+            "env_warning": None,
+        }
+
+    return judge
+
+
+def pct(k, n):
+    return "%.1f %%" % (100.0 * k / n) if n else "-"
+
+
+def load_of(manifest, names):
+    """`uptime` load range over the traces (at their start and end), and the mean number of
+    runnable tasks sampled while they were made (r)."""
+    v = [manifest[n]["load"] for n in names] + [manifest[n].get("load_end", manifest[n]["load"]) for n in names]
+    r = [manifest[n]["runnable"] for n in names if manifest[n].get("runnable") is not None]
+    if not v:
+        return "-"
+    text = "%.1f–%.1f" % (min(v), max(v))
+    return text + (" (r %.1f)" % statistics.mean(r) if r else "")
+
+
+def evaluate(args, manifest, engine):
+    out = Path(args.out)
+    results = []
+    for kind, name, metric, target, pairs in scenarios(manifest, args.smoke):
+        if engine == "perfgate":
+            judge = perfgate_judge(args.perfgate, out, metric)
+        else:
+            sys.path.insert(0, str(HERE))
+            import rules  # noqa: PLC0415
+
+            judge = rules.judge_factory(out, metric, args.rule)
+        t0 = time.time()
+        verdicts = [judge(b, a) for b, a in pairs]
+        bnames = sorted({x for b, _ in pairs for x in b})
+        anames = sorted({x for _, a in pairs for x in a})
+        row = {
+            "kind": kind,
+            "scenario": name,
+            "pairs": len(pairs),
+            "load_before": load_of(manifest, bnames),
+            "load_after": load_of(manifest, anames),
+            "fail": sum(v["verdict"] == "fail" for v in verdicts),
+            "warn": sum(v["verdict"] == "warn" for v in verdicts),
+            "env": sum(bool(v.get("env_warning")) for v in verdicts),
+            "hit": sum(target in v["fail"] for v in verdicts) if target else None,
+            "culprits": {},
+            "seconds": round(time.time() - t0, 1),
+        }
+        for v in verdicts:
+            for op in v["fail"] + v["warn"]:
+                if op != target:
+                    row["culprits"][op] = row["culprits"].get(op, 0) + 1
+        results.append(row)
+        print("  %s: %d pairs in %.1fs" % (name, len(pairs), row["seconds"]), file=sys.stderr)
+    return results
+
+
+def markdown(results, engine, label):
+    lines = ["### %s: %s" % (engine, label), ""]
+    lines += [
+        "| A/A scenario | pairs | load before | load after | FAIL | WARN | env. note | most frequent false alarms |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        if r["kind"] != "aa":
+            continue
+        top = sorted(r["culprits"].items(), key=lambda kv: -kv[1])[:3]
+        lines.append(
+            "| %s | %d | %s | %s | %s | %s | %s | %s |"
+            % (
+                r["scenario"], r["pairs"], r["load_before"], r["load_after"],
+                pct(r["fail"], r["pairs"]), pct(r["warn"], r["pairs"]), pct(r["env"], r["pairs"]),
+                ", ".join("%s (%d)" % kv for kv in top),
+            )
+        )
+    lines += [
+        "",
+        "| A/B scenario | pairs | load before | load after | FAIL on the changed op (power) | verdict FAIL | WARN | env. note |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        if r["kind"] != "ab":
+            continue
+        lines.append(
+            "| %s | %d | %s | %s | %s | %s | %s | %s |"
+            % (
+                r["scenario"], r["pairs"], r["load_before"], r["load_after"],
+                pct(r["hit"], r["pairs"]), pct(r["fail"], r["pairs"]), pct(r["warn"], r["pairs"]),
+                pct(r["env"], r["pairs"]),
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="few traces and pairs, < 2 minutes")
+    ap.add_argument("--out", default=str(ROOT / "benches" / "data" / "verdict"))
+    ap.add_argument("--python", default=os.environ.get("PYTHON", sys.executable))
+    ap.add_argument("--perfgate", default=os.environ.get("PERFGATE", str(ROOT / "target" / "release" / "perfgate")))
+    ap.add_argument("--busy", type=int, default=2, help="busy loops in the loaded condition")
+    ap.add_argument("--requests", type=int, default=150)
+    ap.add_argument("--eval-only", action="store_true", help="judge the traces already in --out")
+    ap.add_argument("--gen-only", action="store_true", help="only make the traces")
+    ap.add_argument("--regen", action="store_true", help="make every trace anew")
+    ap.add_argument("--engine", choices=["perfgate", "proto"], default="perfgate")
+    ap.add_argument("--rule", default="recommended", help="prototype rule set (rules.py), with --engine proto")
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    if args.smoke and args.out == str(ROOT / "benches" / "data" / "verdict"):
+        args.out = str(ROOT / "benches" / "data" / "verdict-smoke")
+    plan = PLANS["smoke" if args.smoke else "full"]
+    t0 = time.time()
+    if args.eval_only:
+        manifest = json.loads((Path(args.out) / "manifest.json").read_text())
+    else:
+        manifest = generate(args, plan)
+    if args.gen_only:
+        return
+    if args.engine == "perfgate" and not os.access(args.perfgate, os.X_OK):
+        raise SystemExit("no perfgate at %s: cargo build --release, or set PERFGATE" % args.perfgate)
+    results = evaluate(args, manifest, args.engine)
+    label = "%s, %d traces, load at judging %.2f" % ("smoke" if args.smoke else "full", len(manifest), loadavg())
+    engine = args.engine if args.engine == "perfgate" else "prototype rules `%s`" % args.rule
+    print(markdown(results, engine, label))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    print("(%.0f s)" % (time.time() - t0), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
