@@ -126,9 +126,48 @@ class BusyLoops:
         self.procs.clear()
 
 
+PROBE = """
+import time
+ratios = []
+for _ in range(BURSTS):
+    w, c = time.perf_counter(), time.process_time()
+    acc = 0
+    while time.process_time() - c < 0.005:
+        for i in range(2000):
+            acc += i
+    ratios.append((time.process_time() - c) / (time.perf_counter() - w))
+ratios.sort()
+print(ratios[len(ratios) // 2])
+"""
+
+
+def cpu_share(python, bursts=20):
+    """Environment probe: the median share of wall time a 5 ms CPU burst gets (1.0 on an idle
+    core, ~0.67 with two busy loops on two cores): the slowdown a long CPU-bound call suffers
+    from the machine alone. Costs ~0.1-0.2 s."""
+    r = subprocess.run([python, "-c", PROBE.replace("BURSTS", str(bursts))], capture_output=True, text=True)
+    return round(float(r.stdout.strip()), 3) if r.returncode == 0 else None
+
+
+def wait_until_quiet(max_runnable, max_wait):
+    """Waits (at most max_wait s) until the machine runs nothing else for a second:
+    procs_running (this process's sampling included) averages at most max_runnable."""
+    t0 = time.time()
+    while True:
+        samples = []
+        for _ in range(10):
+            samples.append(procs_running())
+            time.sleep(0.1)
+        mean = statistics.mean(samples)
+        if mean <= max_runnable or time.time() - t0 > max_wait:
+            return round(mean, 2), round(time.time() - t0, 1)
+        time.sleep(2.0)
+
+
 def trace_one(python, variant, path, requests):
     env = dict(os.environ, PERFGATE_VARIANT=VARIANTS[variant], REQUESTS=str(requests))
     env.pop("PERFGATE_SEED", None)
+    share_before = cpu_share(python)
     load = loadavg()
     sampler = RunnableSampler()
     sampler.start()
@@ -140,7 +179,10 @@ def trace_one(python, variant, path, requests):
         stdin=subprocess.DEVNULL,
     )
     seconds = round(time.time() - t0, 2)
-    return {"load": load, "load_end": loadavg(), "runnable": sampler.mean(), "seconds": seconds}
+    runnable = sampler.mean()
+    share_after = cpu_share(python)
+    share = None if None in (share_before, share_after) else round((share_before + share_after) / 2, 3)
+    return {"load": load, "load_end": loadavg(), "runnable": runnable, "seconds": seconds, "cpu_share": share}
 
 
 def generate(args, plan):
@@ -150,13 +192,16 @@ def generate(args, plan):
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     for condition, counts in plan.items():
         busy = args.busy if condition == "loaded" else 0
+        # interleaved in proportion (trace k of n at time (k + 0.5) / n of the batch), so that a
+        # change of the machine's load during the batch hits every variant alike
+        slots = sorted(
+            ((k + 0.5) / n, variant, k) for variant, n in counts.items() for k in range(n)
+        )
         todo = []
-        # round-robin over variants so a drift of the machine hits every variant alike
-        for k in range(max(counts.values())):
-            for variant, n in counts.items():
-                name = "%s_%s_%02d.json" % (condition, variant, k)
-                if k < n and (args.regen or name not in manifest):
-                    todo.append((variant, name))
+        for _, variant, k in slots:
+            name = "%s_%s_%02d.json" % (condition, variant, k)
+            if args.regen or name not in manifest:
+                todo.append((variant, name))
         if not todo:
             continue
         print(
@@ -166,12 +211,16 @@ def generate(args, plan):
         )
         with BusyLoops(busy):
             for variant, name in todo:
+                waited = None
+                if condition == "quiet" and args.quiet_runnable > 0:
+                    waited = wait_until_quiet(args.quiet_runnable, args.quiet_wait)
                 info = trace_one(args.python, variant, out / name, args.requests)
+                info["quiet_wait"] = waited
                 manifest[name] = dict(info, condition=condition, variant=variant, busy=busy)
                 manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
                 print(
-                    "  %s load %.2f runnable %.2f %.1fs"
-                    % (name, info["load"], info["runnable"], info["seconds"]),
+                    "  %s load %.2f runnable %.2f cpu share %s %.1fs wait %s"
+                    % (name, info["load"], info["runnable"], info["cpu_share"], info["seconds"], waited),
                     file=sys.stderr,
                 )
     return manifest
@@ -296,13 +345,15 @@ def evaluate(args, manifest, engine):
             "warn": sum(v["verdict"] == "warn" for v in verdicts),
             "env": sum(bool(v.get("env_warning")) for v in verdicts),
             "hit": sum(target in v["fail"] for v in verdicts) if target else None,
-            "culprits": {},
+            "fail_ops": {},
+            "warn_ops": {},
             "seconds": round(time.time() - t0, 1),
         }
         for v in verdicts:
-            for op in v["fail"] + v["warn"]:
-                if op != target:
-                    row["culprits"][op] = row["culprits"].get(op, 0) + 1
+            for sev in ("fail", "warn"):
+                for op in v[sev]:
+                    if op != target:
+                        row[sev + "_ops"][op] = row[sev + "_ops"].get(op, 0) + 1
         results.append(row)
         print("  %s: %d pairs in %.1fs" % (name, len(pairs), row["seconds"]), file=sys.stderr)
     return results
@@ -311,19 +362,19 @@ def evaluate(args, manifest, engine):
 def markdown(results, engine, label):
     lines = ["### %s: %s" % (engine, label), ""]
     lines += [
-        "| A/A scenario | pairs | load before | load after | FAIL | WARN | env. note | most frequent false alarms |",
-        "| --- | ---: | --- | --- | ---: | ---: | ---: | --- |",
+        "| A/A scenario | pairs | load before | load after | FAIL | WARN | env. note | most frequent FAIL ops | most frequent WARN ops |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for r in results:
         if r["kind"] != "aa":
             continue
-        top = sorted(r["culprits"].items(), key=lambda kv: -kv[1])[:3]
+        top = lambda d: ", ".join("%s (%d)" % kv for kv in sorted(d.items(), key=lambda kv: -kv[1])[:3])  # noqa: E731
         lines.append(
-            "| %s | %d | %s | %s | %s | %s | %s | %s |"
+            "| %s | %d | %s | %s | %s | %s | %s | %s | %s |"
             % (
                 r["scenario"], r["pairs"], r["load_before"], r["load_after"],
                 pct(r["fail"], r["pairs"]), pct(r["warn"], r["pairs"]), pct(r["env"], r["pairs"]),
-                ", ".join("%s (%d)" % kv for kv in top),
+                top(r["fail_ops"]), top(r["warn_ops"]),
             )
         )
     lines += [
@@ -353,6 +404,9 @@ def main():
     ap.add_argument("--perfgate", default=os.environ.get("PERFGATE", str(ROOT / "target" / "release" / "perfgate")))
     ap.add_argument("--busy", type=int, default=2, help="busy loops in the loaded condition")
     ap.add_argument("--requests", type=int, default=150)
+    ap.add_argument("--quiet-runnable", type=float, default=1.3,
+                    help="before each quiet trace wait until procs_running averages at most this (0: no wait)")
+    ap.add_argument("--quiet-wait", type=float, default=20.0, help="longest wait per quiet trace, s")
     ap.add_argument("--eval-only", action="store_true", help="judge the traces already in --out")
     ap.add_argument("--gen-only", action="store_true", help="only make the traces")
     ap.add_argument("--regen", action="store_true", help="make every trace anew")
