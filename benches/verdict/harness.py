@@ -81,18 +81,34 @@ def procs_running():
     return 0
 
 
+def schedstat(pid):
+    """(ns on the CPU, ns waiting on a run queue) of the main thread of pid, or None."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            cpu, delay = f.read().split()[:2]
+        return int(cpu), int(delay)
+    except (OSError, ValueError):
+        return None
+
+
 class RunnableSampler(threading.Thread):
     """Samples procs_running every 50 ms until stopped: the load while one trace is made (the
-    1-minute load average lags a batch that lasts a few seconds)."""
+    1-minute load average lags a batch that lasts a few seconds). With `pid`, also keeps the
+    last /proc/PID/schedstat of the traced process: the time it ran and the time it was
+    runnable but waited for a CPU (run_delay)."""
 
-    def __init__(self):
+    def __init__(self, pid=None):
         super().__init__(daemon=True)
         self.samples = []
+        self.pid = pid
+        self.sched = None
         self.stop = threading.Event()
 
     def run(self):
         while not self.stop.wait(0.05):
             self.samples.append(procs_running())
+            if self.pid:
+                self.sched = schedstat(self.pid) or self.sched
 
     def mean(self):
         self.stop.set()
@@ -169,20 +185,28 @@ def trace_one(python, variant, path, requests):
     env.pop("PERFGATE_SEED", None)
     share_before = cpu_share(python)
     load = loadavg()
-    sampler = RunnableSampler()
-    sampler.start()
     t0 = time.time()
-    subprocess.run(
+    proc = subprocess.Popen(
         [python, "-m", "viztracer", "--quiet", "-o", str(path), str(HERE / "service.py")],
         env=env,
-        check=True,
         stdin=subprocess.DEVNULL,
     )
+    sampler = RunnableSampler(proc.pid)
+    sampler.start()
+    if proc.wait() != 0:
+        raise SystemExit("viztracer failed on %s" % path)
     seconds = round(time.time() - t0, 2)
     runnable = sampler.mean()
+    # the traced process's own share of its runnable time (sampled up to 50 ms before its end)
+    run_share = None
+    if sampler.sched and sum(sampler.sched) > 0:
+        run_share = round(sampler.sched[0] / sum(sampler.sched), 3)
     share_after = cpu_share(python)
     share = None if None in (share_before, share_after) else round((share_before + share_after) / 2, 3)
-    return {"load": load, "load_end": loadavg(), "runnable": runnable, "seconds": seconds, "cpu_share": share}
+    return {
+        "load": load, "load_end": loadavg(), "runnable": runnable, "seconds": seconds,
+        "cpu_share": share, "run_share": run_share,
+    }
 
 
 def generate(args, plan):
@@ -219,8 +243,9 @@ def generate(args, plan):
                 manifest[name] = dict(info, condition=condition, variant=variant, busy=busy)
                 manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
                 print(
-                    "  %s load %.2f runnable %.2f cpu share %s %.1fs wait %s"
-                    % (name, info["load"], info["runnable"], info["cpu_share"], info["seconds"], waited),
+                    "  %s load %.2f runnable %.2f cpu share %s run share %s %.1fs wait %s"
+                    % (name, info["load"], info["runnable"], info["cpu_share"], info["run_share"],
+                       info["seconds"], waited),
                     file=sys.stderr,
                 )
     return manifest
@@ -264,14 +289,24 @@ def scenarios(manifest, smoke):
     draws = 3 if smoke else 30
     t = lambda c, v: traces(manifest, c, v)  # noqa: E731
     qb, lb = t("quiet", "base"), t("loaded", "base")
+    # the quiet traces made while nothing else ran: procs_running averaged <= 2 (the workload
+    # and the sampler) and the CPU-share probe read >= 0.95
+    idle = lambda names: [  # noqa: E731
+        n for n in names
+        if manifest[n].get("runnable", 9) <= 2.0 and (manifest[n].get("cpu_share") or 0) >= 0.95
+    ]
+    qi = idle(qb)
     s = [
         ("aa", "A/A 1+1 quiet", "p95", None, pairs_1v1(qb, qb, cap, rng, same=True)),
+        ("aa", "A/A 1+1 quiet, idle traces only", "p95", None, pairs_1v1(qi, qi, cap, rng, same=True)),
         ("aa", "A/A 1+1 loaded", "p95", None, pairs_1v1(lb, lb, cap, rng, same=True)),
         ("aa", "A/A 1+1 quiet-vs-contended", "p95", None, pairs_1v1(qb, lb, cap, rng)),
         ("aa", "A/A 5+5 quiet", "p95", None, pairs_kvk(qb, qb, 5, draws, rng, same=True)),
         ("aa", "A/A 5+5 loaded", "p95", None, pairs_kvk(lb, lb, 5, draws, rng, same=True)),
         ("aa", "A/A 5+5 quiet-vs-contended", "p95", None, pairs_kvk(qb, lb, 5, draws, rng)),
         ("ab", "2x slower 1+1 quiet", "p95", TARGET, pairs_1v1(qb, t("quiet", "slow2"), cap, rng)),
+        ("ab", "2x slower 1+1 quiet, idle traces only", "p95", TARGET, pairs_1v1(qi, idle(t("quiet", "slow2")), cap, rng)),
+        ("ab", "1.2x slower 5+5 quiet, idle traces only", "p95", TARGET, pairs_kvk(qi, idle(t("quiet", "slow1.2")), 5, draws, rng)),
         ("ab", "2x slower 1+1 loaded", "p95", TARGET, pairs_1v1(lb, t("loaded", "slow2"), cap, rng)),
         ("ab", "1.5x slower 5+5 loaded", "p95", TARGET, pairs_kvk(lb, t("loaded", "slow1.5"), 5, draws, rng)),
         ("ab", "1.2x slower 5+5 quiet", "p95", TARGET, pairs_kvk(qb, t("quiet", "slow1.2"), 5, draws, rng)),
@@ -310,14 +345,18 @@ def pct(k, n):
 
 
 def load_of(manifest, names):
-    """`uptime` load range over the traces (at their start and end), and the mean number of
-    runnable tasks sampled while they were made (r)."""
+    """`uptime` load range over the traces (at their start and end), the mean number of
+    runnable tasks sampled while they were made (r, the workload included) and the mean CPU
+    share of the probe (cpu, 1.0 = an idle core)."""
     v = [manifest[n]["load"] for n in names] + [manifest[n].get("load_end", manifest[n]["load"]) for n in names]
     r = [manifest[n]["runnable"] for n in names if manifest[n].get("runnable") is not None]
+    c = [manifest[n]["cpu_share"] for n in names if manifest[n].get("cpu_share") is not None]
     if not v:
         return "-"
     text = "%.1f–%.1f" % (min(v), max(v))
-    return text + (" (r %.1f)" % statistics.mean(r) if r else "")
+    text += " (r %.1f" % statistics.mean(r) if r else " ("
+    text += ", cpu %.2f)" % statistics.mean(c) if c else ")"
+    return text
 
 
 def evaluate(args, manifest, engine):
@@ -406,7 +445,8 @@ def main():
     ap.add_argument("--requests", type=int, default=150)
     ap.add_argument("--quiet-runnable", type=float, default=1.3,
                     help="before each quiet trace wait until procs_running averages at most this (0: no wait)")
-    ap.add_argument("--quiet-wait", type=float, default=20.0, help="longest wait per quiet trace, s")
+    ap.add_argument("--quiet-wait", type=float, default=None,
+                    help="longest wait per quiet trace, s (default 20, with --smoke 2)")
     ap.add_argument("--eval-only", action="store_true", help="judge the traces already in --out")
     ap.add_argument("--gen-only", action="store_true", help="only make the traces")
     ap.add_argument("--regen", action="store_true", help="make every trace anew")
@@ -416,6 +456,8 @@ def main():
     args = ap.parse_args()
     if args.smoke and args.out == str(ROOT / "benches" / "data" / "verdict"):
         args.out = str(ROOT / "benches" / "data" / "verdict-smoke")
+    if args.quiet_wait is None:
+        args.quiet_wait = 2.0 if args.smoke else 20.0
     plan = PLANS["smoke" if args.smoke else "full"]
     t0 = time.time()
     if args.eval_only:

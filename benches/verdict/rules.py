@@ -115,15 +115,24 @@ def tail_test(x, y, level):
 # drift| from which the report says the whole run is slower; single_fail_ratio = with one run
 # per side, the smallest adjusted ratio that may FAIL (below it, beyond the threshold and
 # significant: WARN, "compare more runs"); tail = test for p95/p99 with one run per side.
-BASE = dict(drift=True, alpha=0.01, threshold=0.10, floor=1000.0, min_calls=5, min_runs=3,
-            env_warn=math.log(1.25), single_fail_ratio=1.0, tail="fisher", warn_single=True)
+BASE = dict(drift="self", probe=False, alpha=0.01, threshold=0.10, floor=1000.0, min_calls=5, min_runs=3,
+            env_warn=math.log(1.25), single_fail_ratio=1.0, tail="fisher", warn_single=True,
+            bonferroni=False)
 RULES = {
-    # runs as the unit with 3+ runs, drift-adjusted call-level tests with one run per side
+    # runs as the unit with 3+ runs; call-level tests with one run per side; drift from the
+    # median self time of the other operations
     "drift": dict(BASE),
     "nodrift": dict(BASE, drift=False),
-    # the recommended set: as "drift", and with one run per side a FAIL needs 1.5x
-    "recommended": dict(BASE, single_fail_ratio=1.5),
-    "recommended_nodrift": dict(BASE, single_fail_ratio=1.5, drift=False),
+    "drift_bar1.5": dict(BASE, single_fail_ratio=1.5),
+    # drift from the CPU-share probe recorded beside each trace (harness.cpu_share)
+    "probe": dict(BASE, drift="probe"),
+    "probe_bar1.5": dict(BASE, drift="probe", single_fail_ratio=1.5),
+    # both: the larger of the two slowdowns (an operation is judged against the environment
+    # the evidence says it ran in)
+    "both": dict(BASE, drift="both"),
+    "both_bar1.5": dict(BASE, drift="both", single_fail_ratio=1.5),
+    "recommended": dict(BASE, drift="both", bonferroni=True),
+    "recommended_bar1.5": dict(BASE, drift="both", single_fail_ratio=1.5, bonferroni=True),
     # a re-implementation of today's idea, for reference: Mann-Whitney on all calls for every
     # metric, no run-level unit, no drift
     "calls_mwu": dict(BASE, drift=False, min_runs=99, env_warn=99.0, tail="mwu"),
@@ -150,11 +159,13 @@ def loo_median(logs, exclude, min_ops=3):
 
 
 def judge_op(k, B, A, metric, cfg, d_single, d_runs_b, d_runs_a):
-    """Severity ('fail', 'warn', None) and a status for operation k, sides B and A (lists of
-    per-run op dicts); d_* are log drifts (after side relative to before side)."""
-    thr, floor, alpha = cfg["threshold"], cfg["floor"], cfg["alpha"]
+    """(severity if significant, status, p-value or None when no test decides) for operation k,
+    sides B and A (lists of per-run op dicts); d_* are log drifts (after relative to before).
+    The caller compares p with alpha (divided by the number of tested operations with
+    bonferroni)."""
+    thr, floor = cfg["threshold"], cfg["floor"]
     if not all(k in r for r in B + A):
-        return None, "added_or_removed_or_partial"
+        return None, "added_or_removed_or_partial", None
     cb = [len(r[k]["dur"]) for r in B]
     ca = [len(r[k]["dur"]) for r in A]
     # --- counts: structural, exact per run; costed by the median call
@@ -164,8 +175,8 @@ def judge_op(k, B, A, metric, cfg, d_single, d_runs_b, d_runs_a):
         cost = (ma - mb) * med
         consistent = min(ca) > max(cb)
         if cost > floor:
-            return ("fail" if consistent else "warn"), "count_regressed"
-        return None, "count_changed_below_floor"
+            return ("fail" if consistent else "warn"), "count_regressed", None
+        return None, "count_changed_below_floor", None
     # --- time, runs as the unit
     runs_mode = len(B) >= cfg["min_runs"] and len(A) >= cfg["min_runs"]
     if runs_mode:
@@ -177,15 +188,15 @@ def judge_op(k, B, A, metric, cfg, d_single, d_runs_b, d_runs_a):
         ratio = math.exp(la.mean() - lb.mean())
         delta = math.exp(lb.mean()) * (ratio - 1)
         if not (ratio - 1 > thr and delta > floor):
-            return None, "within"
+            return None, "within", None
         if np.ptp(lb) == 0 and np.ptp(la) == 0:
             p = 0.0
         else:
             p = stats.ttest_ind(la, lb, equal_var=False, alternative="greater").pvalue
-        return ("fail", "regressed_runs") if p < alpha else (None, "not_significant")
+        return "fail", "regressed_runs", float(p)
     # --- time, one run (or two) per side: the calls, adjusted by the drift
     if min(cb) < cfg["min_calls"] or min(ca) < cfg["min_calls"]:
-        return None, "not_enough_data"
+        return None, "not_enough_data", None
     x = np.concatenate([r[k]["dur"] for r in B])
     y = np.concatenate([r[k]["dur"] for r in A])
     if cfg["drift"] and d_single:
@@ -193,22 +204,40 @@ def judge_op(k, B, A, metric, cfg, d_single, d_runs_b, d_runs_a):
     before, after = metric_of(x, metric), metric_of(y, metric)
     ratio = after / before if before > 0 else math.inf
     if not (ratio - 1 > thr and after - before > floor):
-        return None, "within"
+        return None, "within", None
     if metric in ("p95", "p99") and cfg["tail"] == "fisher":
         p = tail_test(x, y, LEVEL[metric])[0]
     else:
         p = stats.mannwhitneyu(y, x, alternative="greater").pvalue
-    if p >= alpha:
-        return None, "not_significant"
     if ratio >= cfg["single_fail_ratio"]:
-        return "fail", "regressed"
-    return ("warn" if cfg["warn_single"] else None), "regressed_below_single_run_bar"
+        return "fail", "regressed", float(p)
+    return ("warn" if cfg["warn_single"] else None), "regressed_below_single_run_bar", float(p)
 
 
 def judge_factory(out, metric, rule):
     cfg = RULES[rule]
+    with open(os.path.join(out, "manifest.json")) as f:
+        manifest = json.load(f)
+
+    def share(name):
+        v = manifest.get(name, {}).get("cpu_share")
+        return math.log(v) if v else 0.0
+
+    def combine(d_self, d_probe):
+        mode = cfg["drift"]
+        if not mode:
+            return 0.0
+        if mode == "self":
+            return d_self
+        if mode == "probe":
+            return d_probe
+        return d_self if abs(d_self) > abs(d_probe) else d_probe
 
     def judge(before, after):
+        ref_share = float(np.median([share(n) for n in before]))
+        probe_single = ref_share - float(np.median([share(n) for n in after]))
+        probe_b = np.array([ref_share - share(n) for n in before])
+        probe_a = np.array([ref_share - share(n) for n in after])
         B = [load_ops(os.path.join(out, n)) for n in before]
         A = [load_ops(os.path.join(out, n)) for n in after]
         sb, sa = [run_summary(r) for r in B], [run_summary(r) for r in A]
@@ -218,17 +247,23 @@ def judge_factory(out, metric, rule):
         logs_single = drift_logs(ref, pooled_a)
         logs_b = [drift_logs(ref, s) for s in sb]
         logs_a = [drift_logs(ref, s) for s in sa]
-        d_all = loo_median(logs_single, None)
+        d_all = combine(loo_median(logs_single, None), probe_single)
         env = None
         if abs(d_all) > cfg["env_warn"]:
             env = "the whole run is %.2fx %s: environment, not code?" % (
                 math.exp(abs(d_all)), "slower" if d_all > 0 else "faster")
         fail, warn = [], []
+        judged = []
         for k in sorted(set(A[0]) | set(B[0])):
-            d_single = loo_median(logs_single, k)
-            d_rb = np.array([loo_median(lg, k) for lg in logs_b])
-            d_ra = np.array([loo_median(lg, k) for lg in logs_a])
-            sev, _ = judge_op(k, B, A, metric, cfg, d_single, d_rb, d_ra)
+            d_single = combine(loo_median(logs_single, k), probe_single)
+            d_rb = np.array([combine(loo_median(lg, k), pb) for lg, pb in zip(logs_b, probe_b)])
+            d_ra = np.array([combine(loo_median(lg, k), pa) for lg, pa in zip(logs_a, probe_a)])
+            judged.append((k,) + judge_op(k, B, A, metric, cfg, d_single, d_rb, d_ra))
+        tested = sum(p is not None for _, _, _, p in judged)
+        alpha = cfg["alpha"] / max(tested, 1) if cfg["bonferroni"] else cfg["alpha"]
+        for k, sev, _, p in judged:
+            if p is not None and p >= alpha:
+                continue
             if sev == "fail":
                 fail.append(k)
             elif sev == "warn":
