@@ -220,7 +220,10 @@ def judge_factory(out, metric, rule):
         manifest = json.load(f)
 
     def share(name):
-        v = manifest.get(name, {}).get("cpu_share")
+        """log of the environment probe of a trace: the traced process's own run share
+        (schedstat) when recorded, else the CPU-share probe run beside it."""
+        info = manifest.get(name, {})
+        v = info.get("run_share") or info.get("cpu_share")
         return math.log(v) if v else 0.0
 
     def combine(d_self, d_probe):
