@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ops::{OpProfile, Origin};
-use crate::outcome::{Cause, CauseKind, ChangeStatus, Contribution, Metric, OpChange};
+use crate::outcome::{Cause, CauseKind, ChangeStatus, Contribution, Metric, OpChange, Severity};
 
 use super::diff::Sides;
 
@@ -64,6 +64,12 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
         }
         match explained.get(&o.name) {
             Some(by) => o.explained_by = Some(by.clone()),
+            None if is_diffuse(o, &regressed) => {
+                // Not a cause of its own: a warning that the whole run may be slower.
+                o.diffuse = true;
+                o.status = ChangeStatus::Unchanged;
+                o.severity = Some(Severity::Warn);
+            }
             None => causes.push(cause(o, sides, &explained, metric)),
         }
     }
@@ -152,6 +158,22 @@ fn child_explains(
     let here = edge_total(sides.after) - edge_total(sides.before);
     let everywhere = child_total(sides.after) - child_total(sides.before);
     everywhere > 0.0 && here < SHARED_GROWTH_HERE * everywhere
+}
+
+/// A time regression whose growth is mostly in what the operation calls, none of which
+/// regressed on its own: the slowdown is spread thin over many children, which is what a
+/// slower machine does to `<module>`, `main` or a request handler. Not a cause; a warning.
+fn is_diffuse(o: &OpChange, regressed: &BTreeSet<String>) -> bool {
+    if o.count_regressed {
+        return false;
+    }
+    let own = o.self_delta_us.unwrap_or(0.0).max(0.0);
+    let children: f64 = o.attribution.iter().map(|c| c.delta_us.max(0.0)).sum();
+    let by_regressed = o
+        .attribution
+        .iter()
+        .any(|c| c.delta_us > 0.0 && regressed.contains(&c.operation));
+    children > 0.0 && own < children && !by_regressed
 }
 
 /// A shared operation whose growth happened almost all under one regressed caller is that

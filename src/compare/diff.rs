@@ -117,6 +117,7 @@ fn empty_change(
         evidence: Evidence::NotEnoughData,
         tail: None,
         self_delta_us: None,
+        diffuse: false,
         explained_by: None,
         file: op.file.clone(),
         line: op.line,

@@ -261,6 +261,10 @@ pub struct OpChange {
     pub origin: Origin,
     /// Change of the mean self time per call (the operation's own code), µs.
     pub self_delta_us: Option<f64>,
+    /// The metric grew significantly, but in what the operation calls, none of which
+    /// regressed on its own: a slowdown spread thin (a busier machine), warned, not failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub diffuse: bool,
     /// A regression that follows from another one: the cause (or regressed child) it is
     /// folded under in the reports.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -52,6 +52,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         attribution: Vec::new(),
         origin: crate::ops::Origin::Own,
         self_delta_us: None,
+        diffuse: false,
         explained_by: None,
         file: None,
         line: None,

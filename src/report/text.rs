@@ -233,6 +233,11 @@ fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Compar
              machine alone can cause; compare 3+ runs per side",
             test_phrase(o, c)
         ),
+        TimeJudgement::Significant if o.diffuse => format!(
+            "{change}: significant ({}), but spread over what it calls, none of which \
+             regressed on its own: a slower machine does this; compare 3+ runs per side",
+            test_phrase(o, c)
+        ),
         TimeJudgement::Significant => {
             format!("{change}: significant ({})", test_phrase(o, c))
         }

@@ -272,6 +272,7 @@ mod tests {
             attribution: Vec::new(),
             origin: crate::ops::Origin::Own,
             self_delta_us: None,
+            diffuse: false,
             explained_by: None,
             file: None,
             line: None,
