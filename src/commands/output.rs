@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use crate::atomic;
 use crate::cli::{ColorChoice, OutputArgs};
 use crate::outcome::Report;
+use crate::report::junit::JunitOptions;
 use crate::report::markdown::{self, MarkdownOptions};
 use crate::report::{Format, RenderOptions, RenderSettings, github};
 
@@ -116,6 +117,9 @@ impl OutputSettings {
                 markdown: MarkdownOptions {
                     comment_id: args.comment_id.clone(),
                     max_chars: None,
+                },
+                junit: JunitOptions {
+                    max_cases: args.junit_max_cases,
                 },
             },
             files: args.files.0.clone(),
