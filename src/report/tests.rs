@@ -315,6 +315,7 @@ fn markdown_snapshot() {
     let options = MarkdownOptions {
         comment_id: Some("api-latency".into()),
         max_chars: None,
+        max_bytes: None,
     };
     insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
 }
@@ -419,6 +420,7 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
         &MarkdownOptions {
             comment_id: None,
             max_chars: Some(usize::MAX),
+            max_bytes: None,
         },
     );
     assert!(
@@ -944,4 +946,79 @@ print(json.dumps(out))
         ])
     );
     assert_eq!(find("json.loads")[1], serde_json::Value::Null);
+}
+
+#[test]
+fn one_oversized_name_is_shortened_and_costs_no_section() {
+    let mut report = sample();
+    let huge = format!("{} (huge.py)", "x".repeat(1_000_000));
+    let c = report.comparison.as_mut().unwrap();
+    c.operations[0].name = huge.clone();
+    let md = markdown::render(&report, &MarkdownOptions::default());
+    assert!(md.chars().count() <= markdown::MAX_CHARS);
+    assert!(!md.contains("left out"), "nothing needs dropping:\n{md}");
+    // Every budget and red-flag row is still there, and the row of the long name too.
+    for b in &report.budgets {
+        assert!(md.contains(&escape::markdown(&b.name)), "{}", b.name);
+    }
+    assert!(md.contains("### Red flags") && md.contains("N+1 calls"));
+    assert!(md.contains("(1000010 characters)") && md.contains(" (huge.py)"));
+}
+
+/// A comparison with thousands of warned operations, budgets and red flags.
+fn long_report() -> Report {
+    let mut report = sample();
+    let comparison = report.comparison.as_mut().unwrap();
+    for i in 0..3000 {
+        comparison.operations.push(change(
+            &format!("warned_operation_number_{i} (module_{i}.py)"),
+            ChangeStatus::Unchanged,
+            Some(Severity::Warn),
+        ));
+    }
+    report
+}
+
+#[test]
+fn the_comment_fits_once_and_keeps_budgets_and_red_flags_before_regressions() {
+    let report = long_report();
+    let md = markdown::render(&report, &MarkdownOptions::default());
+    let n = md.chars().count();
+    // Filled up to the limit (no second cut needed anywhere), and not over it.
+    assert!(
+        n <= markdown::MAX_CHARS && n > markdown::MAX_CHARS - 1_000,
+        "{n}"
+    );
+    for b in &report.budgets {
+        assert!(md.contains(&escape::markdown(&b.name)), "{}", b.name);
+    }
+    for f in &report.findings {
+        assert!(
+            md.contains(&escape::markdown(&f.operation)),
+            "{}",
+            f.operation
+        );
+    }
+    assert!(md.contains("more row(s) left out"));
+    assert!(md.ends_with("</sub>\n"), "the traces line closes it");
+}
+
+#[test]
+fn the_job_summary_has_its_own_budget_in_bytes() {
+    let report = long_report();
+    let options = MarkdownOptions {
+        max_bytes: Some(markdown::SUMMARY_MAX_BYTES),
+        ..MarkdownOptions::default()
+    };
+    let summary = markdown::render(&report, &options);
+    assert!(summary.len() <= markdown::SUMMARY_MAX_BYTES);
+    // 3 000 rows fit in a MiB: none is left out, unlike the comment.
+    assert!(!summary.contains("left out"));
+    assert!(summary.contains("warned\\_operation\\_number\\_2999"));
+    // Multibyte text is counted in bytes.
+    let small = MarkdownOptions {
+        max_bytes: Some(30_000),
+        ..MarkdownOptions::default()
+    };
+    assert!(markdown::render(&report, &small).len() <= 30_000);
 }
