@@ -173,6 +173,11 @@ pub struct OutputArgs {
     #[arg(long, value_name = "ID")]
     pub comment_id: Option<String>,
 
+    /// JUnit: compared operations listed beyond those that matter (a severity, or own code
+    /// that regressed or improved); the rest is counted in one testcase.
+    #[arg(long, value_name = "N", default_value_t = crate::report::junit::DEFAULT_MAX_CASES)]
+    pub junit_max_cases: usize,
+
     /// Terminal table: only what failed or warned (no on-target budgets, improvements or
     /// counts of unchanged operations). The pre-push hook uses it.
     #[arg(long)]

@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use crate::atomic;
 use crate::cli::{ColorChoice, OutputArgs};
 use crate::outcome::Report;
+use crate::report::junit::JunitOptions;
 use crate::report::markdown::{self, MarkdownOptions};
 use crate::report::{Format, RenderOptions, RenderSettings, github};
 
@@ -116,6 +117,10 @@ impl OutputSettings {
                 markdown: MarkdownOptions {
                     comment_id: args.comment_id.clone(),
                     max_chars: None,
+                    max_bytes: None,
+                },
+                junit: JunitOptions {
+                    max_cases: args.junit_max_cases,
                 },
             },
             files: args.files.0.clone(),
@@ -153,7 +158,12 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     persist_all(staged)?;
     write_stdout(&settings.format.render(report, &settings.render))?;
     if let (Some(gh), Some(files)) = (&settings.github, runner_files) {
-        let summary = Format::MARKDOWN.render(report, &settings.render);
+        // The job summary has its own budget (1 MiB a step, in bytes; the line break
+        // appended after it counts too), not the comment's 65,536 characters.
+        let mut summary_settings = settings.render.clone();
+        summary_settings.markdown.max_chars = None;
+        summary_settings.markdown.max_bytes = Some(markdown::SUMMARY_MAX_BYTES - 1);
+        let summary = Format::MARKDOWN.render(report, &summary_settings);
         emit_github(report, gh, files, &summary)?;
     }
     Ok(())

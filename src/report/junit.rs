@@ -1,29 +1,60 @@
-//! The JUnit XML renderer, valid against the Jenkins `junit-10.xsd` (tests/schemas).
+//! The JUnit XML renderer, valid against the Jenkins `junit-10.xsd` (tests/schemas) with the
+//! `file`/`line` testcase attributes pytest's xunit1 family adds.
 //!
 //! Mapping (docs/reports.md explains it to users):
-//! - one `<testsuite>` per gate the command ran: `budgets`, `comparison`, `detectors`;
-//!   `summary` gates nothing and writes an empty, valid `<testsuites>`;
-//! - one `<testcase>` per budget, compared operation and finding, with a stable `name` and a
-//!   `classname` of `perfgate.<suite>`;
+//! - one `<testsuite>` per gate the command ran: `inputs` (incomplete traces), `budgets`,
+//!   `comparison`, `detectors`; `summary` gates nothing and writes an empty, valid
+//!   `<testsuites>`;
+//! - one `<testcase>` per budget, per finding, and per compared operation that matters: every
+//!   one with a severity (any origin) and every own-code one that regressed or improved; the
+//!   other operations (unchanged, library code) are listed up to [`JunitOptions::max_cases`],
+//!   then one passing testcase counts those left out;
+//! - `classname` is `perfgate.<suite>`; `file` and `line` are the source location when the
+//!   trace knows it (relative to the repository): mikepenz/action-junit-report and
+//!   EnricoMi/publish-unit-test-result-action read these attributes, dorny/test-reporter reads
+//!   a Java-style frame line `at src.app.Perfgate.decide_next(service.py:55)` at the end of
+//!   the failure body ([`frame`]);
 //! - severity `fail` → `<failure message="one line">` with a body that explains; severity
-//!   `warn` (the acceptable band) → `<skipped message="...">`, which every consumer shows
-//!   without failing the run (JUnit has no warning status); no severity → a passing case;
+//!   `warn` (the acceptable band) → `<skipped message="...">` whose message carries the reason
+//!   (consumers show only the message of a skipped test), which every consumer shows without
+//!   failing the run (JUnit has no warning status); no severity → a passing case;
 //! - `time` is the measured duration the case is about, in seconds with 3 decimals;
 //! - `tests`, `failures`, `errors`, `skipped` count the testcases exactly;
 //! - the traces' warnings (truncated file, unmatched events) in each suite's `<system-err>`.
 //!
 //! The XML is written by hand: the format is small, and owning it keeps the attribute set inside
-//! the schema (no `file`/`line` on testcases, no `skipped` on `testsuites`) and the output
-//! byte-for-byte deterministic.
+//! the schema (no `skipped` on `testsuites`) and the output byte-for-byte deterministic.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::escape::{terminal, xml};
 use super::text;
+use crate::ops::Origin;
 use crate::outcome::{
-    BudgetResult, CommandKind, Comparison, Finding, InputInfo, OpChange, Report, Severity, Unit,
+    BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, InputInfo, OpChange, Report,
+    Severity, Unit,
 };
+
+/// Operations listed by default beyond those that matter (`--junit-max-cases`).
+pub const DEFAULT_MAX_CASES: usize = 10;
+
+/// Settings of the JUnit renderer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JunitOptions {
+    /// Compared operations listed beyond the ones that matter (a severity, or own code that
+    /// regressed or improved): unchanged ones and library code, own code first. The rest is
+    /// counted in one passing testcase.
+    pub max_cases: usize,
+}
+
+impl Default for JunitOptions {
+    fn default() -> Self {
+        JunitOptions {
+            max_cases: DEFAULT_MAX_CASES,
+        }
+    }
+}
 
 /// How one testcase ended.
 enum Outcome {
@@ -41,6 +72,9 @@ enum Outcome {
 
 struct Case {
     name: String,
+    /// Source location, relative to the repository.
+    file: Option<String>,
+    line: Option<u32>,
     /// Seconds.
     time: f64,
     outcome: Outcome,
@@ -83,13 +117,18 @@ impl super::Renderer for Junit {
         "Also write JUnit XML to FILE"
     }
 
-    fn render(&self, report: &Report, _: &super::RenderSettings) -> String {
-        render(report)
+    fn render(&self, report: &Report, settings: &super::RenderSettings) -> String {
+        render_with(report, &settings.junit)
     }
 }
 
+/// The JUnit document with the default settings.
 pub fn render(report: &Report) -> String {
-    let suites = suites(report);
+    render_with(report, &JunitOptions::default())
+}
+
+pub fn render_with(report: &Report, options: &JunitOptions) -> String {
+    let suites = suites(report, options);
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures: usize = suites.iter().map(Suite::failures).sum();
     let time: f64 = suites.iter().map(Suite::time).sum();
@@ -108,7 +147,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The gates this report holds, in a fixed order.
-fn suites(report: &Report) -> Vec<Suite> {
+fn suites(report: &Report, options: &JunitOptions) -> Vec<Suite> {
     let mut suites = Vec::new();
     // A trace with calls missing is a result of its own, first: every other verdict rests
     // on it.
@@ -123,27 +162,73 @@ fn suites(report: &Report) -> Vec<Suite> {
     if checked || !report.budgets.is_empty() {
         suites.push(Suite {
             name: "budgets",
-            cases: unique(report.budgets.iter().map(budget_case).collect()),
+            cases: unique(
+                report
+                    .budgets
+                    .iter()
+                    .map(|b| budget_case(b, report))
+                    .collect(),
+            ),
         });
     }
     if let Some(c) = &report.comparison {
         suites.push(Suite {
             name: "comparison",
-            cases: unique(
-                coverage_case(c)
-                    .into_iter()
-                    .chain(c.operations.iter().map(|o| change_case(o, c)))
-                    .collect(),
-            ),
+            cases: unique(comparison_cases(c, options)),
         });
     }
     if checked || !report.findings.is_empty() {
         suites.push(Suite {
             name: "detectors",
-            cases: unique(report.findings.iter().map(finding_case).collect()),
+            cases: unique(
+                report
+                    .findings
+                    .iter()
+                    .map(|f| finding_case(f, report))
+                    .collect(),
+            ),
         });
     }
     suites
+}
+
+/// The comparison's testcases: coverage, then every operation that matters (a severity of
+/// any origin; own code that regressed or improved), then the others up to the cap, own code
+/// first, and one passing case counting what was left out (a JUnit of 283 testcases, most of
+/// them `list.append`, buries the two that matter in every consumer's list).
+fn comparison_cases(c: &Comparison, options: &JunitOptions) -> Vec<Case> {
+    let matters = |o: &OpChange| {
+        o.severity.is_some()
+            || (o.origin == Origin::Own
+                && matches!(o.status, ChangeStatus::Regressed | ChangeStatus::Improved))
+    };
+    let mut cases: Vec<Case> = coverage_case(c).into_iter().collect();
+    cases.extend(
+        c.operations
+            .iter()
+            .filter(|o| matters(o))
+            .map(|o| change_case(o, c)),
+    );
+    let mut rest: Vec<&OpChange> = c.operations.iter().filter(|o| !matters(o)).collect();
+    rest.sort_by_key(|o| o.origin != Origin::Own);
+    let listed = rest.len().min(options.max_cases);
+    cases.extend(rest[..listed].iter().map(|o| change_case(o, c)));
+    let left_out = &rest[listed..];
+    if !left_out.is_empty() {
+        let own = left_out.iter().filter(|o| o.origin == Origin::Own).count();
+        cases.push(Case {
+            name: format!(
+                "{} more operation(s) not listed: unchanged or not tested ({own} own code, {} library or unknown); the JSON report has them, --junit-max-cases lists more",
+                left_out.len(),
+                left_out.len() - own
+            ),
+            file: None,
+            line: None,
+            time: 0.0,
+            outcome: Outcome::Passed,
+        });
+    }
+    cases
 }
 
 /// A failing testcase when the after side lost what the before side measured.
@@ -151,6 +236,8 @@ fn coverage_case(c: &Comparison) -> Option<Case> {
     let problem = text::coverage_problem(c)?;
     Some(Case {
         name: "coverage of the after side".into(),
+        file: None,
+        line: None,
         time: 0.0,
         outcome: outcome(c.coverage.severity, problem.clone(), problem),
     })
@@ -163,6 +250,8 @@ fn input_case(i: &InputInfo) -> Case {
     body.push("judged on it, counts fall and the slow tail may be gone; re-run the traced program (or pass --allow-incomplete)".into());
     Case {
         name: i.source.clone(),
+        file: None,
+        line: None,
         time: 0.0,
         outcome: outcome(i.severity, message, lines(&body)),
     }
@@ -191,7 +280,7 @@ fn outcome(severity: Option<Severity>, message: String, body: String) -> Outcome
     }
 }
 
-fn budget_case(b: &BudgetResult) -> Case {
+fn budget_case(b: &BudgetResult, report: &Report) -> Case {
     let mut body = vec![
         format!("budget: {}", b.name),
         format!("metric: {}", b.metric),
@@ -215,8 +304,18 @@ fn budget_case(b: &BudgetResult) -> Case {
         (Unit::Us, Some(v)) => v / 1e6,
         _ => 0.0,
     };
+    let (file, line) = own_location(
+        report,
+        b.operations.first().map(String::as_str),
+        &b.file,
+        b.line,
+    );
+    let function = b.operations.first().unwrap_or(&b.pattern);
+    push_frame(&mut body, &file, line, function);
     Case {
         name: format!("{} [{}]", b.name, b.metric),
+        file,
+        line,
         time,
         outcome: outcome(b.severity, text::budget_line(b), lines(&body)),
     }
@@ -258,14 +357,23 @@ fn change_case(o: &OpChange, c: &Comparison) -> Case {
     if let Some(loc) = text::location(&o.file, o.line) {
         body.push(format!("location: {loc}"));
     }
+    let (file, line) = change_location(o, c);
+    push_frame(&mut body, &file, line, &o.name);
+    let mut message = text::change_line(o, metric);
+    if o.severity == Some(Severity::Warn) {
+        // A skipped test shows its message only: the reason must be in it.
+        message.push_str(&format!(" (warning: {})", text::reason(o, c)));
+    }
     Case {
         name: o.name.clone(),
+        file,
+        line,
         time: o.after.as_ref().map_or(0.0, |f| f.value_us / 1e6),
-        outcome: outcome(o.severity, text::change_line(o, metric), lines(&body)),
+        outcome: outcome(o.severity, message, lines(&body)),
     }
 }
 
-fn finding_case(f: &Finding) -> Case {
+fn finding_case(f: &Finding, report: &Report) -> Case {
     let mut body = vec![
         text::finding_sentence(f),
         format!("kind: {}", text::finding_kind(f)),
@@ -290,11 +398,107 @@ fn finding_case(f: &Finding) -> Case {
     if let Some(p) = &f.parent {
         name.push_str(&format!(" under {p}"));
     }
+    let (file, line) = own_location(report, Some(&f.operation), &f.file, f.line);
+    push_frame(&mut body, &file, line, &f.operation);
     Case {
         name,
+        file,
+        line,
         time: f.total_us / 1e6,
         outcome: outcome(Some(f.severity), text::finding_line(f), lines(&body)),
     }
+}
+
+/// Where a compared operation is annotated: its own line when it is the project's code; a
+/// library or builtin call that only follows a cause (`time.sleep` under `traverse_graph`) at
+/// the cause's line, so the annotation lands in the reader's code; else nowhere.
+fn change_location(o: &OpChange, c: &Comparison) -> (Option<String>, Option<u32>) {
+    if o.origin == Origin::Own {
+        return (o.file.clone(), o.file.as_ref().and(o.line));
+    }
+    let Some(cause) = &o.explained_by else {
+        return (None, None);
+    };
+    c.operations
+        .iter()
+        .find(|x| &x.name == cause && x.origin == Origin::Own && x.file.is_some())
+        .map(|x| (x.file.clone(), x.line))
+        .or_else(|| {
+            c.causes
+                .iter()
+                .find(|x| &x.operation == cause && x.origin == Origin::Own && x.file.is_some())
+                .map(|x| (x.file.clone(), x.line))
+        })
+        .unwrap_or((None, None))
+}
+
+/// The location of a budget's or finding's operation for the `file`/`line` attributes, unless
+/// the comparison knows the operation as library code (a module path such as
+/// `json/decoder.py` is no file of the repository to annotate).
+fn own_location(
+    report: &Report,
+    operation: Option<&str>,
+    file: &Option<String>,
+    line: Option<u32>,
+) -> (Option<String>, Option<u32>) {
+    let library = operation.is_some_and(|name| {
+        report.comparison.iter().any(|c| {
+            c.operations
+                .iter()
+                .any(|o| o.name == name && o.origin != Origin::Own)
+        })
+    });
+    match file {
+        Some(f) if !library && !f.starts_with('<') => (Some(f.clone()), line),
+        _ => (None, None),
+    }
+}
+
+/// Adds dorny/test-reporter's frame line to a body, when the location makes one.
+fn push_frame(body: &mut Vec<String>, file: &Option<String>, line: Option<u32>, operation: &str) {
+    if let Some(f) = file.as_deref().and_then(|f| frame(f, line, operation)) {
+        body.push(f);
+    }
+}
+
+/// A Java-style stack frame, `at src.app.Perfgate.decide_next(service.py:55)`: the only place
+/// dorny/test-reporter's `java-junit` (and `python-xunit`) parser takes a source location from
+/// (`src/parsers/java-junit/java-junit-parser.ts`, `exceptionThrowSource`/`getFilePath`). It
+/// matches the file name against the repository's tracked files and the dotted prefix, up to
+/// the first part that starts with a capital, against the file's directories; `Perfgate` is
+/// that part. `None` where dorny could not resolve the file anyway: a file at the repository's
+/// root (its directory `.` is no dotted prefix), an absolute path, or a directory whose name
+/// starts with a capital or a digit or holds a dot.
+fn frame(file: &str, line: Option<u32>, operation: &str) -> Option<String> {
+    let (dir, base) = file.rsplit_once('/')?;
+    let parts: Vec<&str> = dir.split('/').collect();
+    let usable_dir = |p: &&str| {
+        p.chars().next().is_some_and(|c| c > 'Z')
+            && !p.contains(['.', '(', ')'])
+            && !p.contains(char::is_whitespace)
+    };
+    if !parts.iter().all(usable_dir) || base.is_empty() || base.contains(['(', ')', ':']) {
+        return None;
+    }
+    // The function: the name before ` (file)`, as an identifier.
+    let function: String = operation
+        .split(" (")
+        .next()
+        .unwrap_or(operation)
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(format!(
+        "at {}.Perfgate.{function}({base}:{})",
+        parts.join("."),
+        line.unwrap_or(1)
+    ))
 }
 
 /// What was odd about the traces (truncated, unmatched events), one line each: the results
@@ -328,10 +532,16 @@ fn write_suite(out: &mut String, suite: &Suite, warnings: &str) {
     for case in &suite.cases {
         let _ = write!(
             out,
-            "    <testcase name=\"{}\" classname=\"{classname}\" time=\"{}\"",
-            xml(&case.name),
-            seconds(case.time)
+            "    <testcase name=\"{}\" classname=\"{classname}\"",
+            xml(&case.name)
         );
+        if let Some(file) = &case.file {
+            let _ = write!(out, " file=\"{}\"", xml(&terminal(file)));
+            if let Some(line) = case.line {
+                let _ = write!(out, " line=\"{line}\"");
+            }
+        }
+        let _ = write!(out, " time=\"{}\"", seconds(case.time));
         match &case.outcome {
             Outcome::Passed => out.push_str("/>\n"),
             Outcome::Warned { message, body } => write_result(out, "skipped", None, message, body),

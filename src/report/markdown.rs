@@ -5,11 +5,15 @@
 //! unchanged operations folded in `<details>`, red-flag findings, budgets, and for `summary`
 //! the operations table. Every piece of trace text goes through [`super::escape::markdown`].
 //!
-//! The whole body never exceeds [`MAX_CHARS`] (GitHub's comment limit): when it would, whole
-//! table rows are dropped from the least important sections first (unchanged, then operations,
-//! improvements, budgets on target, ...), each section saying how many rows it left out.
+//! One size budget, applied here and nowhere else: the comment fits GitHub's [`MAX_CHARS`], the
+//! job summary [`SUMMARY_MAX_BYTES`]. A piece of trace text longer than [`MAX_FIELD_CHARS`] (a
+//! 1 MB operation name) is shortened in the middle first; then whole table rows are dropped
+//! from the least important sections (summary operations, improvements, regressions that
+//! follow from a cause, regressions, and budgets and red flags last), each section saying how
+//! many rows it left out. Only a document that is still too long without any row is cut, at a
+//! line, with what was open closed.
 
-use super::escape::markdown as esc;
+use super::escape::markdown as escape_markdown;
 use super::text;
 use crate::ops::OpStats;
 use crate::outcome::units::{fmt_p, human_us, signed_pct, signed_us};
@@ -21,6 +25,13 @@ use crate::outcome::{
 /// GitHub's limit for a comment body, in characters.
 pub const MAX_CHARS: usize = 65_536;
 
+/// GitHub's limit for one step's job summary (`$GITHUB_STEP_SUMMARY`), in bytes.
+pub const SUMMARY_MAX_BYTES: usize = 1024 * 1024;
+
+/// Longest piece of trace text (a name, a message) put in a row; longer ones keep their start
+/// and end around `…`.
+pub const MAX_FIELD_CHARS: usize = 500;
+
 /// Settings of the Markdown renderer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MarkdownOptions {
@@ -28,6 +39,55 @@ pub struct MarkdownOptions {
     pub comment_id: Option<String>,
     /// Length limit in characters; `None` means [`MAX_CHARS`].
     pub max_chars: Option<usize>,
+    /// Length limit in bytes, instead of characters (the job summary's
+    /// [`SUMMARY_MAX_BYTES`]).
+    pub max_bytes: Option<usize>,
+}
+
+/// How the size budget counts.
+#[derive(Debug, Clone, Copy)]
+enum Budget {
+    Chars(usize),
+    Bytes(usize),
+}
+
+impl Budget {
+    fn of(options: &MarkdownOptions) -> Budget {
+        match options.max_bytes {
+            Some(b) => Budget::Bytes(b),
+            None => Budget::Chars(options.max_chars.unwrap_or(MAX_CHARS)),
+        }
+    }
+    fn limit(self) -> usize {
+        match self {
+            Budget::Chars(n) | Budget::Bytes(n) => n,
+        }
+    }
+    fn size(self, s: &str) -> usize {
+        match self {
+            Budget::Chars(_) => s.chars().count(),
+            Budget::Bytes(_) => s.len(),
+        }
+    }
+}
+
+/// Escapes trace text for Markdown, shortened to [`MAX_FIELD_CHARS`] first: one oversized name
+/// must cost its own row some characters, not the budgets and red flags their rows.
+fn esc(s: &str) -> String {
+    escape_markdown(&shorten(s, MAX_FIELD_CHARS))
+}
+
+/// `s` itself, or its start and end around `…` with the length it had.
+fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return s.into();
+    }
+    let note = format!("… ({n} characters) …");
+    let keep = max.saturating_sub(note.chars().count());
+    let head: String = s.chars().take(keep * 3 / 4).collect();
+    let tail: String = s.chars().skip(n - (keep - keep * 3 / 4)).collect();
+    format!("{head}{note}{tail}").into()
 }
 
 /// The hidden marker a workflow searches for to update one sticky comment.
@@ -96,14 +156,33 @@ impl Section {
                 out.push('\n');
             }
         }
-        if self.omitted > 0 {
-            out.push_str(&format!(
-                "\n_{} more row(s) left out to keep this comment under {MAX_CHARS} characters; the JSON report has them all._\n",
-                self.omitted
-            ));
-        }
+        out.push_str(&self.note());
         out.push_str(&self.outro);
         out
+    }
+
+    fn note(&self) -> String {
+        if self.omitted == 0 {
+            return String::new();
+        }
+        format!(
+            "\n_{} more row(s) left out to fit GitHub's size limit; the JSON report has them all._\n",
+            self.omitted
+        )
+    }
+
+    /// The size of [`Section::render`] when its rows measure `rows` (each with its line break).
+    fn size(&self, rows: usize, budget: Budget) -> usize {
+        let header = if self.rows.is_empty() {
+            0
+        } else {
+            budget.size(&self.header)
+        };
+        budget.size(&self.intro)
+            + header
+            + rows
+            + budget.size(&self.note())
+            + budget.size(&self.outro)
     }
 }
 
@@ -156,35 +235,74 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         operations_sections(&report.operations, &mut sections);
     }
     sections.push(Section::text(inputs_line(report)));
-    fit(&mut sections, options.max_chars.unwrap_or(MAX_CHARS));
-    sections
+    let budget = Budget::of(options);
+    fit(&mut sections, budget);
+    let out = sections
         .iter()
         .map(Section::render)
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    cut(out, budget)
 }
 
-/// Drops rows, least important section first and last row first, until the body fits.
-fn fit(sections: &mut [Section], limit: usize) {
-    // Room for the notes on left-out rows, which are added after the cut.
-    const NOTE: usize = 160;
-    let len = |s: &[Section]| -> usize { s.iter().map(|x| x.render().chars().count() + 1).sum() };
-    let mut total = len(sections) + NOTE * sections.len();
-    while total > limit {
-        let Some(section) = sections
-            .iter_mut()
-            .filter(|s| !s.rows.is_empty())
-            .min_by_key(|s| s.priority)
+/// Drops rows, least important section first and last row first, until the body fits. The
+/// sizes are kept exactly (rows, headers, the notes on left-out rows), so nothing is dropped
+/// that fits and nothing is left to cut.
+fn fit(sections: &mut [Section], budget: Budget) {
+    let mut rows: Vec<usize> = sections
+        .iter()
+        .map(|s| s.rows.iter().map(|r| budget.size(r) + 1).sum())
+        .collect();
+    let mut sizes: Vec<usize> = sections
+        .iter()
+        .zip(&rows)
+        .map(|(s, &r)| s.size(r, budget))
+        .collect();
+    // The sections are joined by line breaks.
+    let mut total: usize = sizes.iter().sum::<usize>() + sections.len().saturating_sub(1);
+    while total > budget.limit() {
+        let Some(i) = (0..sections.len())
+            .filter(|&i| !sections[i].rows.is_empty())
+            .min_by_key(|&i| sections[i].priority)
         else {
             break;
         };
+        let section = &mut sections[i];
         let row = section.rows.pop().expect("filtered on non-empty rows");
         section.omitted += 1;
-        total -= row.chars().count() + 1;
-        if section.rows.is_empty() {
-            total -= section.header.chars().count();
-        }
+        rows[i] -= budget.size(&row) + 1;
+        let size = section.size(rows[i], budget);
+        total = total - sizes[i] + size;
+        sizes[i] = size;
     }
+}
+
+/// The last resort, for a document too long without any table row (thousands of causes or
+/// input warnings): cut at a line, close what the cut left open, say so.
+fn cut(out: String, budget: Budget) -> String {
+    if budget.size(&out) <= budget.limit() {
+        return out;
+    }
+    const NOTE: &str = "\n\n_(cut to fit GitHub's size limit: the JSON report has everything)_\n";
+    // Room for the note and the closing tags.
+    let room = budget.limit().saturating_sub(budget.size(NOTE) + 200);
+    let mut kept = String::new();
+    let mut size = 0;
+    for line in out.split_inclusive('\n') {
+        let n = budget.size(line);
+        if size + n > room {
+            break;
+        }
+        kept.push_str(line);
+        size += n;
+    }
+    let opened = kept.matches("<details>").count();
+    let closed = kept.matches("</details>").count();
+    for _ in closed..opened.max(closed) {
+        kept.push_str("\n</details>\n");
+    }
+    kept.push_str(NOTE);
+    kept
 }
 
 fn headline(report: &Report) -> String {
@@ -455,7 +573,8 @@ fn findings_section(findings: &[Finding]) -> Section {
             "Details",
         ],
         rows,
-        4,
+        // Never before a regression row.
+        6,
     )
 }
 
@@ -486,7 +605,8 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
             "", "Budget", "Metric", ">Value", ">Target", ">Flag", "Status",
         ],
         rows,
-        3,
+        // Never before a regression row.
+        6,
     )
 }
 

@@ -45,6 +45,8 @@ pub struct RenderSettings {
     pub terminal: RenderOptions,
     /// The Markdown comment's marker and length limit.
     pub markdown: markdown::MarkdownOptions,
+    /// Which compared operations the JUnit lists.
+    pub junit: junit::JunitOptions,
 }
 
 /// One output format: a name and a function from the report to text. A new format is one

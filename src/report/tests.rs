@@ -325,6 +325,7 @@ fn markdown_snapshot() {
     let options = MarkdownOptions {
         comment_id: Some("api-latency".into()),
         max_chars: None,
+        max_bytes: None,
     };
     insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
 }
@@ -429,6 +430,7 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
         &MarkdownOptions {
             comment_id: None,
             max_chars: Some(usize::MAX),
+            max_bytes: None,
         },
     );
     assert!(
@@ -698,4 +700,335 @@ print(json.dumps(out))
             })
             .collect(),
     );
+}
+
+/// A comparison as a real project gives it: one own-code regression with a location inside
+/// the repository, one own-code improvement, a warned library call, and many unchanged
+/// operations, most of them builtins such as `list.append`.
+fn many_operations() -> Report {
+    let mut report = sample();
+    let c = report.comparison.as_mut().unwrap();
+    let mut cause = change(
+        "decide_next (service.py)",
+        ChangeStatus::Regressed,
+        Some(Severity::Fail),
+    );
+    cause.file = Some("src/app/service.py".into());
+    cause.line = Some(55);
+    let mut faster = change("format_response (service.py)", ChangeStatus::Improved, None);
+    faster.file = Some("src/app/service.py".into());
+    faster.line = Some(90);
+    let mut library = change("json.loads", ChangeStatus::Regressed, Some(Severity::Warn));
+    library.origin = crate::ops::Origin::Library;
+    library.file = Some("json/__init__.py".into());
+    library.line = Some(299);
+    let mut ops = vec![cause, faster, library];
+    for i in 0..280 {
+        let (name, origin) = if i % 4 == 0 {
+            (format!("helper_{i} (util.py)"), crate::ops::Origin::Own)
+        } else {
+            (format!("list.append #{i}"), crate::ops::Origin::Unknown)
+        };
+        let mut o = change(&name, ChangeStatus::Unchanged, None);
+        o.origin = origin;
+        ops.push(o);
+    }
+    c.operations = ops;
+    report
+}
+
+fn testcase_names(xml: &str, suite: &str) -> Vec<String> {
+    let start = xml.find(&format!("<testsuite name=\"{suite}\"")).unwrap();
+    let end = start + xml[start..].find("</testsuite>").unwrap();
+    regex::Regex::new(r#"<testcase name="([^"]*)""#)
+        .unwrap()
+        .captures_iter(&xml[start..end])
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+#[test]
+fn junit_lists_what_matters_and_counts_the_rest_in_one_case() {
+    let report = many_operations();
+    let xml = junit::render(&report);
+    let names = testcase_names(&xml, "comparison");
+    assert_eq!(
+        &names[..3],
+        [
+            "decide_next (service.py)",
+            "format_response (service.py)",
+            "json.loads"
+        ]
+    );
+    // Own code first among the rest, up to the default cap, then one summary case.
+    assert_eq!(names.len(), 3 + junit::DEFAULT_MAX_CASES + 1, "{names:?}");
+    assert!(names[3].starts_with("helper_0 "), "{names:?}");
+    assert!(!names[3..13].iter().any(|n| n.starts_with("list.append")));
+    let last = names.last().unwrap();
+    assert!(
+        last.starts_with("270 more operation(s) not listed") && last.contains("--junit-max-cases"),
+        "{last}"
+    );
+    // The counts still equal the testcases.
+    assert!(xml.contains(r#"name="comparison" tests="14" failures="1" errors="0" skipped="1""#));
+
+    let none = junit::render_with(&report, &junit::JunitOptions { max_cases: 0 });
+    assert_eq!(testcase_names(&none, "comparison").len(), 4);
+    let all = junit::render_with(
+        &report,
+        &junit::JunitOptions {
+            max_cases: usize::MAX,
+        },
+    );
+    assert_eq!(testcase_names(&all, "comparison").len(), 283);
+}
+
+/// The location as each consumer reads it, transcribed from their parsers:
+/// - mikepenz/action-junit-report `src/testParser.ts` (`createTestCaseAnnotation`:
+///   `testcase._attributes.file`, `testcase._attributes.line`, used as they are when both are
+///   set, `resolveFileAndLine`);
+/// - EnricoMi/publish-unit-test-result-action `python/publish/junit.py` (`case._elem.get('file')`,
+///   `int(case._elem.get('line'))`; the junitparser test below runs that code path);
+/// - dorny/test-reporter `src/parsers/java-junit/java-junit-parser.ts` (`exceptionThrowSource`,
+///   `getFilePath`) with `java-stack-trace-element-parser.ts`: a failure body line
+///   `at PACKAGE.Class.method(FILE:LINE)`, FILE a tracked file's name, PACKAGE (the dotted
+///   parts before the first one starting at or below 'Z') its directories.
+fn dorny_location(body: &str, tracked: &[&str]) -> Option<(String, u32)> {
+    let re = regex::Regex::new(r"^\s*at (\S+/\S*/)?(.*)\((.*):(\d+)\)$").unwrap();
+    for line in body.split('\n') {
+        let Some(m) = re.captures(line) else { continue };
+        let (trace_path, file_name, line_no) = (&m[2], &m[3], &m[4]);
+        let mut package: Vec<&str> = trace_path.split('.').collect();
+        if let Some(i) = package
+            .iter()
+            .position(|p| p.chars().next().is_some_and(|c| c <= 'Z'))
+        {
+            package.truncate(i);
+        }
+        if package.is_empty() {
+            continue;
+        }
+        for path in tracked {
+            let (dir, base) = path.rsplit_once('/').unwrap_or((".", path));
+            if base != file_name {
+                continue;
+            }
+            let dirs: Vec<&str> = dir.split('/').collect();
+            if package.len() > dirs.len() {
+                continue;
+            }
+            if dirs[dirs.len() - package.len()..] == package[..] {
+                return Some((path.to_string(), line_no.parse().unwrap()));
+            }
+        }
+    }
+    None
+}
+
+/// The attributes of one testcase and what it holds (its `<failure>` or `<skipped>`).
+fn testcase<'a>(xml: &'a str, name: &str) -> (&'a str, &'a str) {
+    let start = xml.find(&format!("<testcase name=\"{name}\"")).unwrap();
+    let rest = &xml[start..];
+    let tag_end = rest.find('>').unwrap();
+    let end = rest.find("</testcase>").unwrap_or(tag_end);
+    (&rest[..tag_end], &rest[tag_end..end])
+}
+
+/// The text of the `<failure>` element in what a testcase holds, as an XML parser gives it.
+fn failure_text(inner: &str) -> String {
+    let start = inner.find("<failure").unwrap();
+    let open_end = start + inner[start..].find('>').unwrap() + 1;
+    let end = inner.find("</failure>").unwrap();
+    inner[open_end..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+#[test]
+fn every_consumer_finds_the_source_line_of_an_own_code_regression() {
+    let xml = junit::render(&many_operations());
+    let (tag, body) = testcase(&xml, "decide_next (service.py)");
+    // mikepenz and EnricoMi: the attributes.
+    assert_eq!(attribute(tag, "file"), Some("src/app/service.py"));
+    assert_eq!(attribute(tag, "line"), Some("55"));
+    // dorny: the frame line in the failure body.
+    let body = failure_text(body);
+    assert!(
+        body.ends_with("\nat src.app.Perfgate.decide_next(service.py:55)"),
+        "{body}"
+    );
+    assert_eq!(
+        dorny_location(
+            &body,
+            &["README.md", "src/app/service.py", "tests/service.py"]
+        ),
+        Some(("src/app/service.py".into(), 55))
+    );
+    // A library operation has no file of the repository to annotate.
+    let (tag, body) = testcase(&xml, "json.loads");
+    assert_eq!(attribute(tag, "file"), None);
+    assert_eq!(dorny_location(body, &["json/__init__.py"]), None);
+    // A warning's reason is in the message of its <skipped>, which is all consumers show.
+    assert!(
+        body.contains("<skipped message=\"") && body.contains("(warning: "),
+        "{body}"
+    );
+}
+
+#[test]
+fn junit_with_locations_is_valid_against_the_schema_copy() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, junit::render(&many_operations()).as_bytes()).unwrap();
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
+    let Some(out) = external(
+        Path::new("xmllint"),
+        &[
+            "--noout",
+            "--schema",
+            xsd.to_str().unwrap(),
+            file.path().to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// EnricoMi/publish-unit-test-result-action reads JUnit with junitparser and takes the source
+/// location as `python/publish/junit.py` does (`test_file=case._elem.get('file')`,
+/// `line=int_opt(case._elem.get('line'))`), annotating failures (`get_case_annotations`).
+#[test]
+fn junitparser_reads_file_and_line_as_enricomi_does() {
+    let Some(python) = python_with_junitparser() else {
+        return;
+    };
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, junit::render(&many_operations()).as_bytes()).unwrap();
+    let script = r#"
+import json, sys
+from junitparser import JUnitXml, TestCase, TestSuite
+xml = JUnitXml.fromfile(sys.argv[1])
+out = []
+for suite in xml:
+    for case in suite.iterchildren(TestCase):
+        line = case._elem.get('line')
+        results = [r._tag for r in case.result]
+        out.append([case.name, case._elem.get('file'), int(line) if line else None, results])
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new(&python)
+        .args(["-c", script, file.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cases: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |name: &str| {
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c[0] == name)
+            .unwrap_or_else(|| panic!("{name} in {cases}"))
+            .clone()
+    };
+    assert_eq!(
+        find("decide_next (service.py)"),
+        serde_json::json!([
+            "decide_next (service.py)",
+            "src/app/service.py",
+            55,
+            ["failure"]
+        ])
+    );
+    assert_eq!(find("json.loads")[1], serde_json::Value::Null);
+}
+
+#[test]
+fn one_oversized_name_is_shortened_and_costs_no_section() {
+    let mut report = sample();
+    let huge = format!("{} (huge.py)", "x".repeat(1_000_000));
+    let c = report.comparison.as_mut().unwrap();
+    c.operations[0].name = huge.clone();
+    let md = markdown::render(&report, &MarkdownOptions::default());
+    assert!(md.chars().count() <= markdown::MAX_CHARS);
+    assert!(!md.contains("left out"), "nothing needs dropping:\n{md}");
+    // Every budget and red-flag row is still there, and the row of the long name too.
+    for b in &report.budgets {
+        assert!(md.contains(&escape::markdown(&b.name)), "{}", b.name);
+    }
+    assert!(md.contains("### Red flags") && md.contains("N+1 calls"));
+    assert!(md.contains("(1000010 characters)") && md.contains(" (huge.py)"));
+}
+
+/// A comparison with thousands of warned operations, budgets and red flags.
+fn long_report() -> Report {
+    let mut report = sample();
+    let comparison = report.comparison.as_mut().unwrap();
+    for i in 0..3000 {
+        comparison.operations.push(change(
+            &format!("warned_operation_number_{i} (module_{i}.py)"),
+            ChangeStatus::Unchanged,
+            Some(Severity::Warn),
+        ));
+    }
+    report
+}
+
+#[test]
+fn the_comment_fits_once_and_keeps_budgets_and_red_flags_before_regressions() {
+    let report = long_report();
+    let md = markdown::render(&report, &MarkdownOptions::default());
+    let n = md.chars().count();
+    // Filled up to the limit (no second cut needed anywhere), and not over it.
+    assert!(
+        n <= markdown::MAX_CHARS && n > markdown::MAX_CHARS - 1_000,
+        "{n}"
+    );
+    for b in &report.budgets {
+        assert!(md.contains(&escape::markdown(&b.name)), "{}", b.name);
+    }
+    for f in &report.findings {
+        assert!(
+            md.contains(&escape::markdown(&f.operation)),
+            "{}",
+            f.operation
+        );
+    }
+    assert!(md.contains("more row(s) left out"));
+    assert!(md.ends_with("</sub>\n"), "the traces line closes it");
+}
+
+#[test]
+fn the_job_summary_has_its_own_budget_in_bytes() {
+    let report = long_report();
+    let options = MarkdownOptions {
+        max_bytes: Some(markdown::SUMMARY_MAX_BYTES),
+        ..MarkdownOptions::default()
+    };
+    let summary = markdown::render(&report, &options);
+    assert!(summary.len() <= markdown::SUMMARY_MAX_BYTES);
+    // 3 000 rows fit in a MiB: none is left out, unlike the comment.
+    assert!(!summary.contains("left out"));
+    assert!(summary.contains("warned\\_operation\\_number\\_2999"));
+    // Multibyte text is counted in bytes.
+    let small = MarkdownOptions {
+        max_bytes: Some(30_000),
+        ..MarkdownOptions::default()
+    };
+    assert!(markdown::render(&report, &small).len() <= 30_000);
 }

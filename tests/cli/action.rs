@@ -209,44 +209,47 @@ fn the_comment_script_refuses_bad_input() {
     assert_eq!(runner.read("gh.log"), "", "gh was never called");
 }
 
+/// perfgate fits the comment to GitHub's 65,536 characters; the script sends it as it is,
+/// however many bytes its characters take (it used to cut again at 65,000 bytes, losing the
+/// `<details>` and the note perfgate had fitted).
 #[test]
-fn long_comments_are_cut_under_the_limit_at_a_line_with_what_was_open_closed() {
+fn a_comment_perfgate_fitted_is_sent_whole_and_a_longer_one_is_refused() {
     if !have_bash() {
         return;
     }
     let runner = Runner::new();
-    // A report whose long table sits in a collapsed <details>, with multibyte characters.
-    let rows: String = (0..5000)
-        .map(|i| format!("| op_{i} (café.py) | 1.0ms → 2.0ms |\n"))
-        .collect();
-    std::fs::write(
-        runner.path("c.md"),
-        format!(
-            "<!-- perfgate:p -->\n## FAIL\n<details>\n<summary>all</summary>\n\n{rows}</details>\n"
-        ),
-    )
-    .unwrap();
+    let marker = "<!-- perfgate:p -->\n";
+    let row = "| op (café.py) | 1.0ms → 2.0ms |\n";
+    let rows = (65_536 - marker.chars().count()) / row.chars().count();
+    let fitted = format!("{marker}{}", row.repeat(rows));
+    assert!(fitted.len() > 65_536, "more bytes than characters");
+    std::fs::write(runner.path("c.md"), &fitted).unwrap();
     let body = runner.path("c.md").display().to_string();
-    let out = runner.run(
-        "comment.sh",
-        &[
-            ("PR_NUMBER", "3"),
-            ("COMMENT_ID", "p"),
-            ("BODY_FILE", &body),
-        ],
-    );
-    assert!(out.status.success());
-    let sent = std::fs::read(runner.path("body.md")).unwrap();
-    assert!(sent.len() <= 65_536, "{} bytes", sent.len());
-    let sent = String::from_utf8(sent).expect("no character cut in two");
+    let env = [
+        ("PR_NUMBER", "3"),
+        ("COMMENT_ID", "p"),
+        ("BODY_FILE", body.as_str()),
+    ];
+    let out = runner.run("comment.sh", &env);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert_eq!(runner.read("body.md"), fitted, "sent as perfgate wrote it");
+
+    let runner = Runner::new();
+    std::fs::write(runner.path("c.md"), format!("{fitted}{row}")).unwrap();
+    let body = runner.path("c.md").display().to_string();
+    let env = [
+        ("PR_NUMBER", "3"),
+        ("COMMENT_ID", "p"),
+        ("BODY_FILE", body.as_str()),
+    ];
+    let out = runner.run("comment.sh", &env);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = text(&out.stdout);
     assert!(
-        sent.starts_with("<!-- perfgate:p -->\n"),
-        "the marker survives"
+        stdout.starts_with("::error") && stdout.contains("65,536"),
+        "{stdout}"
     );
-    // The note is outside the <details>, which is closed after the last whole row.
-    let (kept, note) = sent.rsplit_once("</details>").expect("details closed");
-    assert!(kept.ends_with(" |\n"), "{}", &kept[kept.len() - 80..]);
-    assert!(note.contains("truncated"), "{note}");
+    assert_eq!(runner.read("gh.log"), "", "gh was never called");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::outcome::{ChangeStatus, Comparison, OpChange, Severity, SideFigures};
 use crate::report::escape::terminal;
 use crate::report::{RenderOptions, text};
 
-use super::{colored, new_table, num, wrap_text};
+use super::{colored, fit_names, new_table, num, wrap_text};
 
 /// Renders the comparison (the verdict line is the caller's).
 pub fn render(c: &Comparison, options: &RenderOptions) -> String {
@@ -59,6 +59,10 @@ pub fn render(c: &Comparison, options: &RenderOptions) -> String {
         parts.push(text(reasons(&warned, c)));
     }
     if options.brief {
+        // A coverage failure is about what the after side lost: name it even in brief.
+        if c.coverage.severity.is_some() && !removed.is_empty() {
+            parts.push(text(names_line(&[], &removed)));
+        }
         return parts.join("\n\n");
     }
     if !improved.is_empty() {
@@ -75,12 +79,14 @@ fn section(title: &str, ops: &[&OpChange], c: &Comparison, options: &RenderOptio
     let header = ["Operation", "Before", "After", "Change", "p", "Calls/run"];
     let mut table = new_table(options, &header);
     let rows: Vec<[String; 5]> = ops.iter().map(|o| number_cells(o)).collect();
-    for (o, cells) in ops.iter().zip(&rows) {
-        let mut row = vec![name_cell(o, options)];
+    let fixed = keep_numbers_whole(&mut table, &header, &rows);
+    let names: Vec<String> = ops.iter().map(|o| name_text(o)).collect();
+    let names = fit_names(&mut table, &names, &fixed, options.width);
+    for ((o, cells), name) in ops.iter().zip(&rows).zip(names) {
+        let mut row = vec![name_cell(o, name, options)];
         row.extend(cells.iter().map(|t| num(t.clone())));
         table.add_row(row);
     }
-    keep_numbers_whole(&mut table, &header, &rows);
     let per = if c.metric.is_per_run() {
         "per run"
     } else {
@@ -108,8 +114,13 @@ fn number_cells(o: &OpChange) -> [String; 5] {
     ]
 }
 
-/// Number columns never wrap; the operation name takes what is left.
-fn keep_numbers_whole(table: &mut comfy_table::Table, header: &[&str], rows: &[[String; 5]]) {
+/// Number columns never wrap; the operation name takes what is left. Returns their widths.
+fn keep_numbers_whole(
+    table: &mut comfy_table::Table,
+    header: &[&str],
+    rows: &[[String; 5]],
+) -> Vec<usize> {
+    let mut widths = Vec::new();
     for i in 0..5 {
         let widest = rows
             .iter()
@@ -120,18 +131,25 @@ fn keep_numbers_whole(table: &mut comfy_table::Table, header: &[&str], rows: &[[
         if let Some(column) = table.column_mut(i + 1) {
             column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(widest as u16 + 2)));
         }
+        widths.push(widest + 2);
     }
+    widths
 }
 
-/// The operation's name, coloured by the severity it adds; a regression of the call count
-/// is marked, since its time per call may not have moved.
-fn name_cell(o: &OpChange, options: &RenderOptions) -> Cell {
+/// The operation's name; a regression of the call count is marked, since its time per call
+/// may not have moved.
+fn name_text(o: &OpChange) -> String {
     let mut text = terminal(&o.name);
     if o.count_regressed {
         text.push_str(" [more calls]");
     } else if o.status == ChangeStatus::NotEnoughSamples {
         text.push_str(" [few samples]");
     }
+    text
+}
+
+/// The (wrapped) name, coloured by the severity it adds.
+fn name_cell(o: &OpChange, text: String, options: &RenderOptions) -> Cell {
     match o.severity {
         Some(Severity::Fail) => colored(text, Color::Red, options),
         Some(Severity::Warn) => colored(text, Color::Yellow, options),
@@ -335,6 +353,72 @@ mod tests {
             after_runs: 1,
             operations: vec![decide, claude, tail, faster, added, quiet],
         }
+    }
+
+    #[test]
+    fn at_80_columns_names_wrap_between_words() {
+        let mut c = model();
+        for o in &mut c.operations {
+            o.name = format!("{} (service.py)", o.name);
+        }
+        let options = RenderOptions {
+            color: false,
+            width: Some(80),
+            top: None,
+            brief: false,
+        };
+        let out = render(&c, &options);
+        let words: Vec<String> = c
+            .operations
+            .iter()
+            .flat_map(|o| {
+                name_text(o)
+                    .split(' ')
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut cells = 0;
+        for line in out.lines().filter(|l| l.starts_with('│')) {
+            assert!(line.chars().count() <= 80, "{line}");
+            let cell = line
+                .trim_start_matches('│')
+                .split('┆')
+                .next()
+                .unwrap()
+                .trim();
+            if cell.is_empty() || cell == "Operation" {
+                continue;
+            }
+            cells += 1;
+            for w in cell.split(' ') {
+                assert!(
+                    words.iter().any(|x| x == w),
+                    "{w:?} cut from a name:\n{out}"
+                );
+            }
+        }
+        assert!(cells > 0, "{out}");
+    }
+
+    #[test]
+    fn brief_names_what_the_after_side_lost_when_coverage_fell() {
+        let mut c = model();
+        let mut gone = change("load_questions", ChangeStatus::Removed, None);
+        gone.after = None;
+        c.operations.push(gone);
+        let options = RenderOptions {
+            color: false,
+            width: Some(80),
+            top: None,
+            brief: true,
+        };
+        assert!(!render(&c, &options).contains("load_questions"));
+        c.coverage.after_measured = 2;
+        c.coverage.share = 0.2;
+        c.coverage.severity = Some(Severity::Fail);
+        let out = render(&c, &options);
+        assert!(out.contains("Removed: load_questions"), "{out}");
     }
 
     #[test]

@@ -139,9 +139,85 @@ fn wrap_line(line: &str, width: usize) -> String {
     out
 }
 
+/// Fits the name column (the first) into what the fixed columns leave at `width`: each name
+/// wrapped at spaces so comfy-table never cuts a word (`decide_nex│t (service│.py)`), and
+/// the column set to the widest line. `fixed` are the other columns' widths with padding.
+/// A word longer than the column breaks after a `.`, `_` or `/` where it can.
+pub(crate) fn fit_names(
+    table: &mut Table,
+    names: &[String],
+    fixed: &[usize],
+    width: Option<u16>,
+) -> Vec<String> {
+    let Some(width) = width.map(usize::from) else {
+        return names.to_vec();
+    };
+    // Borders: one left of each column and one at the right end; padding: one each side.
+    let borders = fixed.len() + 2;
+    let room = width
+        .saturating_sub(fixed.iter().sum::<usize>() + borders + 2)
+        .max(8);
+    let wrapped: Vec<String> = names.iter().map(|n| wrap_words(n, room)).collect();
+    let widest = wrapped
+        .iter()
+        .flat_map(|n| n.lines())
+        .map(|l| l.chars().count())
+        .chain(std::iter::once(9)) // "Operation"
+        .max()
+        .unwrap_or(0)
+        .min(room);
+    if let Some(column) = table.column_mut(0) {
+        column.set_constraint(comfy_table::ColumnConstraint::Absolute(
+            comfy_table::Width::Fixed((widest + 2) as u16),
+        ));
+    }
+    wrapped
+}
+
+/// Greedy word wrap at spaces; a word longer than `width` is broken after punctuation.
+fn wrap_words(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let fits = current.chars().count() + 1 + word.chars().count() <= width;
+        if !current.is_empty() && fits {
+            current.push(' ');
+            current.push_str(word);
+            continue;
+        }
+        if !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        let mut rest: Vec<char> = word.chars().collect();
+        while rest.len() > width {
+            let at = rest[..width]
+                .iter()
+                .rposition(|c| matches!(c, '.' | '_' | '/'))
+                .map_or(width, |i| i + 1);
+            lines.push(rest.drain(..at).collect());
+        }
+        current = rest.into_iter().collect();
+    }
+    lines.push(current);
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod wrap_tests {
-    use super::wrap_text;
+    use super::{wrap_text, wrap_words};
+
+    #[test]
+    fn names_wrap_at_spaces_and_long_words_after_punctuation() {
+        assert_eq!(
+            wrap_words("decide_next (service.py)", 22),
+            "decide_next\n(service.py)"
+        );
+        assert_eq!(
+            wrap_words("traverse_graph_of_questions (g.py)", 12),
+            "traverse_\ngraph_of_\nquestions\n(g.py)"
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), "abcd\nefgh\nij");
+    }
 
     #[test]
     fn wraps_at_spaces_with_a_hanging_indent() {

@@ -6,7 +6,7 @@ use crate::ops::OpStats;
 use crate::outcome::units::human_us;
 use crate::report::{RenderOptions, escape};
 
-use super::{new_table, num};
+use super::{fit_names, new_table, num};
 
 /// Below this width the p50 and p99 columns are left out so the names keep room.
 const WIDE_ENOUGH_FOR_ALL_COLUMNS: u16 = 110;
@@ -36,12 +36,17 @@ pub fn render(ops: &[OpStats], options: &RenderOptions) -> String {
     header.extend(columns.iter().map(|(h, _)| *h));
     let mut table = new_table(options, &header);
     let shown = options.top.unwrap_or(ops.len()).min(ops.len());
-    for s in &ops[..shown] {
-        let mut row = vec![Cell::new(escape::terminal(&s.name))];
+    let fixed = keep_numbers_whole(&mut table, &ops[..shown], &columns);
+    let names: Vec<String> = ops[..shown]
+        .iter()
+        .map(|s| escape::terminal(&s.name))
+        .collect();
+    let names = fit_names(&mut table, &names, &fixed, options.width);
+    for (s, name) in ops[..shown].iter().zip(names) {
+        let mut row = vec![Cell::new(name)];
         row.extend(columns.iter().map(|(_, value)| num(value(s))));
         table.add_row(row);
     }
-    keep_numbers_whole(&mut table, &ops[..shown], &columns);
     let mut out = table.to_string();
     if shown < ops.len() {
         out.push_str(&format!(
@@ -53,7 +58,12 @@ pub fn render(ops: &[OpStats], options: &RenderOptions) -> String {
 }
 
 /// Number columns never wrap; the operation name takes what is left.
-fn keep_numbers_whole(table: &mut comfy_table::Table, ops: &[OpStats], columns: &[&Column]) {
+fn keep_numbers_whole(
+    table: &mut comfy_table::Table,
+    ops: &[OpStats],
+    columns: &[&Column],
+) -> Vec<usize> {
+    let mut widths = Vec::new();
     for (i, (header, value)) in columns.iter().enumerate() {
         let widest = ops
             .iter()
@@ -64,5 +74,7 @@ fn keep_numbers_whole(table: &mut comfy_table::Table, ops: &[OpStats], columns: 
         if let Some(column) = table.column_mut(i + 1) {
             column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(widest as u16 + 2)));
         }
+        widths.push(widest + 2);
     }
+    widths
 }
