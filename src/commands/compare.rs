@@ -10,6 +10,8 @@ use crate::budget;
 use crate::cli::CompareArgs;
 use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
+use crate::detect::Detectors;
+use crate::detect::structure_change::StructureChange;
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
@@ -102,6 +104,13 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     if let Some(config) = &budgets {
         check_after_side(&mut report, config, &after.trees, &catalog);
     }
+    structure_changes(
+        &mut report,
+        budgets.as_ref(),
+        &before.profile,
+        &after.profile,
+        &catalog,
+    );
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;
@@ -151,6 +160,24 @@ fn check_after_side(
     let evaluation = budget::evaluate(config, after, catalog);
     report.budgets = evaluation.budgets;
     report.findings = evaluation.findings;
+}
+
+/// Watched operations called more often per call of their parent than before (an N+1 or a
+/// repeated LLM call introduced), first among the findings.
+fn structure_changes(
+    report: &mut Report,
+    config: Option<&config::Config>,
+    before: &Profile,
+    after: &Profile,
+    catalog: &Catalog,
+) {
+    let default = Detectors::default();
+    let detectors = config.map_or(&default, |c| &c.detectors);
+    let mut found = detectors
+        .get::<StructureChange>()
+        .compare(detectors, before, after, catalog);
+    found.append(&mut report.findings);
+    report.findings = found;
 }
 
 /// The settings the flags set (the rest keep their defaults, or budgets.toml's later).

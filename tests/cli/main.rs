@@ -10,6 +10,7 @@ mod compare;
 mod hook;
 mod live;
 mod otlp;
+mod redflags;
 mod reports;
 mod speedscope;
 mod summary;
