@@ -89,6 +89,7 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
     let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    let before_sampled = crate::detect::any_sampled(&before.trees);
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
@@ -104,13 +105,18 @@ pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
     if let Some(config) = &budgets {
         check_after_side(&mut report, config, &after.trees, &catalog);
     }
-    structure_changes(
-        &mut report,
-        budgets.as_ref(),
-        &before.profile,
-        &after.profile,
-        &catalog,
-    );
+    // A "call" of a sampled profile is a run of samples: no structure to compare.
+    if before_sampled || crate::detect::any_sampled(&after.trees) {
+        eprintln!("perfgate: note: {}", crate::detect::SAMPLED_NOTE);
+    } else {
+        structure_changes(
+            &mut report,
+            budgets.as_ref(),
+            &before.profile,
+            &after.profile,
+            &catalog,
+        );
+    }
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;

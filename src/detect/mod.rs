@@ -63,7 +63,25 @@ pub trait Detector: Any + fmt::Debug + Send + Sync {
     fn checks_traces(&self) -> bool {
         true
     }
+    /// Whether it counts calls (N+1, repeated calls, consecutive queries): such a detector
+    /// does not run on sampled traces, where a "call" is a run of samples.
+    fn counts_calls(&self) -> bool {
+        false
+    }
 }
+
+/// Whether any of `trees` is made of stack samples (speedscope `sampled`, a merged call tree),
+/// where call counts are not calls.
+pub fn any_sampled(trees: &[CallTree]) -> bool {
+    trees
+        .iter()
+        .any(|t| t.notes.sampled || t.notes.merged_call_tree)
+}
+
+/// The note said once when count-based detectors were skipped on sampled traces.
+pub const SAMPLED_NOTE: &str = "the traces are sampled (stack samples, not calls): the \
+     detectors that count calls (n_plus_one, repeated_call, consecutive_queries, \
+     structure_change) did not run";
 
 /// What a detector looks at.
 pub struct Input<'a> {
@@ -112,10 +130,11 @@ impl Detectors {
 
     /// The findings of every enabled detector, most severe and most costly first.
     pub fn run(&self, input: &Input<'_>) -> Vec<Finding> {
+        let sampled = any_sampled(input.trees);
         let mut findings: Vec<Finding> = self
             .0
             .iter()
-            .filter(|d| d.enabled())
+            .filter(|d| d.enabled() && !(sampled && d.counts_calls()))
             .flat_map(|d| d.detect(input))
             .collect();
         findings.sort_by(|a, b| {
@@ -125,6 +144,12 @@ impl Detectors {
                 .then(a.operation.cmp(&b.operation))
         });
         findings
+    }
+
+    /// The note to print when `trees` are sampled and a detector that counts calls is on.
+    pub fn sampled_note(&self, trees: &[CallTree]) -> Option<&'static str> {
+        (any_sampled(trees) && self.0.iter().any(|d| d.enabled() && d.counts_calls()))
+            .then_some(SAMPLED_NOTE)
     }
 
     /// The detector of type `D` with its settings.

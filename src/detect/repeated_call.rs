@@ -48,6 +48,10 @@ impl Detector for RepeatedCall {
         self.base.enabled
     }
 
+    fn counts_calls(&self) -> bool {
+        true
+    }
+
     fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError> {
         let src = section.src;
         let r: RawDetector = section.read()?;

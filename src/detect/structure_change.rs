@@ -64,6 +64,10 @@ impl Detector for StructureChange {
     fn checks_traces(&self) -> bool {
         false
     }
+
+    fn counts_calls(&self) -> bool {
+        true
+    }
 }
 
 /// What an operation of a profile is, for the watch lists.
