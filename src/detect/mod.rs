@@ -494,7 +494,8 @@ pub(crate) mod tests {
     use crate::ops::KeyMode;
     use crate::trace::{Id, ReadNotes, Span, Trace, Track, TrackKey};
 
-    /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`.
+    /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`,
+    /// 2 `Task-2`.
     fn tree(spans: &[(&str, u32, f64, f64)], catalog: &mut Catalog) -> CallTree {
         let mut names: Vec<String> = Vec::new();
         let spans = spans
@@ -512,7 +513,7 @@ pub(crate) mod tests {
                 }
             })
             .collect();
-        let tracks = ["MainThread", "Task-1"]
+        let tracks = ["MainThread", "Task-1", "Task-2"]
             .iter()
             .enumerate()
             .map(|(tid, name)| Track {
