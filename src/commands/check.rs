@@ -19,6 +19,9 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut catalog = load::catalog(args.input.key);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let evaluation = budget::evaluate(&config, &trees, &catalog);
+    if let Some(note) = config.detectors.sampled_note(&trees) {
+        eprintln!("perfgate: note: {note}");
+    }
     warn_unmatched(&evaluation.budgets, &config.path);
     let mut report = Report::new(CommandKind::Check);
     report.inputs = inputs;

@@ -10,6 +10,8 @@ use crate::budget;
 use crate::cli::CompareArgs;
 use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
+use crate::detect::Detectors;
+use crate::detect::structure_change::StructureChange;
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
@@ -98,6 +100,7 @@ pub fn run_with(
         .as_deref()
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
     let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    let before_sampled = crate::detect::any_sampled(&before.trees);
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
@@ -114,6 +117,18 @@ pub fn run_with(
         check_after_side(&mut report, config, &after.trees, &catalog);
     }
     extend(&mut report, &before.profile, &after.profile, &settings);
+    // A "call" of a sampled profile is a run of samples: no structure to compare.
+    if before_sampled || crate::detect::any_sampled(&after.trees) {
+        eprintln!("perfgate: note: {}", crate::detect::SAMPLED_NOTE);
+    } else {
+        structure_changes(
+            &mut report,
+            budgets.as_ref(),
+            &before.profile,
+            &after.profile,
+            &catalog,
+        );
+    }
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;
@@ -163,6 +178,24 @@ fn check_after_side(
     let evaluation = budget::evaluate(config, after, catalog);
     report.budgets = evaluation.budgets;
     report.findings = evaluation.findings;
+}
+
+/// Watched operations called more often per call of their parent than before (an N+1 or a
+/// repeated LLM call introduced), first among the findings.
+fn structure_changes(
+    report: &mut Report,
+    config: Option<&config::Config>,
+    before: &Profile,
+    after: &Profile,
+    catalog: &Catalog,
+) {
+    let default = Detectors::default();
+    let detectors = config.map_or(&default, |c| &c.detectors);
+    let mut found = detectors
+        .get::<StructureChange>()
+        .compare(detectors, before, after, catalog);
+    found.append(&mut report.findings);
+    report.findings = found;
 }
 
 /// The settings the flags set (the rest keep their defaults, or budgets.toml's later).

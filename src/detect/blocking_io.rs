@@ -1,5 +1,7 @@
 //! Blocking I/O in async code: a blocking call (sleep, file or socket I/O, a synchronous HTTP
 //! client, a subprocess) on an asyncio task, which stalls the event loop and every other task.
+//! Flagged only while another task was alive on the loop (pending between its slices): a
+//! blocking read in `async def main` before any other task exists stalls nobody.
 
 use crate::config::{ConfigError, PatternSet, Section};
 use crate::outcome::{Finding, FindingKind, Severity};
@@ -78,6 +80,25 @@ impl Detector for BlockingIo {
         let watched = select(input.catalog, |i| self.operations.matches_op(i));
         let mut groups = Groups::default();
         for (t, tree) in input.trees.iter().enumerate() {
+            // The lifetime of every asyncio task (its first slice's start to its last slice's
+            // end): between its slices a task is pending on the loop, waiting to resume.
+            let mut alive: Vec<Option<(f64, f64)>> = vec![None; tree.tracks.len()];
+            for span in &tree.spans {
+                if tree.track(span.track).is_async_task() {
+                    let r = alive[span.track as usize].get_or_insert((span.ts, span.end()));
+                    r.0 = r.0.min(span.ts);
+                    r.1 = r.1.max(span.end());
+                }
+            }
+            // Whether another task was alive while the call on `track` ran from `ts` to `end`:
+            // a blocking call with no other task on the loop (startup code in `async def main`
+            // before any task exists) stalls nobody.
+            let others_pending = |track: u32, ts: f64, end: f64| {
+                alive
+                    .iter()
+                    .enumerate()
+                    .any(|(k, r)| k != track as usize && r.is_some_and(|(a, b)| a < end && b > ts))
+            };
             let mut i = 0;
             while i < tree.len() {
                 let span = &tree.spans[i];
@@ -85,6 +106,7 @@ impl Detector for BlockingIo {
                 if watched[op as usize]
                     && span.dur >= self.min_duration_us
                     && tree.track(span.track).is_async_task()
+                    && others_pending(span.track, span.ts, span.end())
                 {
                     groups.add(
                         GroupKey::new(FindingKind::BlockingIo, parent_op(tree, i), op, None),
@@ -117,10 +139,14 @@ mod tests {
 
     #[test]
     fn blocking_calls_count_only_in_asyncio_tasks_and_above_the_threshold() {
+        // `handler` on `track`, while another task (track 1 or 2... here the other one of 1)
+        // is alive.
         let coroutine = |track, sleep_ms| {
             vec![
                 ("handler (a.py:1)", track, 0.0, 100.0),
                 ("time.sleep", track, 1.0, sleep_ms),
+                ("other (a.py:9)", 2, 0.5, 2.0),
+                ("other (a.py:9)", 2, 90.0, 2.0),
             ]
         };
         let found = findings(&coroutine(1, 20.0), "");
@@ -129,5 +155,8 @@ mod tests {
         assert_eq!(found[0].parent.as_deref(), Some("handler (a.py)"));
         assert!(findings(&coroutine(0, 20.0), "").is_empty(), "not a task");
         assert!(findings(&coroutine(1, 5.0), "").is_empty(), "below 10ms");
+        // The only task on the loop: nobody waits.
+        let alone = vec![("main (a.py:1)", 1, 0.0, 100.0), ("io.open", 1, 1.0, 20.0)];
+        assert!(findings(&alone, "").is_empty(), "no other task pending");
     }
 }

@@ -14,9 +14,12 @@
 //! with the same N+1 loop give one line.
 
 pub mod blocking_io;
+pub mod consecutive_queries;
 pub mod n_plus_one;
 pub mod repeated_call;
 pub mod slow_call;
+pub mod statement;
+pub mod structure_change;
 
 use std::any::Any;
 use std::fmt;
@@ -30,7 +33,7 @@ use toml::de::DeValue;
 use crate::budget::eval::{BudgetCalls, CallRef};
 use crate::config::{Budget, ConfigError, Pattern, PatternSet, Section, Source, Sp};
 use crate::ops::tree::ChildLinks;
-use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, OpInfo};
+use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, OpInfo, Origin};
 use crate::outcome::{Finding, FindingKind, Severity};
 
 /// Every detector, with its defaults, in the order they run and their tables are read.
@@ -40,6 +43,8 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(repeated_call::RepeatedCall::default()),
         Box::new(slow_call::SlowCall::default()),
         Box::new(blocking_io::BlockingIo::default()),
+        Box::new(consecutive_queries::ConsecutiveQueries::default()),
+        Box::new(structure_change::StructureChange::default()),
     ]
 }
 
@@ -53,7 +58,30 @@ pub trait Detector: Any + fmt::Debug + Send + Sync {
     fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError>;
     /// Its findings in the traces, in the order they were first seen.
     fn detect(&self, input: &Input<'_>) -> Vec<Finding>;
+    /// Whether it finds anything in one side's traces (`check`); false for a detector that
+    /// only compares two sides.
+    fn checks_traces(&self) -> bool {
+        true
+    }
+    /// Whether it counts calls (N+1, repeated calls, consecutive queries): such a detector
+    /// does not run on sampled traces, where a "call" is a run of samples.
+    fn counts_calls(&self) -> bool {
+        false
+    }
 }
+
+/// Whether any of `trees` is made of stack samples (speedscope `sampled`, a merged call tree),
+/// where call counts are not calls.
+pub fn any_sampled(trees: &[CallTree]) -> bool {
+    trees
+        .iter()
+        .any(|t| t.notes.sampled || t.notes.merged_call_tree)
+}
+
+/// The note said once when count-based detectors were skipped on sampled traces.
+pub const SAMPLED_NOTE: &str = "the traces are sampled (stack samples, not calls): the \
+     detectors that count calls (n_plus_one, repeated_call, consecutive_queries, \
+     structure_change) did not run";
 
 /// What a detector looks at.
 pub struct Input<'a> {
@@ -95,17 +123,18 @@ impl Detectors {
         Ok(detectors)
     }
 
-    /// Whether any detector runs.
+    /// Whether any detector runs on the traces of one side.
     pub fn any_enabled(&self) -> bool {
-        self.0.iter().any(|d| d.enabled())
+        self.0.iter().any(|d| d.enabled() && d.checks_traces())
     }
 
     /// The findings of every enabled detector, most severe and most costly first.
     pub fn run(&self, input: &Input<'_>) -> Vec<Finding> {
+        let sampled = any_sampled(input.trees);
         let mut findings: Vec<Finding> = self
             .0
             .iter()
-            .filter(|d| d.enabled())
+            .filter(|d| d.enabled() && !(sampled && d.counts_calls()))
             .flat_map(|d| d.detect(input))
             .collect();
         findings.sort_by(|a, b| {
@@ -115,6 +144,12 @@ impl Detectors {
                 .then(a.operation.cmp(&b.operation))
         });
         findings
+    }
+
+    /// The note to print when `trees` are sampled and a detector that counts calls is on.
+    pub fn sampled_note(&self, trees: &[CallTree]) -> Option<&'static str> {
+        (any_sampled(trees) && self.0.iter().any(|d| d.enabled() && d.counts_calls()))
+            .then_some(SAMPLED_NOTE)
     }
 
     /// The detector of type `D` with its settings.
@@ -265,6 +300,46 @@ pub fn select(catalog: &Catalog, keep: impl Fn(&OpInfo) -> bool) -> Vec<bool> {
         .collect()
 }
 
+/// Whether an operation is a frame Python makes for an expression rather than a call of a
+/// function: a generator expression, a comprehension, a lambda (`load.<locals>.<genexpr>`),
+/// or a module body. Such frames are never calls of a watched operation, whatever their
+/// name matches (`load_*` matches `load_prices.<locals>.<genexpr>`), and each resumption of
+/// a generator expression is a "call" in a trace.
+pub fn is_expression_frame(info: &OpInfo) -> bool {
+    info.function
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.starts_with('<'))
+}
+
+/// Whether span `i` is a call of the project's own code that calls nothing at all: the
+/// resumption of a generator (each `next()` on a generator is a separate call in a
+/// viztracer trace, and a generator that streams rows calls nothing the tracer sees), or a
+/// getter answering from memory. Neither is a query, whatever its name.
+pub fn is_own_leaf(tree: &CallTree, catalog: &Catalog, i: usize) -> bool {
+    let info = catalog.info(tree.ops[i]);
+    info.origin == Origin::Own
+        && info.file.is_some()
+        && tree.parent.get(i + 1).is_none_or(|&p| p != i as u32)
+}
+
+/// Queries in the subtree of every span: 1 for a span that is a query (`is_query`), else the
+/// sum over its children, so a query made through wrappers (`get_session` → `execute_query`
+/// → `sqlite3.Connection.execute`) is counted once, at its outermost query span.
+pub fn query_counts(tree: &CallTree, is_query: impl Fn(usize) -> bool) -> Vec<u32> {
+    let mut q = vec![0u32; tree.len()];
+    for i in (0..tree.len()).rev() {
+        if is_query(i) {
+            q[i] = 1;
+        }
+        let p = tree.parent[i];
+        if p != NO_PARENT {
+            q[p as usize] = q[p as usize].saturating_add(q[i]);
+        }
+    }
+    q
+}
+
 /// The operation of the parent of span `i`, if it has one.
 pub fn parent_op(tree: &CallTree, i: usize) -> Option<OpId> {
     Some(tree.parent[i])
@@ -406,6 +481,7 @@ impl Group {
             source: tree.source.clone(),
             file: info.file.clone(),
             line: info.line,
+            per_parent: None,
         }
     }
 }
@@ -418,7 +494,8 @@ pub(crate) mod tests {
     use crate::ops::KeyMode;
     use crate::trace::{Id, ReadNotes, Span, Trace, Track, TrackKey};
 
-    /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`.
+    /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`,
+    /// 2 `Task-2`.
     fn tree(spans: &[(&str, u32, f64, f64)], catalog: &mut Catalog) -> CallTree {
         let mut names: Vec<String> = Vec::new();
         let spans = spans
@@ -436,7 +513,7 @@ pub(crate) mod tests {
                 }
             })
             .collect();
-        let tracks = ["MainThread", "Task-1"]
+        let tracks = ["MainThread", "Task-1", "Task-2"]
             .iter()
             .enumerate()
             .map(|(tid, name)| Track {
@@ -493,7 +570,8 @@ pub(crate) mod tests {
         assert_eq!(
             err("[detectors.n_plus_two]\n"),
             "b.toml:1:12: unknown key `n_plus_two`, expected one of `n_plus_one`, \
-             `repeated_call`, `slow_call`, `blocking_io`\n  |\n1 | [detectors.n_plus_two]\n  \
+             `repeated_call`, `slow_call`, `blocking_io`, `consecutive_queries`, \
+             `structure_change`\n  |\n1 | [detectors.n_plus_two]\n  \
              |            ^^^^^^^^^^"
         );
         assert!(

@@ -1,12 +1,19 @@
 //! N+1 calls: the same data-access operation called many times in a row under one parent call
 //! (a query per item of a loop), where one batched call or a join would do.
+//!
+//! Judged by structure, not by duration: in CI the database is in-process and each query
+//! takes microseconds, so the count of calls under one parent call is the signal. Frames of
+//! expressions (generator expressions, comprehensions, lambdas) and calls of own code that
+//! call nothing (a generator's resumptions) are never counted. Where spans carry their query
+//! text (OpenTelemetry `db.statement`), queries are grouped by template: the same template
+//! with different literals is the N+1, the same text every time a redundant call.
 
 use crate::config::{ConfigError, PatternSet, Section};
 use crate::outcome::{Finding, FindingKind, Severity};
 
 use super::{
-    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, pattern_set, refuse,
-    select,
+    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, is_expression_frame,
+    is_own_leaf, pattern_set, refuse, select, statement,
 };
 
 const NAME: &str = "n_plus_one";
@@ -29,13 +36,18 @@ pub const DEFAULT_OPERATIONS: [&str; 12] = [
     "urllib.request.*",
 ];
 
+/// Default `ignore`: batch calls, the cure of an N+1 and never one (a schema made by seven
+/// `executemany` calls in a row).
+pub const DEFAULT_IGNORE: [&str; 3] = ["*executemany*", "*executescript*", "*bulk*"];
+
 /// `[detectors.n_plus_one]`.
 #[derive(Debug, Clone)]
 pub struct NPlusOne {
     pub base: DetectorBase,
     /// Calls in a row that make a finding.
     pub min_count: u64,
-    /// Time the run must take in all, µs.
+    /// Time the run must take in all, µs: an optional floor, 0 by default (the structure is
+    /// the red flag: in CI a query on in-process SQLite takes microseconds).
     pub min_total_us: f64,
     /// Child operations watched; calls of other operations in between do not break a run.
     pub operations: PatternSet,
@@ -48,9 +60,9 @@ impl Default for NPlusOne {
         NPlusOne {
             base: DetectorBase::on(Severity::Fail),
             min_count: 5,
-            min_total_us: 50_000.0,
+            min_total_us: 0.0,
             operations: pattern_set(&DEFAULT_OPERATIONS),
-            ignore: PatternSet::default(),
+            ignore: pattern_set(&DEFAULT_IGNORE),
         }
     }
 }
@@ -62,6 +74,10 @@ impl Detector for NPlusOne {
 
     fn enabled(&self) -> bool {
         self.base.enabled
+    }
+
+    fn counts_calls(&self) -> bool {
+        true
     }
 
     fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError> {
@@ -86,21 +102,33 @@ impl Detector for NPlusOne {
 
     fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
         let watched = select(input.catalog, |i| {
-            self.operations.matches_op(i) && !self.ignore.matches_op(i)
+            self.operations.matches_op(i) && !self.ignore.matches_op(i) && !is_expression_frame(i)
         });
         let mut groups = Groups::default();
         for (t, (tree, family)) in input.trees.iter().zip(input.links).enumerate() {
+            // A span with a query text (OpenTelemetry db.statement) is data access whatever
+            // its name; its template tells queries apart when every span has the same name.
+            let template = |i: usize| tree.statement(i).map(statement::template);
+            let is_watched = |i: usize| {
+                (watched[tree.ops[i] as usize] && !is_own_leaf(tree, input.catalog, i))
+                    || tree.statement(i).is_some()
+            };
             for p in 0..tree.len() {
                 let mut run: Vec<usize> = Vec::new();
+                let mut run_template: Option<String> = None;
                 let mut close = |run: &mut Vec<usize>| {
                     let total: f64 = run.iter().map(|&i| tree.spans[i].dur).sum();
                     if run.len() as u64 >= self.min_count && total >= self.min_total_us {
-                        let key = GroupKey::new(
-                            FindingKind::NPlusOne,
-                            Some(tree.ops[p]),
-                            tree.ops[run[0]],
-                            None,
-                        );
+                        // The same text every time: not a loop over ids, the same query again.
+                        let first = tree.statement(run[0]);
+                        let redundant =
+                            first.is_some() && run.iter().all(|&i| tree.statement(i) == first);
+                        let kind = if redundant {
+                            FindingKind::RedundantCall
+                        } else {
+                            FindingKind::NPlusOne
+                        };
+                        let key = GroupKey::new(kind, Some(tree.ops[p]), tree.ops[run[0]], None);
                         let slowest = run.iter().map(|&i| tree.spans[i].dur).fold(0.0, f64::max);
                         groups.add(
                             key,
@@ -116,13 +144,17 @@ impl Detector for NPlusOne {
                     run.clear();
                 };
                 // Calls of unwatched operations in between (the `list.append` of the loop) do
-                // not break a run; a call of another watched operation does.
-                for child in family
-                    .children(p)
-                    .filter(|&c| watched[tree.ops[c] as usize])
-                {
-                    if run.first().is_some_and(|&r| tree.ops[r] != tree.ops[child]) {
+                // not break a run; a call of another watched operation (or another statement
+                // template) does.
+                for child in family.children(p).filter(|&c| is_watched(c)) {
+                    let child_template = template(child);
+                    if run.first().is_some_and(|&r| {
+                        tree.ops[r] != tree.ops[child] || run_template != child_template
+                    }) {
                         close(&mut run);
+                    }
+                    if run.is_empty() {
+                        run_template = child_template;
                     }
                     run.push(child);
                 }
@@ -145,9 +177,11 @@ mod tests {
         for i in 0..n {
             let t = 1.0 + 40.0 * i as f64;
             spans.push(("get_item (a.py:9)", 0, t, 20.0));
+            spans.push(("sqlite3.Connection.execute", 0, t + 1.0, 18.0));
             spans.push(("list.append", 0, t + 21.0, 0.01));
             if break_at == Some(i) {
                 spans.push(("fetch_other (a.py:20)", 0, t + 22.0, 1.0));
+                spans.push(("sqlite3.Connection.execute", 0, t + 22.1, 0.5));
             }
         }
         spans
@@ -174,5 +208,37 @@ mod tests {
         assert!(findings(&query_loop(6, None), cheap).is_empty());
         let off = "[detectors.n_plus_one]\nenabled = false\n";
         assert!(findings(&query_loop(6, None), off).is_empty());
+    }
+
+    #[test]
+    fn n_plus_one_is_structure_not_time() {
+        // Six queries of 20 µs each: in CI, with in-process SQLite, still an N+1.
+        let fast: Vec<_> = query_loop(6, None)
+            .into_iter()
+            .map(|(n, t, ts, d)| (n, t, ts / 1000.0, d / 1000.0))
+            .collect();
+        let found = findings(&fast, "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].count, 6);
+    }
+
+    #[test]
+    fn generator_frames_and_resumptions_are_never_calls() {
+        // `load_prices.<locals>.<genexpr>` matches `load_*`; `fetch_rows` is a generator
+        // resumed per row (it calls nothing): neither is a query.
+        let mut spans = vec![("load_prices (a.py:1)", 0, 0.0, 1000.0)];
+        for i in 0..50 {
+            let t = 1.0 + 10.0 * i as f64;
+            spans.push(("load_prices.<locals>.<genexpr> (a.py:3)", 0, t, 5.0));
+            spans.push(("fetch_rows (a.py:7)", 0, t + 1.0, 2.0));
+        }
+        for i in 0..50 {
+            spans.push(("fetch_rows (a.py:7)", 0, 600.0 + 5.0 * i as f64, 2.0));
+        }
+        assert!(
+            findings(&spans, "").is_empty(),
+            "{:?}",
+            findings(&spans, "")
+        );
     }
 }

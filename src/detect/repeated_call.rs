@@ -6,8 +6,8 @@ use crate::ops::OpId;
 use crate::outcome::{Finding, FindingKind, Severity};
 
 use super::{
-    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, pattern_set, refuse,
-    select,
+    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, is_expression_frame,
+    pattern_set, refuse, select,
 };
 
 const NAME: &str = "repeated_call";
@@ -21,7 +21,8 @@ pub struct RepeatedCall {
     pub base: DetectorBase,
     /// Calls under one parent call that make a finding.
     pub min_count: u64,
-    /// Calls shorter than this are not counted, µs.
+    /// Calls shorter than this are not counted, µs: an optional floor, 0 by default (in CI
+    /// the LLM is a mock answering in milliseconds; calling it twice is the red flag).
     pub min_duration_us: f64,
     /// Expensive operations watched.
     pub operations: PatternSet,
@@ -32,7 +33,7 @@ impl Default for RepeatedCall {
         RepeatedCall {
             base: DetectorBase::on(Severity::Fail),
             min_count: 2,
-            min_duration_us: 100_000.0,
+            min_duration_us: 0.0,
             operations: pattern_set(&DEFAULT_OPERATIONS),
         }
     }
@@ -45,6 +46,10 @@ impl Detector for RepeatedCall {
 
     fn enabled(&self) -> bool {
         self.base.enabled
+    }
+
+    fn counts_calls(&self) -> bool {
+        true
     }
 
     fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError> {
@@ -66,10 +71,23 @@ impl Detector for RepeatedCall {
     }
 
     fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
-        let watched = select(input.catalog, |i| self.operations.matches_op(i));
+        let watched = select(input.catalog, |i| {
+            self.operations.matches_op(i) && !is_expression_frame(i)
+        });
         let mut groups = Groups::default();
         for (t, (tree, family)) in input.trees.iter().zip(input.links).enumerate() {
-            for p in 0..tree.len() {
+            // Spans inside a watched call: the SDK's own calls under one LLM call (its
+            // `_build_headers` twice per request) are not repeated calls of the caller.
+            let mut inside = vec![false; tree.len()];
+            for i in 0..tree.len() {
+                let p = tree.parent[i];
+                inside[i] = watched[tree.ops[i] as usize]
+                    || (p != crate::ops::NO_PARENT && inside[p as usize]);
+            }
+            for (p, &in_watched) in inside.iter().enumerate() {
+                if in_watched {
+                    continue;
+                }
                 // The expensive children of this call, by operation in order of first call.
                 let mut seen: Vec<Seen> = Vec::new();
                 for child in family.children(p) {
@@ -132,6 +150,21 @@ mod tests {
     use crate::outcome::FindingKind;
 
     #[test]
+    fn calls_inside_an_llm_call_are_not_repeated_calls() {
+        let spans = vec![
+            ("decide (a.py:1)", 0, 0.0, 2000.0),
+            ("ask_llm (a.py:5)", 0, 1.0, 500.0),
+            ("anthropic_build (sdk.py:5)", 0, 2.0, 1.0),
+            ("anthropic_build (sdk.py:5)", 0, 4.0, 1.0),
+        ];
+        assert!(
+            findings(&spans, "").is_empty(),
+            "{:?}",
+            findings(&spans, "")
+        );
+    }
+
+    #[test]
     fn repeated_calls_count_only_expensive_ones() {
         let spans = |second_ms| {
             vec![
@@ -146,9 +179,13 @@ mod tests {
             (found[0].kind, found[0].count),
             (FindingKind::RepeatedCall, 2)
         );
+        // A mock answering in 5 ms, called twice: the red flag all the same.
+        let found = findings(&spans(5.0), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let floor = "[detectors.repeated_call]\nmin_duration = \"100ms\"\n";
         assert!(
-            findings(&spans(50.0), "").is_empty(),
-            "a cached second call"
+            findings(&spans(50.0), floor).is_empty(),
+            "a cached second call, below the optional floor"
         );
     }
 }

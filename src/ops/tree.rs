@@ -6,7 +6,7 @@
 //! contains it. A span that starts inside another but ends after it (partial overlap, which
 //! real files have) is not its child: it nests under the next enclosing span instead.
 
-use crate::trace::{ReadNotes, Span, Trace, Track, TrackId};
+use crate::trace::{AttrValue, ReadNotes, Span, SpanAttrKey, Trace, Track, TrackId};
 
 use super::{Catalog, OpId};
 
@@ -33,6 +33,9 @@ pub struct CallTree {
     pub depth: Vec<u16>,
     pub tracks: Vec<Track>,
     pub notes: ReadNotes,
+    /// The query text of the spans that have one (OpenTelemetry `db.statement`), as
+    /// (span index in this tree, text), sorted by span; empty for formats without attributes.
+    pub statements: Vec<(u32, String)>,
 }
 
 impl CallTree {
@@ -44,18 +47,39 @@ impl CallTree {
             tracks,
             mut spans,
             notes,
-            // Not carried into the call tree yet (its indices are those before the sort).
-            span_attrs: _,
+            span_attrs,
         } = trace;
         let op_of_name: Vec<OpId> = names.iter().map(|n| catalog.intern_name(n)).collect();
         // Stable: among equal starts and durations, the span opened first (in file order)
         // stays first and becomes the parent.
-        spans.sort_by(|a, b| {
+        let order = |a: &Span, b: &Span| {
             a.track
                 .cmp(&b.track)
                 .then_with(|| a.ts.total_cmp(&b.ts))
                 .then_with(|| b.dur.total_cmp(&a.dur))
-        });
+        };
+        let mut statements = Vec::new();
+        if span_attrs.iter().any(|a| a.key == SpanAttrKey::DbStatement) {
+            // Sort a permutation, so that the statements follow their spans.
+            let mut perm: Vec<u32> = (0..spans.len() as u32).collect();
+            perm.sort_by(|&a, &b| order(&spans[a as usize], &spans[b as usize]));
+            let mut new_index = vec![0u32; spans.len()];
+            for (new, &old) in perm.iter().enumerate() {
+                new_index[old as usize] = new as u32;
+            }
+            spans = perm.iter().map(|&old| spans[old as usize]).collect();
+            statements = span_attrs
+                .into_iter()
+                .filter(|a| a.key == SpanAttrKey::DbStatement)
+                .filter_map(|a| match a.value {
+                    AttrValue::Str(text) => Some((new_index[a.span as usize], text)),
+                    _ => None,
+                })
+                .collect();
+            statements.sort_by_key(|&(i, _)| i);
+        } else {
+            spans.sort_by(order);
+        }
         let ops = spans.iter().map(|s| op_of_name[s.name as usize]).collect();
         let (parent, depth) = nest(&spans);
         CallTree {
@@ -66,7 +90,17 @@ impl CallTree {
             depth,
             tracks,
             notes,
+            statements,
         }
+    }
+
+    /// The query text of span `i`, when the trace gives one.
+    pub fn statement(&self, i: usize) -> Option<&str> {
+        let k = self
+            .statements
+            .binary_search_by_key(&(i as u32), |&(s, _)| s)
+            .ok()?;
+        Some(&self.statements[k].1)
     }
 
     pub fn len(&self) -> usize {

@@ -146,6 +146,26 @@ pub enum FindingKind {
     SlowCall,
     /// A blocking call inside a coroutine.
     BlockingIo,
+    /// Several single queries of different operations (or statements) one after another
+    /// under one parent call, where one join would do.
+    ConsecutiveQueries,
+    /// The same query text (not only the same template) run many times under one parent call.
+    RedundantCall,
+    /// compare: a watched data-access operation now called `min_count` or more times per call
+    /// of its parent, more than twice as often as before (an N+1 introduced or grown).
+    NPlusOneIntroduced,
+    /// compare: an expensive (LLM) operation called more often per call of its parent than
+    /// before, at least twice.
+    RepeatedCallIntroduced,
+}
+
+/// A change of calls per parent call between the two sides of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CallsPerParent {
+    /// Calls of the operation per call of its parent, before (mean over the parent's calls).
+    pub before: f64,
+    /// The same, after.
+    pub after: f64,
 }
 
 /// One red flag found in a trace.
@@ -186,6 +206,10 @@ pub struct Finding {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Structure changes found by compare: calls per parent call on both sides. `file` and
+    /// `line` are then the parent's, where the calls are made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_parent: Option<CallsPerParent>,
 }
 
 /// How an operation changed between the two sides of a comparison.

@@ -171,6 +171,7 @@ pub fn sample() -> Report {
             source: "after.json".into(),
             file: Some("diagnostic.py".into()),
             line: Some(88),
+            per_parent: None,
         },
         Finding {
             kind: FindingKind::BlockingIo,
@@ -188,6 +189,7 @@ pub fn sample() -> Report {
             source: "after.json".into(),
             file: Some("a,b:c.py".into()),
             line: Some(7),
+            per_parent: None,
         },
     ];
     let mut regressed = change(

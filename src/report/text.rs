@@ -487,12 +487,71 @@ pub fn finding_words(f: &Finding) -> FindingWords {
             label: "Repeated call",
             per_parent: true,
             sentence: format!(
-                "repeated expensive call: {operation} called {} times under one {parent} call (each ≥ {threshold}), in {} of its calls{in_traces} ({} in all); reuse the first result",
+                "repeated expensive call: {operation} called {} times under one {parent} call{}, in {} of its calls{in_traces} ({} in all); reuse the first result",
+                f.count,
+                match f.threshold_us {
+                    Some(t) if t > 0.0 => format!(" (each ≥ {threshold})"),
+                    _ => String::new(),
+                },
+                f.occurrences,
+                human_us(f.total_us),
+            ),
+        },
+        FindingKind::ConsecutiveQueries => FindingWords {
+            kind: "consecutive queries",
+            label: "Consecutive queries",
+            per_parent: true,
+            sentence: format!(
+                "consecutive queries: {} single queries one after another under one {parent} call, starting with {operation}, in {} of its calls{in_traces} ({} in all); join them into one query",
                 f.count,
                 f.occurrences,
                 human_us(f.total_us),
             ),
         },
+        FindingKind::RedundantCall => FindingWords {
+            kind: "redundant call",
+            label: "Redundant call",
+            per_parent: true,
+            sentence: format!(
+                "redundant call: {operation} ran the same query {} times in a row under one {parent} call, in {} of its calls{in_traces} ({} in all); run it once and reuse the result",
+                f.count,
+                f.occurrences,
+                human_us(f.total_us),
+            ),
+        },
+        FindingKind::NPlusOneIntroduced | FindingKind::RepeatedCallIntroduced => {
+            let (before, after) = f
+                .per_parent
+                .map_or((0.0, f.count as f64), |c| (c.before, c.after));
+            let at = match (&f.file, f.line) {
+                (Some(file), Some(line)) => format!(" ({file}:{line})"),
+                (Some(file), None) => format!(" ({file})"),
+                _ => String::new(),
+            };
+            if f.kind == FindingKind::NPlusOneIntroduced {
+                FindingWords {
+                    kind: "N+1 introduced",
+                    label: "N+1 introduced",
+                    per_parent: false,
+                    sentence: format!(
+                        "N+1 introduced: {operation} {} → {} calls per {parent}{at}; batch or join these calls",
+                        per_call(before),
+                        per_call(after),
+                    ),
+                }
+            } else {
+                FindingWords {
+                    kind: "repeated call introduced",
+                    label: "Repeated call introduced",
+                    per_parent: false,
+                    sentence: format!(
+                        "{operation} now called {}× per {parent}, was {}×{at}; reuse the first result",
+                        per_call(after),
+                        per_call(before),
+                    ),
+                }
+            }
+        }
         FindingKind::SlowCall => FindingWords {
             kind: "slow call",
             label: "Slow call",
@@ -515,6 +574,15 @@ pub fn finding_words(f: &Finding) -> FindingWords {
                 human_us(f.slowest_us),
             ),
         },
+    }
+}
+
+/// Calls per parent call: `12`, `1.5`.
+fn per_call(v: f64) -> String {
+    if (v - v.round()).abs() < 0.05 {
+        format!("{}", v.round())
+    } else {
+        format!("{v:.1}")
     }
 }
 

@@ -325,8 +325,17 @@ fn settings_are_reported_and_change_the_outcome() {
             "--noise-floor",
             "2ms",
         ],
-        0,
+        1,
     );
+    // What fails is the structure: call_claude is now called twice per decide_next,
+    // whatever the thresholds on durations.
+    let kinds: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["repeated_call_introduced"], "{report}");
     let c = &report["comparison"];
     assert_eq!(c["metric"], "total");
     assert_eq!(c["threshold_pct"], 150.0);

@@ -11,6 +11,7 @@ mod hook;
 mod live;
 mod otlp;
 mod record;
+mod redflags;
 mod reports;
 mod speedscope;
 mod summary;

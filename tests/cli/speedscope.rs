@@ -124,11 +124,15 @@ fn check_applies_budgets_to_speedscope_profiles() {
     let regressed = fixture_arg("speedscope/pyspy_regressed.json");
     let report = run_json(&["check", &regressed, "--budgets", without], 1);
     assert_eq!(report["budgets"][0]["status"], "flagged");
-    // Known limit of sampled input: back-to-back post_answer calls merge into one run, so the
-    // get_session calls of several requests look like N+1 calls under one parent.
-    let report = run_json(&["check", &trace, "--budgets", with], 1);
+    // In samples back-to-back post_answer calls merge into one run, so the get_session calls
+    // of several requests would look like N+1 calls under one parent: the detectors that
+    // count calls do not run on sampled input (a note says so), and no false N+1 is reported.
+    let report = run_json(&["check", &trace, "--budgets", with], 0);
     assert_eq!(report["budgets"][0]["status"], "on_target");
-    assert_eq!(report["findings"][0]["kind"], "n_plus_one");
+    assert!(
+        report["findings"].as_array().is_none_or(|f| f.is_empty()),
+        "{report}"
+    );
 }
 
 #[test]
