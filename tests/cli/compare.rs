@@ -502,3 +502,33 @@ fn min_coverage_is_read_from_budgets_toml() {
     );
     assert_eq!(report["comparison"]["coverage"]["min_share"], 0.0);
 }
+
+/// The README's quick start, as written there: the committed baseline against the regressed
+/// trace names the two causes the README quotes and exits 1.
+#[test]
+fn the_readme_quick_start_says_what_the_readme_quotes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = crate::common::perfgate()
+        .current_dir(root)
+        .args([
+            "compare",
+            "baselines/diagnostic.json",
+            "tests/fixtures/viztracer/regressed.json",
+        ])
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for quoted in [
+        "call_claude (diagnostic.py) called 2× per decide_next (diagnostic.py), was 1×",
+        "traverse_graph (diagnostic.py) 2× slower",
+    ] {
+        assert!(
+            readme.contains(quoted),
+            "README no longer quotes {quoted:?}"
+        );
+        assert!(stdout.contains(quoted), "{quoted:?} not in:\n{stdout}");
+    }
+}
