@@ -412,11 +412,11 @@ pub struct RecordArgs {
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
 
-    /// Runs per side, in pairs [default: [record] runs, else 5].
+    /// Runs per side, in pairs [default: `[record]` runs, else 5].
     #[arg(long, value_name = "N")]
     pub runs: Option<u32>,
 
-    /// Warm-up runs per side, discarded [default: [record] warmup, else 1].
+    /// Warm-up runs per side, discarded [default: `[record]` warmup, else 1].
     #[arg(long, value_name = "N")]
     pub warmup: Option<u32>,
 
@@ -430,7 +430,7 @@ pub struct RecordArgs {
     pub out_dir: PathBuf,
 
     /// The tracer command template, with {trace} and {command}
-    /// [default: [record] tracer, else `viztracer --quiet -o {trace} -- {command}`].
+    /// [default: `[record]` tracer, else `viztracer --quiet -o {trace} -- {command}`].
     #[arg(long, value_name = "TEMPLATE")]
     pub tracer: Option<String>,
 
@@ -462,19 +462,19 @@ pub struct RecordArgs {
     #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
     pub fail_on: FailOnArg,
 
-    /// The budgets file: its [record] section, its [compare] defaults, and the budgets the
+    /// The budgets file: its `[record]` section, its `[compare]` defaults, and the budgets the
     /// head traces are checked against [default: ./budgets.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub budgets: Option<PathBuf>,
 
-    /// Compare only, even when ./budgets.toml exists (its [record] section is still read).
+    /// Compare only, even when ./budgets.toml exists (its `[record]` section is still read).
     #[arg(long, conflicts_with = "budgets")]
     pub no_budgets: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// The command to trace (after `--`) [default: [record] command].
+    /// The command to trace (after `--`) [default: `[record]` command].
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }

@@ -1,13 +1,13 @@
 //! One function per command, dispatched by a match. Each resolves its clap arguments into
 //! settings, runs the pipeline (read → operations → evaluate → report), and hands the report
-//! to [`output`].
+//! to `output`.
 
-pub mod baseline;
+pub(crate) mod baseline;
 mod check;
-pub mod compare;
+pub(crate) mod compare;
 mod hook;
-pub mod load;
-pub mod output;
+pub(crate) mod load;
+pub(crate) mod output;
 mod record;
 mod summary;
 

@@ -169,13 +169,6 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes several files all or none: every temporary file is complete before the first one
-/// is renamed, so `--json ok.json --junit /no/such/dir/x.xml` leaves no `ok.json` next to
-/// an error (a CI step would otherwise pick up a report of a run that failed).
-pub fn write_all_whole(files: &[(&Path, String)]) -> anyhow::Result<()> {
-    persist_all(stage_all(files)?)
-}
-
 /// Every file complete in a temporary file next to its target.
 fn stage_all<'a>(
     files: &[(&'a Path, String)],
@@ -192,12 +185,6 @@ fn persist_all(staged: Vec<(tempfile::NamedTempFile, &Path)>) -> anyhow::Result<
         persist(tmp, path)?;
     }
     Ok(())
-}
-
-/// Writes `text` to `path` whole or not at all: a temporary file in the same directory,
-/// renamed over the target once complete.
-pub fn write_whole(path: &Path, text: &str) -> anyhow::Result<()> {
-    persist(stage(path, text)?, path)
 }
 
 /// The complete text in a temporary file next to `path` (removed again when dropped).

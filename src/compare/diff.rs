@@ -47,6 +47,7 @@ pub struct Sides<'a> {
 
 /// The change of operation `name` judged alone (α not shared with other tests); `None` when
 /// neither side has it.
+#[cfg(test)]
 pub fn compare_op(name: &str, sides: &Sides, settings: &Settings) -> Option<OpChange> {
     compare_op_among(name, sides, settings, 1)
 }

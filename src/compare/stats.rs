@@ -33,15 +33,6 @@ pub enum Method {
     Asymptotic,
 }
 
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Exact => "exact",
-            Method::Asymptotic => "asymptotic",
-        }
-    }
-}
-
 /// The result of a Mann–Whitney U test.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MannWhitney {

@@ -16,7 +16,9 @@ use rustc_hash::FxHashMap;
 pub use identity::{KeyMode, parse_name};
 pub use profile::{ChildEdge, OpProfile, Profile, RunFigures};
 pub use source::{Origin, SourceRoots};
-pub use stats::{OpSamples, OpStats, collect_samples, percentile};
+#[cfg(test)]
+pub use stats::{OpSamples, collect_samples};
+pub use stats::{OpStats, percentile};
 pub use table::{OpFilter, SortKey};
 pub use tree::{CallTree, NO_PARENT};
 

@@ -74,9 +74,29 @@ impl SourceRoots {
                 return (rest.to_string(), Origin::Own);
             }
         }
-        // Traced elsewhere (a temporary directory, another checkout): the file's own name
-        // says what it is; the directory is the machine's.
+        // Traced in another checkout (a CI runner's, a colleague's): the longest tail of the
+        // path that names a file of this repository.
+        if let Some(rest) = self.file_in_a_root(&path) {
+            return (rest, Origin::Own);
+        }
+        // Traced elsewhere (a temporary directory): the file's own name says what it is; the
+        // directory is the machine's.
         (short_file(&path).to_string(), Origin::Own)
+    }
+}
+
+impl SourceRoots {
+    /// The longest tail of `path` (at least two components) that is a file under one of the
+    /// roots: `/home/ci/work/app/src/db.py` → `src/db.py` when the repository has it.
+    fn file_in_a_root(&self, path: &str) -> Option<String> {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        (0..parts.len().saturating_sub(1)).find_map(|start| {
+            let tail = parts[start..].join("/");
+            self.roots
+                .iter()
+                .any(|root| Path::new(root).join(&tail).is_file())
+                .then_some(tail)
+        })
     }
 }
 
@@ -161,6 +181,23 @@ mod tests {
         assert_eq!(
             roots().locate("/tmp/x/pkg/__init__.py"),
             ("pkg/__init__.py".to_string(), Origin::Own)
+        );
+    }
+
+    #[test]
+    fn a_file_traced_in_another_checkout_is_found_in_this_one() {
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(repo.path().join("svc/db")).unwrap();
+        std::fs::write(repo.path().join("svc/db/query.py"), "").unwrap();
+        let roots = SourceRoots::new([repo.path().to_path_buf()]);
+        assert_eq!(
+            roots.locate("/home/runner/work/app/app/svc/db/query.py"),
+            ("svc/db/query.py".to_string(), Origin::Own)
+        );
+        // Not in this repository: its own name only.
+        assert_eq!(
+            roots.locate("/home/runner/work/app/app/svc/db/other.py"),
+            ("other.py".to_string(), Origin::Own)
         );
     }
 

@@ -23,6 +23,7 @@ pub struct OpSamples {
 
 /// Gathers the calls of every operation of `trees`, indexed by operation. Operations with no
 /// call in these trees have empty samples.
+#[cfg(test)]
 pub fn collect_samples(trees: &[CallTree], catalog: &Catalog) -> Vec<OpSamples> {
     // Exact capacities: on a trace of millions of calls, growth by doubling would waste
     // up to half of the largest vectors.
@@ -115,6 +116,7 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Sorts a copy of `values` ascending.
+#[cfg(test)]
 pub fn sorted(values: &[f64]) -> Vec<f64> {
     let mut v = values.to_vec();
     v.sort_unstable_by(f64::total_cmp);

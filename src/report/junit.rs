@@ -123,6 +123,7 @@ impl super::Renderer for Junit {
 }
 
 /// The JUnit document with the default settings.
+#[cfg(test)]
 pub fn render(report: &Report) -> String {
     render_with(report, &JunitOptions::default())
 }

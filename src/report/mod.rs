@@ -125,6 +125,7 @@ impl std::fmt::Debug for Format {
 
 /// Renders `report` in `format` with the terminal layout `options` (tests and callers that
 /// have no Markdown options).
+#[cfg(test)]
 pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
     let settings = RenderSettings {
         terminal: *options,

@@ -18,9 +18,11 @@ mod speedscope;
 
 use std::fmt;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-pub use detect::{read_trace, read_trace_from};
+pub use detect::read_trace;
+#[cfg(test)]
+pub(crate) use detect::read_trace_from;
 
 /// One input format: recognised by its first bytes, read into the span model.
 pub(crate) trait Format: Sync {
@@ -119,13 +121,6 @@ impl TraceSource {
         match self {
             TraceSource::File(p) => p.display().to_string(),
             TraceSource::Stdin => "<stdin>".into(),
-        }
-    }
-
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            TraceSource::File(p) => Some(p),
-            TraceSource::Stdin => None,
         }
     }
 }
