@@ -237,6 +237,44 @@ impl ValueEnum for Metric {
     }
 }
 
+/// How a comparison judges, shared by `compare` and `record` (docs/compare.md, "The rules").
+#[derive(Debug, Clone, Args)]
+pub struct VerdictArgs {
+    /// The figure compared [default: p95].
+    #[arg(long, value_enum)]
+    pub metric: Option<Metric>,
+
+    /// Smallest relative change that counts, e.g. '10%' [default: 10%].
+    #[arg(long, value_name = "PCT")]
+    pub threshold: Option<String>,
+
+    /// Smallest absolute change that counts, e.g. '1ms', '500us' [default: 1ms].
+    #[arg(long, value_name = "DURATION")]
+    pub noise_floor: Option<String>,
+
+    /// Significance level of the comparison, shared by the operations tested [default: 0.01].
+    #[arg(long, value_name = "P")]
+    pub alpha: Option<f64>,
+
+    /// Fewest calls per run for a test on the calls [default: 5].
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<usize>,
+
+    /// Share of the before side's operations (its own code's, when known) the after side
+    /// must measure; below it the tracer is taken as misconfigured and the gate fails
+    /// [default: 50%].
+    #[arg(long, value_name = "PCT")]
+    pub min_coverage: Option<String>,
+
+    /// How spans are grouped into operations.
+    #[arg(long, value_enum, default_value_t = KeyArg::File)]
+    pub key: KeyArg,
+
+    /// Fail the gate (exit 1) on warnings too, or only on failures.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
+    pub fail_on: FailOnArg,
+}
+
 /// The least severe result that fails the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
@@ -268,39 +306,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "REV")]
     pub base_ref: Option<String>,
 
-    /// The figure compared [default: p95].
-    #[arg(long, value_enum)]
-    pub metric: Option<Metric>,
-
-    /// Smallest relative change that counts, e.g. '10%' [default: 10%].
-    #[arg(long, value_name = "PCT")]
-    pub threshold: Option<String>,
-
-    /// Smallest absolute change that counts, e.g. '1ms', '500us' [default: 1ms].
-    #[arg(long, value_name = "DURATION")]
-    pub noise_floor: Option<String>,
-
-    /// Significance level of the Mann-Whitney tests [default: 0.01].
-    #[arg(long, value_name = "P")]
-    pub alpha: Option<f64>,
-
-    /// Fewest calls per side to run a test; fewer are judged by thresholds only [default: 5].
-    #[arg(long, value_name = "N")]
-    pub min_samples: Option<usize>,
-
-    /// Share of the before side's operations (its own code's, when known) the after side
-    /// must measure; below it the tracer is taken as misconfigured and the gate fails
-    /// [default: 50%].
-    #[arg(long, value_name = "PCT")]
-    pub min_coverage: Option<String>,
-
-    /// How spans are grouped into operations.
-    #[arg(long, value_enum, default_value_t = KeyArg::File)]
-    pub key: KeyArg,
-
-    /// Fail the gate (exit 1) on warnings too, or only on failures.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
-    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub verdict: VerdictArgs,
 
     /// A trace cut short or whose tracer dropped calls (buffer overflow) only warns; by
     /// default it fails the gate, since counts and tails judged on it are wrong.
@@ -434,33 +441,8 @@ pub struct RecordArgs {
     #[arg(long, value_name = "TEMPLATE")]
     pub tracer: Option<String>,
 
-    /// The figure compared [default: p95].
-    #[arg(long, value_enum)]
-    pub metric: Option<Metric>,
-
-    /// Smallest relative change that counts, e.g. '10%' [default: 10%].
-    #[arg(long, value_name = "PCT")]
-    pub threshold: Option<String>,
-
-    /// Smallest absolute change that counts, e.g. '1ms', '500us' [default: 1ms].
-    #[arg(long, value_name = "DURATION")]
-    pub noise_floor: Option<String>,
-
-    /// Significance level of the tests [default: 0.01].
-    #[arg(long, value_name = "P")]
-    pub alpha: Option<f64>,
-
-    /// Fewest calls per side to run a test [default: 5].
-    #[arg(long, value_name = "N")]
-    pub min_samples: Option<usize>,
-
-    /// How spans are grouped into operations.
-    #[arg(long, value_enum, default_value_t = KeyArg::File)]
-    pub key: KeyArg,
-
-    /// Fail the gate (exit 1) on warnings too, or only on failures.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
-    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub verdict: VerdictArgs,
 
     /// The budgets file: its `[record]` section, its `[compare]` defaults, and the budgets the
     /// head traces are checked against [default: ./budgets.toml when it exists].

@@ -94,7 +94,7 @@ pub fn run_with(
     {
         bail!("standard input ('-') can be read only once, by one side");
     }
-    let mut catalog = load::catalog(args.key);
+    let mut catalog = load::catalog(args.verdict.key);
     let base_ref = args
         .base_ref
         .as_deref()
@@ -132,7 +132,7 @@ pub fn run_with(
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;
-    Ok(Outcome::from_verdict(verdict, args.fail_on))
+    Ok(Outcome::from_verdict(verdict, args.verdict.fail_on))
 }
 
 /// The budgets file: `--budgets`, else `./budgets.toml` when it exists, unless `--no-budgets`.
@@ -200,6 +200,7 @@ fn structure_changes(
 
 /// The settings the flags set (the rest keep their defaults, or budgets.toml's later).
 fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
+    let args = &args.verdict;
     Ok(SettingsOverrides {
         metric: args.metric,
         threshold: args

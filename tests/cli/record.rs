@@ -101,7 +101,7 @@ fn finds_and_names_a_slowdown_against_the_merge_base() {
     };
     // Everything from [record]: the command, the tracer, the runs; the base is `auto`.
     let budgets = format!(
-        "[record]\ncommand = \"app.py\"\ntracer = \"\"\"{tracer}\"\"\"\nruns = 3\nwarmup = 1\n"
+        "[record]\ncommand = \"app.py\"\ntracer = \"\"\"{tracer}\"\"\"\nruns = 5\nwarmup = 1\n"
     );
     let root = tempfile::tempdir().unwrap();
     let work = repo_with_slowdown(root.path(), &budgets);
@@ -117,11 +117,11 @@ fn finds_and_names_a_slowdown_against_the_merge_base() {
         .collect();
     assert!(regressed.contains(&"slow_work (app.py)"), "{regressed:?}");
     assert!(!regressed.contains(&"fast_work (app.py)"), "{regressed:?}");
-    assert_eq!(report["comparison"]["before_runs"], 3);
-    // The paired statistics: 3 pairs, slow_work several times as slow (whether 3 pairs
+    assert_eq!(report["comparison"]["before_runs"], 5);
+    // The paired statistics: 5 pairs, slow_work several times as slow (whether 5 pairs
     // make it significant depends on how busy the machine is: not asserted).
     let paired = &report["paired"];
-    assert_eq!(paired["pairs"], 3);
+    assert_eq!(paired["pairs"], 5);
     assert_eq!(paired["order"], "ABBA");
     let slow = paired["operations"]
         .as_array()
@@ -133,7 +133,7 @@ fn finds_and_names_a_slowdown_against_the_merge_base() {
     assert!((2.0..10.0).contains(&ratio), "{slow}");
     // The traces are kept; the temporary worktree is gone.
     for side in ["base", "head"] {
-        for k in 1..=3 {
+        for k in 1..=5 {
             let trace = work.join(format!(".perfgate/record/{side}_{k}.json"));
             assert!(trace.is_file(), "{}", trace.display());
         }
