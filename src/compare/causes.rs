@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ops::{OpProfile, Origin};
+use crate::ops::{OpProfile, Origin, Profile};
 use crate::outcome::{Cause, CauseKind, ChangeStatus, Contribution, Metric, OpChange, Severity};
 
 use super::diff::Sides;
@@ -82,7 +82,7 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
 }
 
 /// For each operation, the operations that call it (on the after side).
-fn callers_of(after: &crate::ops::Profile) -> BTreeMap<&str, Vec<&str>> {
+fn callers_of(after: &Profile) -> BTreeMap<&str, Vec<&str>> {
     let mut callers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (parent, op) in &after.operations {
         for child in op.children.keys() {
@@ -143,20 +143,8 @@ fn child_explains(
     if !shared {
         return true;
     }
-    let per_run = |p: &crate::ops::Profile, total: f64| total / f64::from(p.runs.max(1));
-    let edge_total = |p: &crate::ops::Profile| {
-        p.operations
-            .get(&parent.name)
-            .and_then(|op| op.children.get(&c.operation))
-            .map_or(0.0, |e| per_run(p, e.total_us))
-    };
-    let child_total = |p: &crate::ops::Profile| {
-        p.operations
-            .get(&c.operation)
-            .map_or(0.0, |op| per_run(p, op.total_us))
-    };
-    let here = edge_total(sides.after) - edge_total(sides.before);
-    let everywhere = child_total(sides.after) - child_total(sides.before);
+    let here = growth_under(&parent.name, &c.operation, sides);
+    let everywhere = growth(&c.operation, sides);
     everywhere > 0.0 && here < SHARED_GROWTH_HERE * everywhere
 }
 
@@ -191,27 +179,36 @@ fn confined_to_one_caller(
     if parents.len() < 2 {
         return None;
     }
-    let per_run = |p: &crate::ops::Profile, total: f64| total / f64::from(p.runs.max(1));
-    let edge = |p: &crate::ops::Profile, parent: &str| {
-        p.operations
-            .get(parent)
-            .and_then(|op| op.children.get(&o.name))
-            .map_or(0.0, |e| per_run(p, e.total_us))
-    };
-    let total = |p: &crate::ops::Profile| {
-        p.operations
-            .get(&o.name)
-            .map_or(0.0, |op| per_run(p, op.total_us))
-    };
-    let everywhere = total(sides.after) - total(sides.before);
+    let everywhere = growth(&o.name, sides);
     if everywhere <= 0.0 {
         return None;
     }
     parents
         .iter()
         .filter(|p| regressed.contains(**p))
-        .find(|p| edge(sides.after, p) - edge(sides.before, p) >= SHARED_GROWTH_HERE * everywhere)
+        .find(|p| growth_under(p, &o.name, sides) >= SHARED_GROWTH_HERE * everywhere)
         .map(|p| p.to_string())
+}
+
+/// How much the inclusive time per run of `op` grew, µs.
+fn growth(op: &str, sides: &Sides) -> f64 {
+    let total = |p: &Profile| p.operations.get(op).map_or(0.0, |o| per_run(p, o.total_us));
+    total(sides.after) - total(sides.before)
+}
+
+/// How much the inclusive time per run of `child` under `parent` grew, µs.
+fn growth_under(parent: &str, child: &str, sides: &Sides) -> f64 {
+    let edge = |p: &Profile| {
+        p.operations
+            .get(parent)
+            .and_then(|o| o.children.get(child))
+            .map_or(0.0, |e| per_run(p, e.total_us))
+    };
+    edge(sides.after) - edge(sides.before)
+}
+
+fn per_run(p: &Profile, total: f64) -> f64 {
+    total / f64::from(p.runs.max(1))
 }
 
 /// A library or builtin operation that regressed under a regressed operation of the

@@ -53,30 +53,48 @@ pub fn compare_op(name: &str, sides: &Sides, settings: &Settings) -> Option<OpCh
 }
 
 /// The change of operation `name` when `tested` operations share the comparison's α.
+#[cfg(test)]
 pub fn compare_op_among(
     name: &str,
     sides: &Sides,
     settings: &Settings,
     tested: usize,
 ) -> Option<OpChange> {
+    change_of(
+        name,
+        assess_op(name, sides, settings).as_ref(),
+        sides,
+        settings,
+        tested,
+    )
+}
+
+/// The assessment of `name` when both sides have it (the added and removed need none).
+pub fn assess_op(name: &str, sides: &Sides, settings: &Settings) -> Option<Assessment> {
+    let b = sides.before.operations.get(name)?;
+    let a = sides.after.operations.get(name)?;
+    Some(assess(b, a, sides, settings))
+}
+
+/// The change of operation `name`, from its assessment (see [`assess_op`]), when `tested`
+/// operations share the comparison's α; `None` when neither side has it.
+pub fn change_of(
+    name: &str,
+    assessment: Option<&Assessment>,
+    sides: &Sides,
+    settings: &Settings,
+    tested: usize,
+) -> Option<OpChange> {
     let before = sides.before.operations.get(name);
     let after = sides.after.operations.get(name);
-    Some(match (before, after) {
-        (Some(b), Some(a)) => {
+    Some(match (before, after, assessment) {
+        (Some(b), Some(a), Some(x)) => {
             let alpha = settings.alpha / tested.max(1) as f64;
-            both_sides(
-                name,
-                &assess(b, a, sides, settings),
-                b,
-                a,
-                sides,
-                settings,
-                alpha,
-            )
+            both_sides(name, x, b, a, sides, settings, alpha)
         }
-        (None, Some(a)) => added(name, a, sides.after.runs, settings),
-        (Some(b), None) => removed(name, b, sides.before.runs, settings),
-        (None, None) => return None,
+        (None, Some(a), _) => added(name, a, sides.after.runs, settings),
+        (Some(b), None, _) => removed(name, b, sides.before.runs, settings),
+        _ => return None,
     })
 }
 
@@ -169,6 +187,12 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// Its effect clears the thresholds and it has the evidence for a test: the count of
+    /// these divides α.
+    pub fn is_tested(&self) -> bool {
+        self.beyond && self.p_value.is_some()
+    }
+
     fn slower(&self) -> bool {
         self.after_us > self.before_us
     }
@@ -176,21 +200,6 @@ impl Assessment {
     /// after / before.
     fn ratio(&self) -> f64 {
         self.after_us / self.before_us
-    }
-}
-
-/// Whether the operation on both sides would be tested (its effect clears the thresholds and
-/// it has the evidence for a test): the count of these divides α.
-pub fn is_tested(name: &str, sides: &Sides, settings: &Settings) -> bool {
-    match (
-        sides.before.operations.get(name),
-        sides.after.operations.get(name),
-    ) {
-        (Some(b), Some(a)) => {
-            let x = assess(b, a, sides, settings);
-            x.beyond && x.p_value.is_some()
-        }
-        _ => false,
     }
 }
 

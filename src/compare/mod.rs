@@ -94,14 +94,20 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
             .keys()
             .filter(|k| !before.operations.contains_key(*k)),
     );
-    let tested = names
-        .iter()
-        .filter(|name| diff::is_tested(name, &sides, settings))
-        .count();
-    let mut operations: Vec<OpChange> = names
+    // Assessed once: the tests of every operation are needed before any can be judged, since
+    // their number divides α.
+    let assessed: Vec<(&String, Option<diff::Assessment>)> = names
         .into_iter()
-        .filter_map(|name| {
-            let mut change = diff::compare_op_among(name, &sides, settings, tested)?;
+        .map(|name| (name, diff::assess_op(name, &sides, settings)))
+        .collect();
+    let tested = assessed
+        .iter()
+        .filter(|(_, x)| x.as_ref().is_some_and(diff::Assessment::is_tested))
+        .count();
+    let mut operations: Vec<OpChange> = assessed
+        .iter()
+        .filter_map(|(name, x)| {
+            let mut change = diff::change_of(name, x.as_ref(), &sides, settings, tested)?;
             if change.status == ChangeStatus::Regressed {
                 change.attribution = attribution::attribute(name, &sides);
             }

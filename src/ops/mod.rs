@@ -45,6 +45,9 @@ pub struct OpInfo {
 pub struct Catalog {
     mode: KeyMode,
     sources: SourceRoots,
+    /// Each source file located once: many operations share a file, and locating one may
+    /// look at the disk.
+    located: FxHashMap<String, (String, Origin)>,
     ops: Vec<OpInfo>,
     by_key: FxHashMap<String, OpId>,
 }
@@ -93,7 +96,12 @@ impl Catalog {
         }
         (info.file, info.origin) = match info.file.take() {
             Some(file) => {
-                let (shown, origin) = self.sources.locate(&file);
+                let sources = &self.sources;
+                let (shown, origin) = self
+                    .located
+                    .entry(file)
+                    .or_insert_with_key(|f| sources.locate(f))
+                    .clone();
                 (Some(shown), origin)
             }
             None => (None, Origin::Unknown),
