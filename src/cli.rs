@@ -309,6 +309,13 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub verdict: VerdictArgs,
 
+    /// Run K of --before and run K of --after were made side by side (alternately, on one
+    /// machine, as `perfgate record` makes them; globs are sorted by name): with 3+ pairs each
+    /// operation is judged by a paired t test on the per-pair ratios, so drift of the machine
+    /// between pairs cancels. Both sides need the same number of runs.
+    #[arg(long)]
+    pub paired: bool,
+
     /// A trace cut short or whose tracer dropped calls (buffer overflow) only warns; by
     /// default it fails the gate, since counts and tails judged on it are wrong.
     #[arg(long)]

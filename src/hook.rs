@@ -218,28 +218,49 @@ pub fn parse_pushed(stdin: &str) -> Vec<PushedRef> {
 }
 
 /// What the `[hook]` section asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookSettings {
-    /// A shell command that produces the trace (run from the repository root).
-    pub command: Option<String>,
-    /// The trace to judge.
-    pub trace: String,
-    /// A baseline (file or `REV:PATH`) to compare with; without it the budgets are checked.
-    pub baseline: Option<String>,
+    /// What the gate judges.
+    pub gate: Gate,
     /// `--fail-on` for the gate, when set.
     pub fail_on: Option<String>,
     /// The budgets file the settings came from.
     pub config: String,
 }
 
+/// The two kinds of gate `[hook]` can ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// One trace (written by `command`, when given), checked against the budgets or compared
+    /// with a baseline.
+    Trace {
+        /// A shell command that produces the trace (run from the repository root).
+        command: Option<String>,
+        /// The trace to judge.
+        trace: String,
+        /// A baseline (file or `REV:PATH`) to compare with; without it the budgets are checked.
+        baseline: Option<String>,
+    },
+    /// `record = true`: `perfgate record` with the `[record]` section, base and head traced
+    /// side by side; no baseline needed.
+    Record,
+}
+
 impl HookSettings {
     /// The perfgate arguments of the gate.
     pub fn gate_args(&self) -> Vec<String> {
-        let mut args: Vec<String> = match &self.baseline {
-            Some(b) => ["compare", b, &self.trace, "--budgets", &self.config]
+        let mut args: Vec<String> = match &self.gate {
+            Gate::Trace {
+                baseline: Some(b),
+                trace,
+                ..
+            } => ["compare", b, trace, "--budgets", &self.config]
                 .map(String::from)
                 .to_vec(),
-            None => ["check", &self.trace, "--budgets", &self.config]
+            Gate::Trace { trace, .. } => ["check", trace, "--budgets", &self.config]
+                .map(String::from)
+                .to_vec(),
+            Gate::Record => ["record", "--budgets", &self.config]
                 .map(String::from)
                 .to_vec(),
         };
@@ -256,9 +277,11 @@ impl HookSettings {
             .map(|a| shell_quote(&a))
             .collect::<Vec<_>>()
             .join(" ");
-        match &self.command {
-            Some(c) => format!("{c} && {gate}"),
-            None => gate,
+        match &self.gate {
+            Gate::Trace {
+                command: Some(c), ..
+            } => format!("{c} && {gate}"),
+            _ => gate,
         }
     }
 }
@@ -294,15 +317,26 @@ mod tests {
     #[test]
     fn the_reproduce_command_is_shell_safe() {
         let s = HookSettings {
-            command: Some("make trace".into()),
-            trace: "out dir/trace.json".into(),
-            baseline: Some("baselines/d.json".into()),
+            gate: Gate::Trace {
+                command: Some("make trace".into()),
+                trace: "out dir/trace.json".into(),
+                baseline: Some("baselines/d.json".into()),
+            },
             fail_on: Some("warn".into()),
             config: "budgets.toml".into(),
         };
         assert_eq!(
             s.reproduce(),
             "make trace && perfgate compare baselines/d.json 'out dir/trace.json' --budgets budgets.toml --fail-on warn"
+        );
+        let record = HookSettings {
+            gate: Gate::Record,
+            fail_on: None,
+            config: "my budgets.toml".into(),
+        };
+        assert_eq!(
+            record.reproduce(),
+            "perfgate record --budgets 'my budgets.toml'"
         );
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The perfgate GitHub Action's main step (see action.yml and docs/github-action.md): runs
-# `perfgate compare` with the action's inputs, lets perfgate write the job summary,
+# `perfgate compare` (or, with `record: true`, `perfgate record`: base and head traced side by
+# side on this runner) with the action's inputs, lets perfgate write the job summary,
 # annotations, step outputs and the JUnit file, then updates the sticky PR comment (or, on a
 # fork PR whose token cannot write, leaves it as an artifact for a workflow_run workflow).
 #
 # Inputs arrive as environment variables (never through ${{ }} in this script):
 #   INPUT_BEFORE, INPUT_AFTER (whitespace-separated), INPUT_BASE_REF, INPUT_BUDGETS,
-#   INPUT_FAIL_ON, INPUT_COMMENT (true/false), INPUT_COMMENT_ID, INPUT_ARGS (extra arguments)
+#   INPUT_FAIL_ON, INPUT_COMMENT (true/false), INPUT_COMMENT_ID, INPUT_ARGS (extra arguments),
+#   INPUT_RECORD (true/false), INPUT_RECORD_COMMAND, INPUT_RECORD_RUNS
 #   PR_NUMBER, PR_HEAD_REPO (empty outside pull requests), GITHUB_REPOSITORY, GH_TOKEN,
 #   GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP.
 # Exit status: perfgate's (0 pass, 1 the gate failed, 2 error).
@@ -22,16 +24,30 @@ rm -f "$junit" "$markdown" "$report"
 
 output() { [ -z "${GITHUB_OUTPUT:-}" ] || printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
 
-if [ -z "${INPUT_BEFORE:-}" ] || [ -z "${INPUT_AFTER:-}" ]; then
-    echo "::error title=perfgate::the 'before' and 'after' inputs are required"
-    exit 2
-fi
 comment_id="${INPUT_COMMENT_ID:-perfgate}"
-
-args=(compare --before "$INPUT_BEFORE")
-read -r -a after <<<"$(printf '%s' "$INPUT_AFTER" | tr '\n' ' ')"
-args+=(--after "${after[@]}")
-[ -z "${INPUT_BASE_REF:-}" ] || args+=(--base-ref "$INPUT_BASE_REF")
+command_words=()
+if [ "${INPUT_RECORD:-false}" = "true" ]; then
+    if [ -n "${INPUT_BEFORE:-}" ] || [ -n "${INPUT_AFTER:-}" ]; then
+        echo "::error title=perfgate::with 'record: true' the action traces the base and the head itself: leave 'before' and 'after' empty"
+        exit 2
+    fi
+    # base-ref is the revision to record against (default auto: the merge-base with the PR's
+    # target branch); the traces stay in the workspace for upload.
+    args=(record --base "${INPUT_BASE_REF:-auto}" -o "${GITHUB_WORKSPACE:-.}/.perfgate/record")
+    [ -z "${INPUT_RECORD_RUNS:-}" ] || args+=(--runs "$INPUT_RECORD_RUNS")
+    if [ -n "${INPUT_RECORD_COMMAND:-}" ]; then
+        read -r -a command_words <<<"$INPUT_RECORD_COMMAND"
+    fi
+else
+    if [ -z "${INPUT_BEFORE:-}" ] || [ -z "${INPUT_AFTER:-}" ]; then
+        echo "::error title=perfgate::the 'before' and 'after' inputs are required (or 'record: true')"
+        exit 2
+    fi
+    args=(compare --before "$INPUT_BEFORE")
+    read -r -a after <<<"$(printf '%s' "$INPUT_AFTER" | tr '\n' ' ')"
+    args+=(--after "${after[@]}")
+    [ -z "${INPUT_BASE_REF:-}" ] || args+=(--base-ref "$INPUT_BASE_REF")
+fi
 [ -z "${INPUT_BUDGETS:-}" ] || args+=(--budgets "$INPUT_BUDGETS")
 [ -z "${INPUT_FAIL_ON:-}" ] || args+=(--fail-on "$INPUT_FAIL_ON")
 if [ -n "${INPUT_ARGS:-}" ]; then
@@ -39,6 +55,8 @@ if [ -n "${INPUT_ARGS:-}" ]; then
     args+=("${extra[@]}")
 fi
 args+=(--github --junit "$junit" --markdown "$markdown" --json "$report" --comment-id "$comment_id")
+# The command to record comes last, after `--` (else record reads [record] of budgets.toml).
+[ "${#command_words[@]}" -eq 0 ] || args+=(-- "${command_words[@]}")
 
 echo "perfgate ${args[*]}"
 set +e

@@ -8,6 +8,7 @@ use anyhow::{Context, anyhow, bail};
 use crate::baseline::git::BaseRef;
 use crate::budget;
 use crate::cli::CompareArgs;
+use crate::compare::paired::PairedReport;
 use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
 use crate::detect::Detectors;
@@ -60,16 +61,15 @@ pub fn load_side(
 }
 
 pub fn run(args: CompareArgs, color: bool) -> anyhow::Result<Outcome> {
-    run_with(args, color, |_, _, _, _| {})
+    run_with(args, color, |_| {})
 }
 
 /// [`run`], with `extend` adding to the report before the verdict is taken and the report
-/// emitted; it sees both sides' profiles and the resolved settings (`record` adds the paired
-/// statistics this way).
+/// emitted (`record` names the order its runs were made in this way).
 pub fn run_with(
     args: CompareArgs,
     color: bool,
-    extend: impl FnOnce(&mut Report, &Profile, &Profile, &Settings),
+    extend: impl FnOnce(&mut Report),
 ) -> anyhow::Result<Outcome> {
     // Everything that can be wrong with the configuration is found before any trace is read.
     let output_settings = OutputSettings::resolve(&args.output, color, None)?;
@@ -78,9 +78,12 @@ pub fn run_with(
         .as_ref()
         .map(|c| file_overrides(&c.compare))
         .unwrap_or_default();
-    let settings = Settings::default()
-        .with(&from_file)
-        .with(&overrides(&args)?);
+    let settings = Settings {
+        paired: args.paired,
+        ..Settings::default()
+    }
+    .with(&from_file)
+    .with(&overrides(&args)?);
     settings
         .validate()
         .map_err(|e| anyhow!("invalid comparison settings: {e}"))?;
@@ -106,6 +109,9 @@ pub fn run_with(
     before.trees = Vec::new();
     let after = load_side(&after_args, &mut catalog, "after", None)?;
 
+    if settings.paired {
+        check_pairs(&before.profile, &after.profile)?;
+    }
     let mut report = Report::new(CommandKind::Compare);
     report.inputs = before.inputs;
     report.inputs.extend(after.inputs);
@@ -113,10 +119,14 @@ pub fn run_with(
         load::allow_incomplete(&mut report.inputs);
     }
     report.comparison = Some(compare::compare(&before.profile, &after.profile, &settings));
+    if settings.paired {
+        report.paired =
+            PairedReport::from_profiles(&before.profile, &after.profile, &settings, "as given");
+    }
     if let Some(config) = &budgets {
         check_after_side(&mut report, config, &after.trees, &catalog);
     }
-    extend(&mut report, &before.profile, &after.profile, &settings);
+    extend(&mut report);
     // A "call" of a sampled profile is a run of samples: no structure to compare.
     if before_sampled || crate::detect::any_sampled(&after.trees) {
         eprintln!("perfgate: note: {}", crate::detect::SAMPLED_NOTE);
@@ -224,6 +234,20 @@ fn overrides(args: &CompareArgs) -> anyhow::Result<SettingsOverrides> {
             .transpose()
             .map_err(|e| anyhow!("--min-coverage: {e}"))?,
     })
+}
+
+/// Paired sides have the same number of runs, 2 or more (run K of one side pairs with run K
+/// of the other).
+fn check_pairs(before: &Profile, after: &Profile) -> anyhow::Result<()> {
+    if before.runs != after.runs || before.runs < 2 {
+        bail!(
+            "--paired needs the same number of runs on each side, 2 or more (run K of before \
+             pairs with run K of after): before has {}, after has {}",
+            before.runs,
+            after.runs
+        );
+    }
+    Ok(())
 }
 
 /// The before and after arguments: two positionals, or `--before ... --after ...`.

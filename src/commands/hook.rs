@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use crate::cli::{HookCommand, HookInstallArgs, HookRunArgs};
 use crate::config;
-use crate::hook::{self, HookSettings, Removal};
+use crate::hook::{self, Gate, HookSettings, Removal};
 use crate::outcome::Severity;
 
 use super::Outcome;
@@ -65,31 +65,21 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
     }
     let config = enter_repo_root(&args.config)?;
     let settings = load_settings(&config)?;
-    if let Some(command) = &settings.command {
-        prepare_trace(&settings.trace)?;
-        // Its output is held back until it fails; say what the push is waiting for.
-        eprintln!("perfgate: pre-push gate: running `{command}`");
-        let out = Command::new("sh")
-            .args(["-c", command])
-            .output()
-            .with_context(|| format!("could not run the [hook] command `{command}`"))?;
-        if !out.status.success() {
-            show(&out);
-            eprintln!(
-                "perfgate: the [hook] command `{command}` failed ({}); push blocked.",
-                out.status
-            );
-            return Ok(Outcome::GateFailed);
+    match &settings.gate {
+        Gate::Trace {
+            command: Some(command),
+            trace,
+            ..
+        } => {
+            if let Some(blocked) = make_trace(command, trace)? {
+                return Ok(blocked);
+            }
         }
-        if !has_glob(&settings.trace) && !Path::new(&settings.trace).exists() {
-            show(&out);
-            eprintln!(
-                "perfgate: the [hook] command `{command}` succeeded but did not write {trace}; push blocked.\n\
-                 Check that it writes the file [hook] trace names (viztracer exits 0 even when it cannot save its output).",
-                trace = settings.trace
-            );
-            return Ok(Outcome::GateFailed);
-        }
+        Gate::Trace { command: None, .. } => {}
+        // Record runs the [record] command itself, base and head, which takes a while.
+        Gate::Record => eprintln!(
+            "perfgate: pre-push gate: recording the base revision and the working tree side by side ([record] of {config})"
+        ),
     }
     let exe = std::env::current_exe().context("could not find the perfgate executable")?;
     let out = Command::new(exe)
@@ -123,6 +113,35 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::GateFailed)
         }
     }
+}
+
+/// Runs the `[hook]` command that writes `trace`; `Some(GateFailed)` when the push must be
+/// blocked (the command failed or wrote no trace), with the reason on stderr.
+fn make_trace(command: &str, trace: &str) -> anyhow::Result<Option<Outcome>> {
+    prepare_trace(trace)?;
+    // Its output is held back until it fails; say what the push is waiting for.
+    eprintln!("perfgate: pre-push gate: running `{command}`");
+    let out = Command::new("sh")
+        .args(["-c", command])
+        .output()
+        .with_context(|| format!("could not run the [hook] command `{command}`"))?;
+    if !out.status.success() {
+        show(&out);
+        eprintln!(
+            "perfgate: the [hook] command `{command}` failed ({}); push blocked.",
+            out.status
+        );
+        return Ok(Some(Outcome::GateFailed));
+    }
+    if !has_glob(trace) && !Path::new(trace).exists() {
+        show(&out);
+        eprintln!(
+            "perfgate: the [hook] command `{command}` succeeded but did not write {trace}; push blocked.\n\
+             Check that it writes the file [hook] trace names (viztracer exits 0 even when it cannot save its output)."
+        );
+        return Ok(Some(Outcome::GateFailed));
+    }
+    Ok(None)
 }
 
 /// Git runs hooks at the top of the working tree, where `[hook]` paths are meant from; run
@@ -218,10 +237,18 @@ fn load_settings(config: &str) -> anyhow::Result<HookSettings> {
         );
     }
     let hook = config::load(Path::new(config))?.hook;
+    let fail_on = hook.fail_on.map(|s| match s {
+        Severity::Warn => "warn".to_string(),
+        Severity::Fail => "fail".to_string(),
+    });
+    if hook.record {
+        return record_settings(config, hook, fail_on);
+    }
     if hook.command.is_none() && hook.trace.is_none() && hook.baseline.is_none() {
         bail!(
             "{config}: no [hook] section: add one saying which trace to judge (`trace = \"FILE\"`, \
-             usually with the `command` that writes it; see docs/hooks.md)"
+             usually with the `command` that writes it), or `record = true` to trace the base \
+             and the working tree side by side (see docs/hooks.md)"
         );
     }
     let Some(trace) = hook.trace else {
@@ -230,13 +257,56 @@ fn load_settings(config: &str) -> anyhow::Result<HookSettings> {
         );
     };
     Ok(HookSettings {
-        command: hook.command,
-        trace,
-        baseline: hook.baseline,
-        fail_on: hook.fail_on.map(|s| match s {
-            Severity::Warn => "warn".to_string(),
-            Severity::Fail => "fail".to_string(),
-        }),
+        gate: Gate::Trace {
+            command: hook.command,
+            trace,
+            baseline: hook.baseline,
+        },
+        fail_on,
+        config: config.to_string(),
+    })
+}
+
+/// `[hook] record = true`: the `[record]` section says what to run; `command`, `trace` and
+/// `baseline` of `[hook]` would be ignored, so they are refused.
+fn record_settings(
+    config: &str,
+    hook: config::HookConfig,
+    fail_on: Option<String>,
+) -> anyhow::Result<HookSettings> {
+    let ignored: Vec<&str> = [
+        ("command", hook.command.is_some()),
+        ("trace", hook.trace.is_some()),
+        ("baseline", hook.baseline.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect();
+    if !ignored.is_empty() {
+        bail!(
+            "{config}: [hook] has `record = true` and {}: with record, the hook traces the \
+             [record] command in the base revision and in the working tree and needs no trace \
+             or baseline; remove {} (see docs/hooks.md)",
+            ignored
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ignored.len() == 1 { "it" } else { "them" }
+        );
+    }
+    if crate::record::config::load(Path::new(config))?
+        .command
+        .is_none()
+    {
+        bail!(
+            "{config}: [hook] has `record = true` but there is no [record] section with the \
+             `command` to trace (e.g. `command = \"app.py --requests 20\"`; see docs/record.md)"
+        );
+    }
+    Ok(HookSettings {
+        gate: Gate::Record,
+        fail_on,
         config: config.to_string(),
     })
 }

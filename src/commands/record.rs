@@ -11,7 +11,6 @@ use anyhow::{Context, bail};
 
 use crate::baseline::git::{BaseRef, Repo};
 use crate::cli::{CompareArgs, RecordArgs};
-use crate::compare::paired::PairedReport;
 use crate::hook::shell_quote;
 use crate::record::config::{self as record_config, RecordConfig};
 use crate::record::session::{self, Interrupted, Session};
@@ -115,6 +114,7 @@ pub fn run(args: RecordArgs, color: bool) -> anyhow::Result<Outcome> {
         after: paths(&recorded.head),
         base_ref: None,
         verdict: args.verdict,
+        paired: true,
         // Traces that record itself wrote and checked complete.
         allow_incomplete: false,
         budgets: args.budgets,
@@ -122,8 +122,10 @@ pub fn run(args: RecordArgs, color: bool) -> anyhow::Result<Outcome> {
         output: args.output,
     };
     let order = session::order_name(runs);
-    compare::run_with(compare_args, color, |report, before, after, settings| {
-        report.paired = PairedReport::from_profiles(before, after, settings, order);
+    compare::run_with(compare_args, color, |report| {
+        if let Some(p) = &mut report.paired {
+            p.order = order.to_string();
+        }
     })
 }
 

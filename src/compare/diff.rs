@@ -11,8 +11,8 @@
 //!   per run the calls are; otherwise the operation is reported as not enough data and never
 //!   judged (one-shot `<module>` code).
 //! - **Time**: the effect must clear the relative threshold and the noise floor; then a test
-//!   that matches the metric, one-sided in the direction of the change, at `α / m` (m = the
-//!   operations tested, Bonferroni): Welch's t on log per-run figures (runs), Fisher's exact
+//!   that matches the metric, one-sided in the direction of the change, at the operation's
+//!   Holm level (`α / m` for the smallest p of the m operations tested, then `α / (m − 1)`…): Welch's t on log per-run figures (runs), Fisher's exact
 //!   test on the share of calls above the pooled quantile (p95 and max on calls: a tail
 //!   regression moves the tail, not the typical call), Mann–Whitney otherwise. With one run
 //!   per side a significant slowdown below 1.5× only warns.
@@ -24,8 +24,8 @@ use crate::outcome::{
     TimeJudgement,
 };
 
-use super::stats;
 use super::{Metric, Settings};
+use super::{paired, stats};
 
 /// Runs per side from which the runs are the samples.
 pub const MIN_RUNS: usize = 3;
@@ -52,7 +52,8 @@ pub fn compare_op(name: &str, sides: &Sides, settings: &Settings) -> Option<OpCh
     compare_op_among(name, sides, settings, 1)
 }
 
-/// The change of operation `name` when `tested` operations share the comparison's α.
+/// The change of operation `name` when `tested` operations share the comparison's α
+/// (Bonferroni: α / tested).
 #[cfg(test)]
 pub fn compare_op_among(
     name: &str,
@@ -65,7 +66,7 @@ pub fn compare_op_among(
         assess_op(name, sides, settings).as_ref(),
         sides,
         settings,
-        tested,
+        settings.alpha / tested.max(1) as f64,
     )
 }
 
@@ -76,26 +77,46 @@ pub fn assess_op(name: &str, sides: &Sides, settings: &Settings) -> Option<Asses
     Some(assess(b, a, sides, settings))
 }
 
-/// The change of operation `name`, from its assessment (see [`assess_op`]), when `tested`
-/// operations share the comparison's α; `None` when neither side has it.
+/// The change of operation `name`, from its assessment (see [`assess_op`]), its test held to
+/// `alpha` (the comparison's level, shared with the other operations tested: see
+/// [`holm_levels`]); `None` when neither side has it.
 pub fn change_of(
     name: &str,
     assessment: Option<&Assessment>,
     sides: &Sides,
     settings: &Settings,
-    tested: usize,
+    alpha: f64,
 ) -> Option<OpChange> {
     let before = sides.before.operations.get(name);
     let after = sides.after.operations.get(name);
     Some(match (before, after, assessment) {
-        (Some(b), Some(a), Some(x)) => {
-            let alpha = settings.alpha / tested.max(1) as f64;
-            both_sides(name, x, b, a, sides, settings, alpha)
-        }
+        (Some(b), Some(a), Some(x)) => both_sides(name, x, b, a, sides, settings, alpha),
         (None, Some(a), _) => added(name, a, sides.after.runs, settings),
         (Some(b), None, _) => removed(name, b, sides.before.runs, settings),
         _ => return None,
     })
+}
+
+/// Holm's step-down levels for the tested operations' p-values (`(key, p)`, any order): the
+/// smallest p is held to α / m, the next to α / (m − 1), and so on while each clears its
+/// level; from the first that does not, every larger one is held to that first failed level
+/// (and fails it). Same family-wise error as Bonferroni's α / m (an A/A comparison fails
+/// exactly when its smallest p is below α / m), more power when several operations changed
+/// (a slowed function and the callers that slowed with it). Returned in the order given.
+pub fn holm_levels(p_values: &[f64], alpha: f64) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&i, &j| p_values[i].total_cmp(&p_values[j]));
+    let mut levels = vec![alpha; m];
+    let mut stopped: Option<f64> = None;
+    for (rank, &i) in order.iter().enumerate() {
+        let level = stopped.unwrap_or(alpha / (m - rank) as f64);
+        if stopped.is_none() && p_values[i] >= level {
+            stopped = Some(level);
+        }
+        levels[i] = level;
+    }
+    levels
 }
 
 fn figures(op: &OpProfile, runs: u32, metric: Metric) -> SideFigures {
@@ -126,6 +147,7 @@ fn empty_change(
         delta_pct: None,
         p_value: None,
         test: None,
+        alpha: None,
         calls_delta_pct: None,
         shift_us: None,
         shift_ci_us: None,
@@ -206,6 +228,11 @@ impl Assessment {
 /// The evidence, effect and test of an operation both sides have.
 pub fn assess(b: &OpProfile, a: &OpProfile, sides: &Sides, settings: &Settings) -> Assessment {
     let metric = settings.metric;
+    if settings.paired
+        && let Some(x) = assess_pairs(b, a, settings)
+    {
+        return x;
+    }
     let run_values = |op: &OpProfile| -> Vec<f64> {
         op.per_run
             .iter()
@@ -293,6 +320,71 @@ pub fn assess(b: &OpProfile, a: &OpProfile, sides: &Sides, settings: &Settings) 
     }
 }
 
+/// With runs made in pairs, when 3+ pairs have the operation on both sides (`None`
+/// otherwise: the other evidence applies). Two tests of the same effect, the mean log ratio:
+/// the paired t test on the per-pair log ratios (strong when the machine drifted between
+/// pairs, since drift cancels within a pair) and Welch's t on the runs' logs (strong when it
+/// did not: twice the degrees of freedom); the smaller one-sided p-value, doubled (Bonferroni
+/// over the two), decides. The effect is the ratio of the geometric means over those pairs.
+fn assess_pairs(b: &OpProfile, a: &OpProfile, settings: &Settings) -> Option<Assessment> {
+    if b.per_run.len() != a.per_run.len() {
+        return None;
+    }
+    let values = |op: &OpProfile| -> Vec<f64> {
+        op.per_run
+            .iter()
+            .map(|r| settings.metric.of_run(r).unwrap_or(f64::NAN))
+            .collect()
+    };
+    let (vb, va) = (values(b), values(a));
+    let estimate = paired::paired_ratio(&vb, &va, settings.alpha)?;
+    if estimate.pairs < MIN_RUNS {
+        return None;
+    }
+    let (before_us, after_us) = paired::geo_means(&vb, &va);
+    let beyond = beyond_thresholds(before_us, after_us, settings);
+    let (p_value, test) = if beyond {
+        let (p, test) = pairs_test(&vb, &va, estimate.p_value, after_us > before_us);
+        (Some(p), Some(test))
+    } else {
+        (None, None)
+    };
+    Some(Assessment {
+        evidence: Evidence::Pairs,
+        before_us,
+        after_us,
+        beyond,
+        p_value,
+        test,
+        tail: None,
+    })
+}
+
+/// The decision of [`assess_pairs`]: the paired t test's one-sided p-value (half the
+/// two-sided `paired_p`, since the direction tested is the one observed) and Welch's on the
+/// same pairs' logs, the smaller doubled; named after the test that gave it.
+fn pairs_test(base: &[f64], head: &[f64], paired_p: f64, slower: bool) -> (f64, &'static str) {
+    let usable = |v: f64| v.is_finite() && v > 0.0;
+    let (lb, lh): (Vec<f64>, Vec<f64>) = base
+        .iter()
+        .zip(head)
+        .filter(|&(&b, &h)| usable(b) && usable(h))
+        .map(|(&b, &h)| (b.ln(), h.ln()))
+        .unzip();
+    let welch = if slower {
+        stats::welch_greater(&lh, &lb)
+    } else {
+        stats::welch_greater(&lb, &lh)
+    }
+    .unwrap_or(1.0);
+    let paired = paired_p / 2.0;
+    if paired <= welch {
+        ((2.0 * paired).min(1.0), "paired-t")
+    } else {
+        ((2.0 * welch).min(1.0), "paired-welch")
+    }
+}
+
 /// The quantile level the tail test looks above, for the metrics a tail moves.
 fn tail_level(metric: Metric) -> Option<f64> {
     match metric {
@@ -351,6 +443,7 @@ fn both_sides(
     c.delta_pct = relative_pct(x.before_us, x.after_us);
     c.p_value = x.p_value;
     c.test = x.test.map(str::to_string);
+    c.alpha = x.p_value.map(|_| alpha);
     c.tail = x.tail;
     let self_per_call = |op: &OpProfile| op.self_us / op.count.max(1) as f64;
     c.self_delta_us = Some(self_per_call(a) - self_per_call(b));
@@ -661,6 +754,66 @@ mod tests {
         assert!(c.delta_pct.unwrap() > 100.0);
     }
 
+    fn paired_change(before: &[Vec<f64>], after: &[Vec<f64>]) -> OpChange {
+        let (b, a) = (profile(op(before)), profile(op(after)));
+        let sides = Sides {
+            before: &b,
+            after: &a,
+        };
+        let settings = Settings {
+            paired: true,
+            ..Settings::default()
+        };
+        compare_op("f", &sides, &settings).unwrap()
+    }
+
+    #[test]
+    fn pairs_cancel_a_machine_that_changed_speed_during_the_session() {
+        // The machine is 2× slower in pairs 3 and 4; head is 20 % slower in every pair. As
+        // independent runs the sides overlap (Welch finds nothing); as pairs the ratio is
+        // 1.2 in each.
+        let level = [1.0, 1.02, 2.0, 2.03, 0.99];
+        let before: Vec<Vec<f64>> = level.iter().map(|l| calls(60, 10_000.0 * l)).collect();
+        let after: Vec<Vec<f64>> = level.iter().map(|l| calls(60, 12_000.0 * l)).collect();
+        let unpaired = change(&before, &after);
+        assert_eq!(unpaired.evidence, Evidence::Runs);
+        assert_eq!(unpaired.status, ChangeStatus::Unchanged, "{unpaired:?}");
+        let c = paired_change(&before, &after);
+        assert_eq!(c.evidence, Evidence::Pairs);
+        assert_eq!(c.test.as_deref(), Some("paired-t"));
+        assert_eq!(c.status, ChangeStatus::Regressed, "{c:?}");
+        assert!((c.delta_pct.unwrap() - 20.0).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn pairs_that_disagree_in_direction_are_not_significant() {
+        // A/A on a drifting machine: head is faster in some pairs, slower in others.
+        let ratios = [1.3, 0.8, 1.25, 0.85, 1.2];
+        let level = [1.0, 1.5, 0.9, 2.0, 1.1];
+        let before: Vec<Vec<f64>> = level.iter().map(|l| calls(60, 10_000.0 * l)).collect();
+        let after: Vec<Vec<f64>> = level
+            .iter()
+            .zip(ratios)
+            .map(|(l, r)| calls(60, 10_000.0 * l * r))
+            .collect();
+        let c = paired_change(&before, &after);
+        assert_eq!(c.evidence, Evidence::Pairs);
+        assert_eq!(
+            (c.status, c.severity),
+            (ChangeStatus::Unchanged, None),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn fewer_than_3_pairs_fall_back_to_the_calls() {
+        let before = vec![calls(60, 10_000.0), calls(60, 10_100.0)];
+        let after = vec![calls(60, 30_000.0), calls(60, 30_300.0)];
+        let c = paired_change(&before, &after);
+        assert_eq!(c.evidence, Evidence::Calls);
+        assert_eq!(c.status, ChangeStatus::Regressed);
+    }
+
     #[test]
     fn runs_that_disagree_are_not_significant() {
         // Per call, after is slower overall; but one after run is as fast as the before runs.
@@ -679,6 +832,23 @@ mod tests {
         assert!(c.p_value.unwrap() > 0.01, "{c:?}");
         assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
         assert_eq!(time_of(&c), TimeJudgement::NotSignificant);
+    }
+
+    #[test]
+    fn holm_steps_down_until_a_p_value_fails_its_level() {
+        // Sorted: 0.005 ≤ 0.05/4, 0.01 ≤ 0.05/3, 0.03 > 0.05/2: stop; 0.04 is held to 0.025.
+        let levels = holm_levels(&[0.01, 0.04, 0.03, 0.005], 0.05);
+        let expect = [0.05 / 3.0, 0.025, 0.025, 0.0125];
+        for (l, e) in levels.iter().zip(expect) {
+            assert!((l - e).abs() < 1e-15, "{levels:?}");
+        }
+        // Nothing clears α / m: nothing is significant, as with Bonferroni.
+        let levels = holm_levels(&[0.03, 0.026], 0.05);
+        assert!(
+            levels.iter().all(|l| (l - 0.025).abs() < 1e-15),
+            "{levels:?}"
+        );
+        assert!(holm_levels(&[], 0.05).is_empty());
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Settings {
     /// With one or two runs per side (calls as the samples), the smallest after/before ratio
     /// that fails (default 1.5); a significant change between the threshold and it warns.
     pub single_run_fail_ratio: f64,
+    /// Run `k` of before and run `k` of after were made side by side (`perfgate record`,
+    /// `compare --paired`): with 3+ pairs the per-pair ratios are the samples.
+    pub paired: bool,
 }
 
 impl Default for Settings {
@@ -79,6 +82,7 @@ impl Default for Settings {
             min_samples: 5,
             min_coverage: 0.5,
             single_run_fail_ratio: 1.5,
+            paired: false,
         }
     }
 }
@@ -95,19 +99,26 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
             .filter(|k| !before.operations.contains_key(*k)),
     );
     // Assessed once: the tests of every operation are needed before any can be judged, since
-    // their number divides α.
+    // their p-values set each other's levels (Holm).
     let assessed: Vec<(&String, Option<diff::Assessment>)> = names
         .into_iter()
         .map(|name| (name, diff::assess_op(name, &sides, settings)))
         .collect();
-    let tested = assessed
+    let tested_p: Vec<f64> = assessed
         .iter()
-        .filter(|(_, x)| x.as_ref().is_some_and(diff::Assessment::is_tested))
-        .count();
+        .filter_map(|(_, x)| x.as_ref().filter(|x| x.is_tested())?.p_value)
+        .collect();
+    let tested = tested_p.len();
+    let mut levels = diff::holm_levels(&tested_p, settings.alpha).into_iter();
     let mut operations: Vec<OpChange> = assessed
         .iter()
         .filter_map(|(name, x)| {
-            let mut change = diff::change_of(name, x.as_ref(), &sides, settings, tested)?;
+            // Operations not tested are held to nothing; the level only matters with a test.
+            let alpha = match x {
+                Some(x) if x.is_tested() => levels.next().unwrap_or(settings.alpha),
+                _ => settings.alpha / tested.max(1) as f64,
+            };
+            let mut change = diff::change_of(name, x.as_ref(), &sides, settings, alpha)?;
             if change.status == ChangeStatus::Regressed {
                 change.attribution = attribution::attribute(name, &sides);
             }
@@ -128,7 +139,12 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
         alpha: settings.alpha,
         min_samples: settings.min_samples,
         tested,
-        environment: environment::estimate(before, after, settings.min_samples),
+        // Pairs cancel the machine's drift; a whole-run estimate would name the code's change.
+        environment: if settings.paired {
+            None
+        } else {
+            environment::estimate(before, after, settings.min_samples)
+        },
         before_runs: before.runs,
         after_runs: after.runs,
         coverage: coverage::coverage(before, after, settings.min_coverage),

@@ -161,23 +161,19 @@ impl PairedReport {
                 && let Some(estimate) = paired_ratio(&base, &head, settings.alpha)
             {
                 let (base_us, head_us) = geo_means(&base, &head);
-                let significant = estimate.p_value < settings.alpha
-                    && (estimate.ratio - 1.0).abs() > settings.threshold
-                    && (head_us - base_us).abs() > settings.noise_floor_us;
                 operations.push(PairedOp {
                     name: name.clone(),
                     base_us,
                     head_us,
                     estimate,
-                    significant,
                 });
             }
             base_series.push(base);
         }
         operations.sort_by(|a, b| {
-            b.significant
-                .cmp(&a.significant)
-                .then(b.estimate.ratio.total_cmp(&a.estimate.ratio))
+            b.estimate
+                .ratio
+                .total_cmp(&a.estimate.ratio)
                 .then(a.name.cmp(&b.name))
         });
         Some(PairedReport {
@@ -199,7 +195,7 @@ fn run_value(metric: Metric, run: &crate::ops::RunFigures) -> Option<f64> {
 }
 
 /// Geometric means of the pairs where both values are usable.
-fn geo_means(base: &[f64], head: &[f64]) -> (f64, f64) {
+pub fn geo_means(base: &[f64], head: &[f64]) -> (f64, f64) {
     let usable = |v: f64| v.is_finite() && v > 0.0;
     let (mut lb, mut lh, mut n) = (0.0, 0.0, 0.0);
     for (&b, &h) in base.iter().zip(head) {

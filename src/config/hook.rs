@@ -16,6 +16,8 @@ pub struct HookConfig {
     pub baseline: Option<String>,
     /// The severity that blocks the push.
     pub fail_on: Option<Severity>,
+    /// Run `perfgate record` (the `[record]` section) instead of judging one trace.
+    pub record: bool,
 }
 
 #[derive(Deserialize)]
@@ -25,6 +27,7 @@ pub(super) struct RawHook {
     trace: Option<Sp<String>>,
     baseline: Option<Sp<String>>,
     fail_on: Option<Sp<String>>,
+    record: Option<bool>,
 }
 
 /// Reads `[hook]`; every key is optional, none may be empty.
@@ -46,5 +49,6 @@ pub(super) fn read(src: &Source, raw: Option<RawHook>) -> Result<HookConfig, Con
         trace: non_empty(&r.trace, "trace")?,
         baseline: non_empty(&r.baseline, "baseline")?,
         fail_on: r.fail_on.as_ref().map(|s| src.severity(s)).transpose()?,
+        record: r.record.unwrap_or(false),
     })
 }

@@ -263,8 +263,12 @@ pub struct OpChange {
     pub delta_pct: Option<f64>,
     /// One-sided p-value of the test that decided (`test`), in the direction of the change.
     pub p_value: Option<f64>,
-    /// The test: `welch-runs`, `fisher-tail` or `mann-whitney`.
+    /// The test: `paired-t`, `paired-welch`, `welch-runs`, `fisher-tail` or `mann-whitney`.
     pub test: Option<String>,
+    /// The level `p_value` was held to: the comparison's α shared by the operations tested
+    /// (Holm's step-down), when a test ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
     /// What the time was judged on.
     pub evidence: Evidence,
     /// The tail test's counts, when it decided.
@@ -330,6 +334,10 @@ pub enum ChangeReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
+    /// Three or more pairs of runs made side by side (`perfgate record`, `compare --paired`):
+    /// each pair's log ratio head / base is one sample (paired t test), so drift of the
+    /// machine between pairs cancels.
+    Pairs,
     /// Three or more runs per side: each run's figure is one sample (Welch's t test on logs).
     Runs,
     /// Fewer runs but enough calls per run: the calls are the samples (a tail test for p95 and

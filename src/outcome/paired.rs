@@ -49,10 +49,6 @@ pub struct PairedOp {
     pub head_us: f64,
     #[serde(flatten)]
     pub estimate: PairedEstimate,
-    /// `p_value < α`, the ratio beyond the threshold and `head_us − base_us` beyond the noise
-    /// floor: the paired test sees a change the thresholds count. Informational: the verdict
-    /// is still the comparison's.
-    pub significant: bool,
 }
 
 /// What the report says about a paired comparison (`report.paired` in the JSON).
@@ -70,7 +66,8 @@ pub struct PairedReport {
     pub noise_floor_us: f64,
     /// How much the base side's timing moved across the session.
     pub drift: Option<SessionDrift>,
-    /// Every operation on both sides with 2 or more usable pairs: significant ones first
-    /// (largest ratio first), then by name.
+    /// Every operation on both sides with 2 or more usable pairs, largest ratio first, each
+    /// with its confidence interval. The verdict is the comparison's (evidence `pairs`, where
+    /// α is shared by the operations tested); these are the figures behind it.
     pub operations: Vec<PairedOp>,
 }

@@ -218,11 +218,8 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     if let Some(c) = &report.comparison {
         comparison_sections(c, &mut sections);
         if let Some(p) = &report.paired {
-            let lines: Vec<String> = super::text::paired_lines(p, 10)
-                .iter()
-                .map(|l| esc(l.trim()))
-                .collect();
-            sections.push(Section::text(format!("{}\n", lines.join("  \n"))));
+            let line = esc(&super::text::paired_line(p));
+            sections.push(Section::text(format!("{line}\n")));
         }
     }
     if !report.findings.is_empty() {

@@ -40,6 +40,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         test: Some("exact".into()),
         evidence: crate::outcome::Evidence::Calls,
         tail: None,
+        alpha: None,
         calls_delta_pct: Some(0.0),
         shift_us: None,
         shift_ci_us: None,

@@ -3,7 +3,7 @@
 //!
 //! The text is NOT escaped: each renderer escapes it for its own sink (see [`super::escape`]).
 
-use crate::outcome::paired::{PairedOp, PairedReport};
+use crate::outcome::paired::PairedReport;
 use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
@@ -170,7 +170,7 @@ fn test_phrase(o: &OpChange, c: &Comparison) -> String {
     let Some(p) = o.p_value else {
         return "no test".into();
     };
-    let alpha = c.alpha / c.tested.max(1) as f64;
+    let alpha = o.alpha.unwrap_or(c.alpha / c.tested.max(1) as f64);
     let at = format!("α={}", trim_alpha(alpha));
     match (o.test.as_deref(), &o.tail) {
         (Some("fisher-tail"), Some(t)) => format!(
@@ -181,6 +181,18 @@ fn test_phrase(o: &OpChange, c: &Comparison) -> String {
             human_us(t.threshold_us),
             t.before_above,
             t.before_calls,
+            p_phrase(p)
+        ),
+        (Some("paired-t"), _) => format!(
+            "paired t on the log ratios of {} interleaved pairs (the smaller of it and Welch's, \
+             doubled), {}, {at}",
+            c.before_runs.min(c.after_runs),
+            p_phrase(p)
+        ),
+        (Some("paired-welch"), _) => format!(
+            "Welch t on the runs of {} interleaved pairs (the smaller of it and the paired t, \
+             doubled), {}, {at}",
+            c.before_runs.min(c.after_runs),
             p_phrase(p)
         ),
         (Some("welch-runs"), _) => format!(
@@ -206,6 +218,7 @@ fn trim_alpha(a: f64) -> String {
 fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Comparison) -> String {
     let on = match evidence {
         Evidence::Runs => " (per-run geometric mean)",
+        Evidence::Pairs => " (geometric mean over the pairs)",
         _ => "",
     };
     let change = format!(
@@ -361,12 +374,14 @@ fn trim_ratio(r: f64) -> String {
     trim_float(rounded)
 }
 
-/// Plain-text lines for the terminal and Markdown renderers: a headline, then the
-/// significant operations (at most `limit`).
-pub fn paired_lines(p: &PairedReport, limit: usize) -> Vec<String> {
+/// The paired session in one line for the terminal and Markdown renderers: pairs, order,
+/// metric and how much the machine drifted (the operations' paired judgements are in the
+/// comparison's rows, evidence `pairs`).
+pub fn paired_line(p: &PairedReport) -> String {
     let drift = match &p.drift {
         Some(d) => format!(
-            "; the machine drifted {:.1}% across the session (base timing per pair: {})",
+            "; the machine drifted {:.1}% across the session (base timing per pair: {}), which \
+             the pairs cancel",
             d.range_pct,
             d.per_pair
                 .iter()
@@ -376,37 +391,10 @@ pub fn paired_lines(p: &PairedReport, limit: usize) -> Vec<String> {
         ),
         None => String::new(),
     };
-    let mut out = vec![format!(
+    format!(
         "paired: {} pairs, interleaved ({}), {} per run{drift}",
         p.pairs, p.order, p.metric
-    )];
-    let significant: Vec<&PairedOp> = p.operations.iter().filter(|o| o.significant).collect();
-    let level = format!("{}%", trim_float(100.0 * (1.0 - p.alpha)));
-    for o in significant.iter().take(limit) {
-        let e = &o.estimate;
-        out.push(format!(
-            "  {}: ×{:.3} [{:.3}, {:.3}] at {level}, {} (t test on {} pair log ratios)",
-            o.name,
-            e.ratio,
-            e.ratio_ci.0,
-            e.ratio_ci.1,
-            p_phrase(e.p_value),
-            e.pairs
-        ));
-    }
-    if significant.len() > limit {
-        out.push(format!(
-            "  ... and {} more (see the JSON report)",
-            significant.len() - limit
-        ));
-    }
-    if significant.is_empty() {
-        out.push(format!(
-            "  no operation changed beyond the thresholds in the paired test (α={})",
-            p.alpha
-        ));
-    }
-    out
+    )
 }
 
 /// The status word of a one-line message. A change that carries a warning but was not judged

@@ -461,6 +461,17 @@ fn missing_inputs_are_an_error_before_anything_runs() {
     let out = runner.run("run.sh", &[("INPUT_AFTER", "x.json")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stdout).starts_with("::error"));
+    // record: true traces both sides itself; a before or after given with it is a mistake.
+    let out = runner.run(
+        "run.sh",
+        &[("INPUT_RECORD", "true"), ("INPUT_BEFORE", "b.json")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("leave 'before' and 'after' empty"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// The `run:` scripts of a workflow or action file: the line after `run:` and the lines

@@ -532,3 +532,44 @@ fn the_readme_quick_start_says_what_the_readme_quotes() {
         assert!(stdout.contains(quoted), "{quoted:?} not in:\n{stdout}");
     }
 }
+
+#[test]
+fn paired_sides_are_judged_pair_by_pair_and_must_have_as_many_runs() {
+    let (b, a) = (
+        fixture_arg("viztracer/baseline.json"),
+        fixture_arg("viztracer/regressed.json"),
+    );
+    let (_, stderr) = run(
+        &["compare", "--paired", "--before", &b, &b, "--after", &a],
+        2,
+    );
+    assert!(
+        stderr.contains("--paired needs the same number of runs on each side")
+            && stderr.contains("before has 2, after has 1"),
+        "{stderr}"
+    );
+    let report = run_json(
+        &[
+            "compare",
+            "--paired",
+            "--no-budgets",
+            "--before",
+            &b,
+            &b,
+            &b,
+            "--after",
+            &a,
+            &a,
+            &a,
+        ],
+        1,
+    );
+    let traverse = op(&report, TRAVERSE);
+    assert_eq!(traverse["status"], "regressed", "{traverse}");
+    assert_eq!(traverse["evidence"], "pairs", "{traverse}");
+    assert!(traverse["alpha"].as_f64().unwrap() <= 0.01, "{traverse}");
+    assert_eq!(report["paired"]["pairs"], 3);
+    assert_eq!(report["paired"]["order"], "as given");
+    // Pairs cancel the machine's drift: no whole-run environment estimate.
+    assert!(report["comparison"]["environment"].is_null(), "{report}");
+}

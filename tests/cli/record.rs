@@ -118,6 +118,16 @@ fn finds_and_names_a_slowdown_against_the_merge_base() {
     assert!(regressed.contains(&"slow_work (app.py)"), "{regressed:?}");
     assert!(!regressed.contains(&"fast_work (app.py)"), "{regressed:?}");
     assert_eq!(report["comparison"]["before_runs"], 5);
+    // Judged as pairs: the paired t test on the per-pair ratios decided.
+    let slow_row = ops
+        .iter()
+        .find(|o| o["name"] == "slow_work (app.py)")
+        .unwrap();
+    assert_eq!(slow_row["evidence"], "pairs", "{slow_row}");
+    assert!(
+        slow_row["test"].as_str().unwrap().starts_with("paired-"),
+        "{slow_row}"
+    );
     // The paired statistics: 5 pairs, slow_work several times as slow (whether 5 pairs
     // make it significant depends on how busy the machine is: not asserted).
     let paired = &report["paired"];
@@ -204,4 +214,136 @@ fn a_failing_command_stops_the_session_and_names_its_exit_code() {
     // No command at all is a usage error that says where to give one.
     let (_, stderr) = record(&work, &["--base", "HEAD"], 2);
     assert!(stderr.contains("no command to record"), "{stderr}");
+}
+
+/// `perfgate hook run` as git runs it for a push of the feature branch.
+fn hook_run(work: &Path) -> std::process::Output {
+    let sha = git(work, &["rev-parse", "HEAD"]);
+    let line = format!(
+        "refs/heads/feature {} refs/heads/feature {}\n",
+        sha.trim(),
+        "0".repeat(40)
+    );
+    perfgate()
+        .current_dir(work)
+        .env_remove("GITHUB_BASE_REF")
+        .args(["hook", "run"])
+        .write_stdin(line)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_pre_push_hook_records_and_blocks_a_slowdown_without_a_baseline() {
+    let _one_at_a_time = TIMING.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(tracer) = tracer() else {
+        return;
+    };
+    let budgets = format!(
+        "[hook]\nrecord = true\n\n[record]\ncommand = \"app.py\"\ntracer = \"\"\"{tracer}\"\"\"\nruns = 3\nwarmup = 0\n"
+    );
+    let root = tempfile::tempdir().unwrap();
+    let work = repo_with_slowdown(root.path(), &budgets);
+    let out = hook_run(&work);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("recording the base revision"), "{stderr}");
+    assert!(stderr.contains("slow_work"), "{stderr}");
+    assert!(
+        stderr.contains("Reproduce with:\n    perfgate record --budgets budgets.toml"),
+        "{stderr}"
+    );
+    assert_eq!(worktrees(&work), 1);
+
+    // The same code on both sides (the slowdown reverted in the working tree): the push goes.
+    git(&work, &["checkout", "-q", "main", "--", "app.py"]);
+    let out = hook_run(&work);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("pre-push gate passed (record"), "{stderr}");
+}
+
+#[test]
+fn record_in_the_hook_refuses_a_trace_or_baseline_it_would_ignore() {
+    if !have_git() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let budgets = "[hook]\nrecord = true\ntrace = \"t.json\"\n\n[record]\ncommand = \"app.py\"\n";
+    let work = repo_with_slowdown(root.path(), budgets);
+    let out = hook_run(&work);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("[hook] has `record = true` and `trace`"),
+        "{stderr}"
+    );
+    // record = true without a [record] command: said so, not a confusing record error.
+    std::fs::write(work.join("budgets.toml"), "[hook]\nrecord = true\n").unwrap();
+    let out = hook_run(&work);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no [record] section"), "{stderr}");
+}
+
+#[test]
+fn the_action_records_base_and_head_without_a_baseline() {
+    let _one_at_a_time = TIMING.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(tracer) = tracer() else {
+        return;
+    };
+    // The tracer in [record]; the command and the runs from the action's inputs.
+    let budgets = format!("[record]\ntracer = \"\"\"{tracer}\"\"\"\nwarmup = 0\n");
+    let root = tempfile::tempdir().unwrap();
+    let work = repo_with_slowdown(root.path(), &budgets);
+    let runner = tempfile::tempdir().unwrap();
+    let perfgate_dir = std::path::PathBuf::from(env!("CARGO_BIN_EXE_perfgate"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let out = std::process::Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action/run.sh"))
+        .current_dir(&work)
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                perfgate_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("NO_COLOR", "1")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_BASE_REF", "main")
+        .env("GITHUB_WORKSPACE", &work)
+        .env("GITHUB_STEP_SUMMARY", runner.path().join("summary.md"))
+        .env("GITHUB_OUTPUT", runner.path().join("output.txt"))
+        .env("RUNNER_TEMP", runner.path())
+        .env("INPUT_RECORD", "true")
+        .env("INPUT_RECORD_COMMAND", "app.py")
+        .env("INPUT_RECORD_RUNS", "3")
+        .env("INPUT_COMMENT", "false")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("perfgate record --base auto"), "{stdout}");
+    let summary = std::fs::read_to_string(runner.path().join("summary.md")).unwrap();
+    assert!(summary.contains("slow\\_work"), "{summary}");
+    assert!(
+        summary.contains("paired: 3 pairs, interleaved (ABBA)"),
+        "{summary}"
+    );
+    let outputs = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
+    assert!(outputs.contains("verdict=fail"), "{outputs}");
+    assert!(outputs.contains("exit-code=1"), "{outputs}");
+    for side in ["base", "head"] {
+        assert!(
+            work.join(format!(".perfgate/record/{side}_3.json"))
+                .is_file()
+        );
+    }
+    assert_eq!(worktrees(&work), 1);
 }

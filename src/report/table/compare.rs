@@ -278,6 +278,7 @@ mod tests {
             test: Some("exact".into()),
             evidence: crate::outcome::Evidence::Calls,
             tail: None,
+            alpha: None,
             calls_delta_pct: Some(0.0),
             shift_us: Some(300_000.0),
             shift_ci_us: Some((250_000.0, 350_000.0)),

@@ -41,11 +41,8 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     if let Some(c) = &report.comparison {
         sections.push(compare::render(c, options));
         if let Some(p) = &report.paired {
-            let lines: Vec<String> = crate::report::text::paired_lines(p, 10)
-                .iter()
-                .map(|l| terminal(l))
-                .collect();
-            sections.push(wrap_text(&lines.join("\n"), options.width));
+            let line = terminal(&crate::report::text::paired_line(p));
+            sections.push(wrap_text(&line, options.width));
         }
     } else if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
