@@ -109,7 +109,10 @@ def run_session(args, directory, variant, condition, seed):
         contention.start()
     if steady:
         steady.__enter__()
-    info = {"variant": variant, "condition": condition, "load_start": harness.loadavg(), "runs": {}}
+    info = {
+        "variant": variant, "condition": condition, "pairs": args.pairs,
+        "load_start": harness.loadavg(), "runs": {},
+    }
     try:
         plan = [(side, 0) for side in ("base", "head")] * args.warmup + schedule(args.pairs)
         for side, k in plan:
@@ -170,7 +173,7 @@ def table(out, perfgate, pairs):
         loads = [i["load_start"] for _, i in items] + [i["load_end"] for _, i in items]
         shares = [r["run_share"] for _, i in items for r in i["runs"].values() if r.get("run_share")]
         for paired in (True, False):
-            verdicts = [judge(perfgate, d, pairs, paired) for d, _ in items]
+            verdicts = [judge(perfgate, d, i.get("pairs", pairs), paired) for d, i in items]
             n = len(verdicts)
             others = {}
             for v in verdicts:
