@@ -145,4 +145,27 @@ mod tests {
             assert!(found.is_empty(), "{metric}: {found:?}");
         }
     }
+
+    #[test]
+    fn slow_calls_follow_their_table_severity_and_switch() {
+        let spans = vec![
+            ("main (a.py:1)", 0, 0.0, 5000.0),
+            ("step (a.py:2)", 0, 1.0, 300.0),
+        ];
+        let budget = "[[budget]]\nname = \"Step\"\noperation = \"step\"\nmetric = \"p95\"\n\
+                      target = \"100ms\"\nflag = \"200ms\"\n";
+        let found = findings(&spans, budget);
+        assert_eq!(
+            found[0].severity,
+            crate::outcome::Severity::Warn,
+            "warn by default"
+        );
+        let fail = format!("{budget}[detectors.slow_call]\nseverity = \"fail\"\n");
+        assert_eq!(
+            findings(&spans, &fail)[0].severity,
+            crate::outcome::Severity::Fail
+        );
+        let off = format!("{budget}[detectors.slow_call]\nenabled = false\n");
+        assert!(findings(&spans, &off).is_empty());
+    }
 }
