@@ -634,6 +634,87 @@ mod tests {
         assert_eq!(s[MAX_SAMPLE / 2], 5.0);
     }
 
+    /// A shard of `runs` runs with `parent` (calls `count`, each call 10 µs, half of it in
+    /// `child`) and, when `with_other`, `other` called once per run.
+    fn shard(runs: u32, count: u64, with_other: bool, warning: &str) -> (Baseline, String) {
+        let parent = OpProfile {
+            function: "parent".into(),
+            count,
+            total_us: 10.0 * count as f64,
+            self_us: 5.0 * count as f64,
+            min_us: 10.0,
+            max_us: 10.0,
+            durations_us: vec![10.0; count as usize],
+            per_run: (0..runs)
+                .map(|_| RunFigures {
+                    count: count / u64::from(runs),
+                    ..RunFigures::default()
+                })
+                .collect(),
+            children: [(
+                "child".to_string(),
+                ChildEdge {
+                    calls: count,
+                    total_us: 5.0 * count as f64,
+                    self_us: 4.0 * count as f64,
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..OpProfile::default()
+        };
+        let mut operations: std::collections::BTreeMap<String, OpProfile> =
+            [("parent".to_string(), parent)].into_iter().collect();
+        if with_other {
+            let other = OpProfile {
+                function: "other".into(),
+                count: u64::from(runs),
+                total_us: f64::from(runs),
+                self_us: f64::from(runs),
+                min_us: 1.0,
+                max_us: 1.0,
+                durations_us: vec![1.0; runs as usize],
+                per_run: vec![
+                    RunFigures {
+                        count: 1,
+                        ..RunFigures::default()
+                    };
+                    runs as usize
+                ],
+                ..OpProfile::default()
+            };
+            operations.insert("other".to_string(), other);
+        }
+        let profile = Profile {
+            runs,
+            operations: operations.into_iter().collect(),
+            ..Profile::default()
+        };
+        let b = Baseline::from_profile(&profile, KeyMode::File).with_warnings(vec![warning.into()]);
+        (b, format!("{warning}.json"))
+    }
+
+    #[test]
+    fn merged_shards_sum_child_edges_keep_every_warning_and_zero_call_runs() {
+        let merged =
+            Baseline::merge(&[shard(2, 4, true, "first"), shard(3, 6, false, "second")]).unwrap();
+        assert_eq!(merged.profile.runs, 5);
+        assert_eq!(merged.warnings, ["first", "second"]);
+        let parent = &merged.profile.operations["parent"];
+        assert_eq!(
+            (parent.count, parent.total_us, parent.self_us),
+            (10, 100.0, 50.0)
+        );
+        let edge = &parent.children["child"];
+        assert_eq!((edge.calls, edge.total_us, edge.self_us), (10, 50.0, 40.0));
+        assert_eq!(parent.per_run.len(), 5);
+        // `other` was not called in the second shard's 3 runs: zero-call runs, not no runs.
+        let other = &merged.profile.operations["other"];
+        let counts: Vec<u64> = other.per_run.iter().map(|r| r.count).collect();
+        assert_eq!(counts, [1, 1, 0, 0, 0]);
+        assert_eq!(other.count, 2);
+    }
+
     #[test]
     fn sniffs_baselines_not_traces() {
         assert!(looks_like_baseline(b" {\n  \"perfgate_baseline\": 1"));

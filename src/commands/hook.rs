@@ -310,3 +310,25 @@ fn record_settings(
         config: config.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gate arguments of a `[hook]` section with `fail_on` (or without one).
+    fn gate_args(fail_on: Option<&str>) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("budgets.toml");
+        let line = fail_on.map_or(String::new(), |f| format!("fail_on = \"{f}\"\n"));
+        std::fs::write(&path, format!("[hook]\ntrace = \"t.json\"\n{line}")).unwrap();
+        load_settings(path.to_str().unwrap()).unwrap().gate_args()
+    }
+
+    #[test]
+    fn fail_on_is_passed_on_as_written() {
+        let tail = |args: Vec<String>| args[args.len() - 2..].join(" ");
+        assert_eq!(tail(gate_args(Some("warn"))), "--fail-on warn");
+        assert_eq!(tail(gate_args(Some("fail"))), "--fail-on fail");
+        assert!(!gate_args(None).contains(&"--fail-on".to_string()));
+    }
+}

@@ -142,4 +142,26 @@ mod tests {
         assert_eq!(c[0].calls_per_parent_after, 8.0);
         assert!(c[0].delta_per_call_us.is_nan());
     }
+
+    #[test]
+    fn each_side_is_divided_by_its_own_parent_calls() {
+        // 4 parent calls before, 12 after (three times the traffic): the child costs 100 µs
+        // per parent call on both sides before "walk" gets 50 µs slower per parent call.
+        let before = profile(op(4, &[("walk", 4, 400.0)]));
+        let after = profile(op(12, &[("walk", 12, 1800.0)]));
+        let sides = Sides {
+            before: &before,
+            after: &after,
+        };
+        let c = attribute("parent", &sides);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].delta_us, 50.0);
+        assert_eq!(
+            (c[0].calls_per_parent_before, c[0].calls_per_parent_after),
+            (1.0, 1.0)
+        );
+        assert_eq!(c[0].delta_per_call_us, 50.0);
+        // Self times of the edges (half the inclusive time here) the same way.
+        assert_eq!(c[0].self_delta_us, 25.0);
+    }
 }

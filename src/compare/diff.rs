@@ -947,4 +947,183 @@ mod tests {
         };
         assert!(compare_op("f", &none, &settings).is_none());
     }
+
+    fn change_with(before: &[Vec<f64>], after: &[Vec<f64>], settings: &Settings) -> OpChange {
+        let (b, a) = (profile(op(before)), profile(op(after)));
+        let sides = Sides {
+            before: &b,
+            after: &a,
+        };
+        compare_op("f", &sides, settings).unwrap()
+    }
+
+    fn runs(n: usize, calls_per_run: usize, centre: f64) -> Vec<Vec<f64>> {
+        (0..n)
+            .map(|r| calls(calls_per_run, centre * (1.0 + 0.002 * r as f64)))
+            .collect()
+    }
+
+    #[test]
+    fn thresholds_are_exclusive_in_both_directions() {
+        let s = Settings {
+            threshold: 0.25,
+            ..Settings::default()
+        };
+        // Exactly +25 %, exactly -20 % (= 1 / 1.25), exactly the noise floor: within.
+        assert!(!beyond_thresholds(4000.0, 5000.0, &s));
+        assert!(!beyond_thresholds(5000.0, 4000.0, &s));
+        assert!(beyond_thresholds(4000.0, 5001.0, &s));
+        assert!(beyond_thresholds(5001.0, 4000.0, &s));
+        assert!(!beyond_thresholds(
+            40_000.0,
+            41_000.0,
+            &Settings {
+                threshold: 0.0,
+                ..s
+            }
+        ));
+        assert!(beyond_thresholds(
+            40_000.0,
+            41_000.5,
+            &Settings {
+                threshold: 0.0,
+                ..s
+            }
+        ));
+        // From zero: any change beyond the noise floor.
+        assert!(beyond_thresholds(0.0, 1500.0, &s));
+    }
+
+    #[test]
+    fn a_speedup_is_an_improvement_by_every_test() {
+        // Runs as the samples (Welch), the tail test (p95, 120 pooled calls) and Mann-Whitney
+        // (mean, 40 calls): each one-sided in the direction the change went.
+        let mean = Settings {
+            metric: Metric::Mean,
+            ..Settings::default()
+        };
+        for (before, after, settings, test) in [
+            (
+                runs(5, 30, 60_000.0),
+                runs(5, 30, 30_000.0),
+                Settings::default(),
+                "welch-runs",
+            ),
+            (
+                vec![calls(60, 60_000.0)],
+                vec![calls(60, 30_000.0)],
+                Settings::default(),
+                "fisher-tail",
+            ),
+            (
+                vec![calls(20, 60_000.0)],
+                vec![calls(20, 30_000.0)],
+                mean,
+                "mann-whitney",
+            ),
+        ] {
+            let faster = change_with(&before, &after, &settings);
+            assert_eq!(faster.test.as_deref(), Some(test));
+            assert_eq!(faster.status, ChangeStatus::Improved, "{test}: {faster:?}");
+            assert!(faster.p_value.unwrap() < 0.01, "{test}: {faster:?}");
+            let slower = change_with(&after, &before, &settings);
+            assert_eq!(slower.status, ChangeStatus::Regressed, "{test}: {slower:?}");
+            assert!(slower.p_value.unwrap() < 0.01, "{test}: {slower:?}");
+            // No change at all: nothing to test, never significant.
+            let same = change_with(&before, &before, &settings);
+            assert_eq!(same.status, ChangeStatus::Unchanged, "{test}");
+        }
+    }
+
+    #[test]
+    fn three_runs_a_side_make_the_runs_the_samples() {
+        let c = change(&runs(3, 30, 30_000.0), &runs(3, 30, 60_000.0));
+        assert_eq!(c.evidence, Evidence::Runs);
+        let c = change(&runs(2, 30, 30_000.0), &runs(3, 30, 60_000.0));
+        assert_eq!(c.evidence, Evidence::Calls);
+        let c = change(&runs(3, 30, 30_000.0), &runs(2, 30, 60_000.0));
+        assert_eq!(c.evidence, Evidence::Calls);
+    }
+
+    #[test]
+    fn min_samples_must_hold_on_both_sides() {
+        // 20 calls against 3 (and 3 against 20): not enough data for a time test, whichever
+        // side is short (the count may still change).
+        for (b, a) in [(20, 3), (3, 20)] {
+            let c = change(&[calls(b, 30_000.0)], &[calls(a, 90_000.0)]);
+            assert_eq!(c.evidence, Evidence::NotEnoughData, "{b} vs {a}");
+            assert_eq!(
+                time_of(&c),
+                TimeJudgement::NotEnoughData,
+                "{b} vs {a}: {c:?}"
+            );
+            assert_eq!(c.p_value, None);
+        }
+        // Exactly min_samples (5) calls on each side is enough; 4 is not.
+        let c = change(&[calls(5, 30_000.0)], &[calls(5, 90_000.0)]);
+        assert_eq!(c.evidence, Evidence::Calls);
+        let c = change(&[calls(4, 30_000.0)], &[calls(5, 90_000.0)]);
+        assert_eq!(c.evidence, Evidence::NotEnoughData);
+        // 6 calls over 2 runs are 3 a run: not enough either.
+        let c = change(
+            &[calls(3, 30_000.0), calls(3, 30_000.0)],
+            &[calls(3, 90_000.0), calls(3, 90_000.0)],
+        );
+        assert_eq!(c.evidence, Evidence::NotEnoughData);
+    }
+
+    #[test]
+    fn calls_per_run_divide_by_each_sides_own_runs() {
+        // 10 calls in one run before, 10 in each of two runs after: the same per run.
+        let c = change(&[calls(10, 400_000.0)], &runs(2, 10, 400_000.0));
+        let (b, a) = (c.before.unwrap(), c.after.unwrap());
+        assert_eq!((b.calls_per_run, a.calls_per_run), (10.0, 10.0));
+        assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
+        assert!(!c.count_regressed);
+        let c = change(&runs(2, 10, 400_000.0), &[calls(10, 400_000.0)]);
+        assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
+    }
+
+    #[test]
+    fn count_thresholds_are_exclusive() {
+        // 10 → 11 calls a run is exactly +10 %: not beyond; 10 → 12 is.
+        let c = change(&[calls(10, 400_000.0)], &[calls(11, 400_000.0)]);
+        assert!(!c.count_regressed, "{c:?}");
+        let c = change(&[calls(10, 400_000.0)], &[calls(12, 400_000.0)]);
+        assert!(c.count_regressed, "{c:?}");
+        // The extra calls cost exactly the noise floor: not enough.
+        let after = op(&[calls(12, 400_000.0)]);
+        let cost = 2.0 * after.percentile_us(0.5);
+        let at_floor = Settings {
+            noise_floor_us: cost,
+            ..Settings::default()
+        };
+        let c = change_with(&[calls(10, 400_000.0)], &[calls(12, 400_000.0)], &at_floor);
+        assert!(!c.count_regressed, "{c:?}");
+        let below = Settings {
+            noise_floor_us: cost - 1.0,
+            ..Settings::default()
+        };
+        let c = change_with(&[calls(10, 400_000.0)], &[calls(12, 400_000.0)], &below);
+        assert!(c.count_regressed, "{c:?}");
+    }
+
+    #[test]
+    fn the_single_run_bar_is_inclusive() {
+        let c = change(&[calls(60, 10_000.0)], &[calls(60, 14_000.0)]);
+        let ratio = c.after.unwrap().value_us / c.before.unwrap().value_us;
+        let at_bar = Settings {
+            single_run_fail_ratio: ratio,
+            ..Settings::default()
+        };
+        let c = change_with(&[calls(60, 10_000.0)], &[calls(60, 14_000.0)], &at_bar);
+        assert_eq!(time_of(&c), TimeJudgement::Significant, "{c:?}");
+        assert_eq!(c.status, ChangeStatus::Regressed);
+        let above = Settings {
+            single_run_fail_ratio: ratio * 1.000_001,
+            ..Settings::default()
+        };
+        let c = change_with(&[calls(60, 10_000.0)], &[calls(60, 14_000.0)], &above);
+        assert_eq!(time_of(&c), TimeJudgement::BelowSingleRunBar, "{c:?}");
+    }
 }

@@ -159,4 +159,28 @@ mod tests {
         let alone = vec![("main (a.py:1)", 1, 0.0, 100.0), ("io.open", 1, 1.0, 20.0)];
         assert!(findings(&alone, "").is_empty(), "no other task pending");
     }
+
+    #[test]
+    fn a_blocking_call_inside_another_is_reported_once_and_the_threshold_is_inclusive() {
+        // `requests.get` blocks for 30 ms and inside it `socket.recv` for 25 ms: one stall.
+        let spans = vec![
+            ("handler (a.py:1)", 1, 0.0, 100.0),
+            ("requests.get", 1, 1.0, 30.0),
+            ("socket.socket.recv", 1, 2.0, 25.0),
+            ("other (a.py:9)", 2, 0.5, 2.0),
+            ("other (a.py:9)", 2, 90.0, 2.0),
+        ];
+        let found = findings(&spans, "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].count, found[0].total_us), (1, 30_000.0));
+        assert_eq!(found[0].operation, "requests.get");
+        // Exactly the 10 ms threshold blocks.
+        let at_threshold = vec![
+            ("handler (a.py:1)", 1, 0.0, 100.0),
+            ("time.sleep", 1, 1.0, 10.0),
+            ("other (a.py:9)", 2, 0.5, 2.0),
+            ("other (a.py:9)", 2, 90.0, 2.0),
+        ];
+        assert_eq!(findings(&at_threshold, "").len(), 1);
+    }
 }

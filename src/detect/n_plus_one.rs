@@ -241,4 +241,28 @@ mod tests {
             findings(&spans, "")
         );
     }
+
+    #[test]
+    fn exactly_min_count_calls_are_an_n_plus_one() {
+        // The default min_count is 5: 5 calls in a row are one, 4 are not.
+        let found = findings(&query_loop(5, None), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].count, 5);
+        assert!(findings(&query_loop(4, None), "").is_empty());
+        let three = "[detectors.n_plus_one]\nmin_count = 3\n";
+        assert_eq!(findings(&query_loop(3, None), three).len(), 1);
+        assert!(findings(&query_loop(2, None), three).is_empty());
+        // min_total is a floor reached exactly: 6 calls of 20 ms are 120 ms.
+        let floor = "[detectors.n_plus_one]\nmin_total = \"120ms\"\n";
+        assert_eq!(findings(&query_loop(6, None), floor).len(), 1);
+    }
+
+    #[test]
+    fn the_ignore_list_silences_a_watched_operation() {
+        let ignore = "[detectors.n_plus_one]\nignore = [\"get_item\"]\n";
+        assert!(findings(&query_loop(8, None), ignore).is_empty());
+        // Another ignore list leaves it reported.
+        let other = "[detectors.n_plus_one]\nignore = [\"get_other\"]\n";
+        assert_eq!(findings(&query_loop(8, None), other).len(), 1);
+    }
 }

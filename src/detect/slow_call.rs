@@ -106,4 +106,66 @@ mod tests {
         assert_eq!(found[0].threshold_us, Some(200_000.0));
         assert_eq!(found[0].budget.as_deref(), Some("Step"));
     }
+
+    #[test]
+    fn a_call_is_slow_above_the_flag_not_above_the_target() {
+        // 150 ms: above the target, within the flag; 200 ms: exactly the flag.
+        let spans = vec![
+            ("main (a.py:1)", 0, 0.0, 5000.0),
+            ("step (a.py:2)", 0, 1.0, 150.0),
+            ("step (a.py:2)", 0, 200.0, 200.0),
+            ("step (a.py:2)", 0, 500.0, 200.5),
+        ];
+        let budget = "[[budget]]\nname = \"Step\"\noperation = \"step\"\nmetric = \"max\"\n\
+                      target = \"100ms\"\nflag = \"200ms\"\n";
+        let found = findings(&spans, budget);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].count, found[0].slowest_us), (1, 200_500.0));
+    }
+
+    #[test]
+    fn count_and_sum_budgets_have_no_slow_calls() {
+        // Calls far above the numbers of a count budget (3) or a total budget (1 ms): these
+        // budgets bound a count or a sum, not a call.
+        let spans = vec![
+            ("main (a.py:1)", 0, 0.0, 5000.0),
+            ("step (a.py:2)", 0, 1.0, 300.0),
+            ("step (a.py:2)", 0, 400.0, 900.0),
+        ];
+        for metric in ["count", "total", "self"] {
+            let bounds = if metric == "count" {
+                "target = 1\nflag = 3\n"
+            } else {
+                "target = \"1ms\"\nflag = \"2ms\"\n"
+            };
+            let budget = format!(
+                "[[budget]]\nname = \"Step\"\noperation = \"step\"\nmetric = \"{metric}\"\n{bounds}"
+            );
+            let found = findings(&spans, &budget);
+            assert!(found.is_empty(), "{metric}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn slow_calls_follow_their_table_severity_and_switch() {
+        let spans = vec![
+            ("main (a.py:1)", 0, 0.0, 5000.0),
+            ("step (a.py:2)", 0, 1.0, 300.0),
+        ];
+        let budget = "[[budget]]\nname = \"Step\"\noperation = \"step\"\nmetric = \"p95\"\n\
+                      target = \"100ms\"\nflag = \"200ms\"\n";
+        let found = findings(&spans, budget);
+        assert_eq!(
+            found[0].severity,
+            crate::outcome::Severity::Warn,
+            "warn by default"
+        );
+        let fail = format!("{budget}[detectors.slow_call]\nseverity = \"fail\"\n");
+        assert_eq!(
+            findings(&spans, &fail)[0].severity,
+            crate::outcome::Severity::Fail
+        );
+        let off = format!("{budget}[detectors.slow_call]\nenabled = false\n");
+        assert!(findings(&spans, &off).is_empty());
+    }
 }

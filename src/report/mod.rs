@@ -135,4 +135,4 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -36,8 +36,8 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         after: Some(side(12, 400_000.0)),
         delta_us: Some(-10_000.0),
         delta_pct: Some(-2.44),
-        p_value: Some(0.41),
-        test: Some("exact".into()),
+        p_value: None,
+        test: None,
         evidence: crate::outcome::Evidence::Calls,
         tail: None,
         alpha: None,
@@ -203,6 +203,7 @@ pub fn sample() -> Report {
     regressed.delta_us = Some(400_000.0);
     regressed.delta_pct = Some(97.09);
     regressed.p_value = Some(0.000_02);
+    regressed.test = Some("fisher-tail".into());
     regressed.shift_us = Some(398_000.0);
     regressed.shift_ci_us = Some((380_000.0, 415_000.0));
     regressed.reason = ChangeReason::Compared {
@@ -220,24 +221,53 @@ pub fn sample() -> Report {
     }];
     regressed.file = Some("/home/runner/work/svc/svc/diagnostic.py".into());
     regressed.line = Some(120);
-    let mut hostile = change(HOSTILE[1], ChangeStatus::Regressed, Some(Severity::Warn));
+    // Twice as slow (200 ms → 400 ms), with a hostile name and a hostile child.
+    let mut hostile = change(HOSTILE[1], ChangeStatus::Regressed, Some(Severity::Fail));
+    hostile.before = Some(side(12, 200_000.0));
+    hostile.after = Some(side(12, 400_000.0));
+    hostile.delta_us = Some(200_000.0);
+    hostile.delta_pct = Some(100.0);
+    hostile.p_value = Some(0.000_1);
+    hostile.test = Some("fisher-tail".into());
     hostile.reason = ChangeReason::Compared {
-        time: TimeJudgement::NotSignificant,
+        time: TimeJudgement::Significant,
         evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
     hostile.attribution = vec![Contribution {
         operation: HOSTILE[3].into(),
-        delta_us: 5.0,
+        delta_us: 195_000.0,
         calls_per_parent_before: 1.0,
         calls_per_parent_after: 1.0,
-        delta_per_call_us: 5.0,
+        delta_per_call_us: 195_000.0,
         self_delta_us: 0.0,
     }];
+    // Called twice as often (12 → 24 calls of 1 ms a run): the second cause below.
+    let mut more_calls = change(HOSTILE[2], ChangeStatus::Regressed, Some(Severity::Fail));
+    more_calls.before = Some(side(12, 1_000.0));
+    more_calls.after = Some(side(24, 1_000.0));
+    (more_calls.delta_us, more_calls.delta_pct) = (Some(0.0), Some(0.0));
+    more_calls.calls_delta_pct = Some(100.0);
+    more_calls.count_regressed = true;
+    more_calls.reason = ChangeReason::Compared {
+        time: TimeJudgement::Within,
+        evidence: crate::outcome::Evidence::Calls,
+        count: Some(CountReason {
+            before_per_run: 12.0,
+            after_per_run: 24.0,
+            cost_per_run_us: 12_000.0,
+            below_noise_floor: false,
+            consistent: true,
+        }),
+    };
+    // 120 ms → 90 ms, significant.
     let mut improved = change("build_prompt (diagnostic.py)", ChangeStatus::Improved, None);
+    improved.before = Some(side(12, 120_000.0));
+    improved.after = Some(side(12, 90_000.0));
     improved.delta_us = Some(-30_000.0);
     improved.delta_pct = Some(-25.0);
     improved.p_value = Some(0.001);
+    improved.test = Some("fisher-tail".into());
     improved.reason = ChangeReason::Compared {
         time: TimeJudgement::Significant,
         evidence: crate::outcome::Evidence::Calls,
@@ -249,7 +279,7 @@ pub fn sample() -> Report {
         noise_floor_us: 1000.0,
         alpha: 0.05,
         min_samples: 5,
-        tested: 2,
+        tested: 3,
         environment: None,
         coverage: crate::outcome::Coverage {
             before_operations: 10,
@@ -281,7 +311,7 @@ pub fn sample() -> Report {
                     before_per_parent: Some(1.0),
                     after_per_parent: Some(2.0),
                 },
-                added_per_run_us: 120.0,
+                added_per_run_us: 12_000.0,
                 symptoms: Vec::new(),
                 file: None,
                 line: None,
@@ -293,13 +323,141 @@ pub fn sample() -> Report {
         operations: vec![
             regressed,
             hostile,
+            more_calls,
             improved,
             change("time.sleep", ChangeStatus::Unchanged, None),
-            change(HOSTILE[2], ChangeStatus::Unchanged, None),
         ],
     });
     report.verdict = Some(report.computed_verdict());
     report
+}
+
+/// Checks that a comparison model says nothing a comparison could not: the figures of each
+/// row agree with each other and with its status, so a renderer that swapped before and
+/// after, or printed the wrong column, cannot pass its snapshot by accident.
+pub fn assert_consistent(c: &Comparison) {
+    let close = |a: f64, b: f64, tolerance: f64| (a - b).abs() <= tolerance;
+    for o in &c.operations {
+        let name = &o.name;
+        match (o.status, &o.before, &o.after) {
+            (ChangeStatus::Added, None, Some(_)) | (ChangeStatus::Removed, Some(_), None) => {
+                assert_eq!(o.delta_us, None, "{name}: one side has no delta");
+                assert!(o.attribution.is_empty(), "{name}");
+            }
+            (ChangeStatus::Added | ChangeStatus::Removed, ..) => {
+                panic!("{name}: an added or removed operation has exactly one side")
+            }
+            (_, Some(b), Some(a)) => {
+                let delta = a.value_us - b.value_us;
+                assert!(
+                    close(o.delta_us.unwrap(), delta, 1e-6),
+                    "{name}: delta {:?} but {} → {}",
+                    o.delta_us,
+                    b.value_us,
+                    a.value_us
+                );
+                let pct = delta / b.value_us * 100.0;
+                assert!(close(o.delta_pct.unwrap(), pct, 0.05), "{name}: {pct}%");
+                for (s, runs) in [(b, c.before_runs), (a, c.after_runs)] {
+                    assert_eq!(s.calls_per_run, s.count as f64 / f64::from(runs), "{name}");
+                }
+                let calls_pct = (a.calls_per_run - b.calls_per_run) / b.calls_per_run * 100.0;
+                assert!(close(o.calls_delta_pct.unwrap(), calls_pct, 0.05), "{name}");
+                let more_calls = a.calls_per_run > b.calls_per_run;
+                assert_eq!(o.count_regressed, o.count_regressed && more_calls, "{name}");
+                match o.status {
+                    ChangeStatus::Regressed => {
+                        assert_eq!(o.severity, Some(Severity::Fail), "{name}");
+                        assert!(
+                            delta > 0.0 || o.count_regressed,
+                            "{name}: a regression got slower or is called more"
+                        );
+                    }
+                    ChangeStatus::Improved => {
+                        assert_eq!(o.severity, None, "{name}");
+                        assert!(delta < 0.0 || a.calls_per_run < b.calls_per_run, "{name}");
+                    }
+                    _ => assert!(!o.count_regressed, "{name}"),
+                }
+                if let ChangeReason::Compared { time, count, .. } = &o.reason {
+                    let alpha = c.alpha / c.tested.max(1) as f64;
+                    match time {
+                        TimeJudgement::Significant | TimeJudgement::BelowSingleRunBar => {
+                            assert!(o.p_value.unwrap() < alpha, "{name}: p ≥ α / tested");
+                        }
+                        TimeJudgement::NotSignificant => {
+                            assert!(o.p_value.unwrap() >= alpha, "{name}")
+                        }
+                        TimeJudgement::Within => {
+                            assert!(o.p_value.is_none(), "{name}: nothing tested within")
+                        }
+                        TimeJudgement::NotEnoughData => {}
+                    }
+                    if *time == TimeJudgement::BelowSingleRunBar {
+                        assert!(delta > 0.0 && o.severity == Some(Severity::Warn), "{name}");
+                    }
+                    if let Some(count) = count {
+                        assert_eq!(count.before_per_run, b.calls_per_run, "{name}");
+                        assert_eq!(count.after_per_run, a.calls_per_run, "{name}");
+                    }
+                    assert!(!o.count_regressed || count.is_some(), "{name}");
+                } else {
+                    panic!("{name}: an operation on both sides is compared");
+                }
+            }
+            _ => panic!("{name}: no side at all"),
+        }
+        for x in &o.attribution {
+            assert_eq!(
+                o.status,
+                ChangeStatus::Regressed,
+                "{name}: attribution of a regression"
+            );
+            assert!(x.delta_us > 0.0 && x.delta_us <= o.delta_us.unwrap().max(0.0) + 1e-6);
+        }
+    }
+    for cause in &c.causes {
+        let op = c.operations.iter().find(|o| o.name == cause.operation);
+        let op = op.unwrap_or_else(|| panic!("cause {} is an operation", cause.operation));
+        let (b, a) = (op.before.as_ref().unwrap(), op.after.as_ref().unwrap());
+        match &cause.kind {
+            CauseKind::Slower {
+                ratio, delta_us, ..
+            } => {
+                assert!(close(*ratio, a.value_us / b.value_us, 0.005), "{}", op.name);
+                assert_eq!(*delta_us, op.delta_us.unwrap(), "{}", op.name);
+                assert_eq!(cause.added_per_run_us, delta_us * a.calls_per_run);
+            }
+            CauseKind::MoreCalls {
+                before_per_run,
+                after_per_run,
+                ..
+            } => {
+                assert_eq!(
+                    (*before_per_run, *after_per_run),
+                    (b.calls_per_run, a.calls_per_run)
+                );
+                assert_eq!(
+                    cause.added_per_run_us,
+                    (after_per_run - before_per_run) * a.value_us
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_sample_model_is_self_consistent() {
+    assert_consistent(sample().comparison.as_ref().unwrap());
+}
+
+#[test]
+fn the_consistency_check_catches_swapped_sides() {
+    let mut c = sample().comparison.unwrap();
+    let o = &mut c.operations[0];
+    std::mem::swap(&mut o.before, &mut o.after);
+    let swapped = std::panic::catch_unwind(|| assert_consistent(&c));
+    assert!(swapped.is_err(), "a regression that got faster passed");
 }
 
 #[test]
@@ -464,19 +622,44 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
 
 #[test]
 fn annotations_cannot_inject_workflow_commands() {
-    let lines = github::annotations(&sample(), None);
+    let mut report = sample();
+    // A warned budget named with percent signs and the escape of a newline.
+    report.budgets[1].name = HOSTILE[6].into();
+    let lines = github::annotations(&report, None);
     for line in &lines {
-        assert!(!line.contains('\n') && !line.contains('\r'));
-        // The command and its properties end at the first `::` after the command name.
+        // One line each: a newline would start a command of the name's choosing.
+        assert!(!line.contains('\n') && !line.contains('\r'), "{line:?}");
+        // `::COMMAND key=value,key=value::MESSAGE`, as GitHub parses it: the properties end
+        // at the first `::`, so a property value must not hold `:` or `,` (escaped %3A, %2C).
         let rest = line.strip_prefix("::").unwrap();
-        let (_command, message) = rest.split_once("::").unwrap();
-        let properties = _command.split_once(' ').map_or("", |(_, p)| p);
-        assert!(!properties.contains("::"));
+        let (head, message) = rest.split_once("::").unwrap();
+        let (command, properties) = head.split_once(' ').unwrap_or((head, ""));
         assert!(
-            !message.contains("::set-output name=x::y\n"),
-            "message {message:?}"
+            ["error", "warning", "notice"].contains(&command),
+            "command {command:?} in {line:?}"
         );
+        for property in properties.split(',').filter(|p| !p.is_empty()) {
+            let (key, value) = property.split_once('=').unwrap();
+            assert!(
+                ["file", "line", "endLine", "col", "title"].contains(&key),
+                "property {key:?} in {line:?}"
+            );
+            assert!(!value.contains([':', ',']), "{key}={value:?} in {line:?}");
+        }
+        // Every `%` of the message is one of the escapes, so `%0A` written in a name stays
+        // text (%250A) instead of becoming a newline when GitHub unescapes the message.
+        for (i, _) in message.match_indices('%') {
+            let escape = &message[i..(i + 3).min(message.len())];
+            assert!(
+                ["%25", "%0A", "%0D"].contains(&escape),
+                "{escape:?} in {message:?}"
+            );
+        }
     }
+    assert!(
+        lines.iter().any(|l| l.contains("pct %250A%2525")),
+        "the name with percent signs is annotated, escaped: {lines:#?}"
+    );
     let injected = lines
         .iter()
         .find(|l| l.contains("injected"))
@@ -519,7 +702,8 @@ fn annotations_are_capped_and_errors_come_first() {
         "the most added time first: {errors:?}"
     );
     assert!(errors[1].contains("post_answer"), "{errors:?}");
-    assert!(errors[2].contains("op14"), "{errors:?}");
+    assert!(errors[2].contains("rm -rf"), "{errors:?}");
+    assert!(errors[3].contains("op14"), "{errors:?}");
     let first_warning = lines
         .iter()
         .position(|l| l.starts_with("::warning"))
@@ -527,37 +711,51 @@ fn annotations_are_capped_and_errors_come_first() {
     assert!(
         lines[..first_warning]
             .iter()
-            .any(|l| l.contains("9 more error(s)")),
-        "3 + 16 errors, 10 shown"
+            .any(|l| l.contains("11 more error(s)")),
+        "a flagged budget, a failing red flag, 3 + 16 regressions: 21 errors, 10 shown"
     );
 }
 
 #[test]
 fn junit_counts_equal_the_testcases() {
     let xml = junit::render(&sample());
-    // budgets: 1 failure, 2 skipped (warnings), 1 pass; comparison: 1 failure, 1 skipped, 3
-    // passes; detectors: 1 failure, 1 skipped.
-    assert!(xml.contains(r#"<testsuites name="perfgate" tests="11" failures="3" errors="0""#));
+    // budgets: 1 failure, 2 skipped (warnings), 1 pass; comparison: 3 failures, 2 passes;
+    // detectors: 1 failure, 1 skipped.
+    assert!(xml.contains(r#"<testsuites name="perfgate" tests="11" failures="5" errors="0""#));
     assert!(xml.contains(r#"name="budgets" tests="4" failures="1" errors="0" skipped="2""#));
-    assert!(xml.contains(r#"name="comparison" tests="5" failures="1" errors="0" skipped="1""#));
+    assert!(xml.contains(r#"name="comparison" tests="5" failures="3" errors="0" skipped="0""#));
     assert!(xml.contains(r#"name="detectors" tests="2" failures="1" errors="0" skipped="1""#));
     assert_eq!(xml.matches("<testcase ").count(), 11);
-    assert_eq!(xml.matches("<failure ").count(), 3);
-    assert_eq!(xml.matches("<skipped ").count(), 4);
+    assert_eq!(xml.matches("<failure ").count(), 5);
+    assert_eq!(xml.matches("<skipped ").count(), 3);
     assert!(!xml.contains("<script"));
     assert!(!xml.contains("</details>"));
 }
 
-/// Runs an external checker; `None` (with a skip note) when the tool is missing, unless env
-/// `CI` is set, where a missing tool fails the test.
+/// A test that needs `what` goes on without it: a failure when env `CI` is set (.ci/run
+/// installs every tool), elsewhere a note straight to the terminal (libtest captures the
+/// `eprintln!` of a passing test, which would make the skip silent).
+fn skip(what: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if std::env::var_os("CI").is_some() {
+        panic!("{test} needs {what}, which CI must install (.ci/run) but was not found");
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs {what} (CI installs it; see .ci/run)"
+    );
+}
+
+/// Runs an external checker; `None` (see [`skip`]) when the tool is missing.
 fn external(program: &std::path::Path, args: &[&str]) -> Option<std::process::Output> {
     match std::process::Command::new(program).args(args).output() {
         Ok(out) => Some(out),
-        Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("{} is needed in CI: {e}", program.display())
-        }
         Err(e) => {
-            eprintln!("skipped: {} is not available ({e})", program.display());
+            skip(&format!("{} ({e})", program.display()));
             None
         }
     }
@@ -574,13 +772,8 @@ fn python_with_junitparser() -> Option<std::path::PathBuf> {
         .is_ok_and(|o| o.status.success());
     if found {
         Some(python)
-    } else if std::env::var_os("CI").is_some() {
-        panic!(
-            "{} with junitparser is needed in CI (pip install junitparser)",
-            python.display()
-        )
     } else {
-        eprintln!("skipped: no python with junitparser (set PERFGATE_TEST_PYTHON)");
+        skip("a Python with junitparser (set PERFGATE_TEST_PYTHON)");
         None
     }
 }
@@ -660,6 +853,11 @@ print(json.dumps(out))
         assert_eq!(s["skipped"], warns, "{suite}");
         assert_eq!(s["errors"], 0, "{suite}");
         let cases = s["cases"].as_array().unwrap();
+        assert_eq!(
+            cases.len(),
+            names.len(),
+            "{suite}: every testcase read back"
+        );
         for ((case, severity), name) in cases.iter().zip(&severities).zip(&names) {
             let want = match severity {
                 None => vec![],

@@ -63,16 +63,36 @@ pub fn assert_close(actual: f64, expected: f64, what: &str) {
 }
 
 /// Whether a test may use an external tool: `available` when it is there. When it is
-/// missing, a CI run (env `CI` set) fails, a developer's run prints a skip note.
+/// missing, a CI run (env `CI` set) fails: .ci/run installs every tool, so nothing is
+/// skipped there. A developer's run goes on without the test, and says so in the test
+/// output: the note goes straight to the terminal (libtest captures `eprintln!` of a passing
+/// test, which would make the skip silent).
 pub fn tool_available(what: &str, available: bool) -> bool {
     if available {
         return true;
     }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
     if std::env::var_os("CI").is_some() {
-        panic!("{what} is required in CI (.ci/run installs it) but was not found");
+        panic!("{test} needs {what}, which CI must install (.ci/run) but was not found");
     }
-    eprintln!("skipped: {what} not found (CI installs it; see .ci/run)");
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: needs {what} (CI installs it; see .ci/run)"
+    );
     false
+}
+
+/// Whether `program` runs (`program --version`); see [`tool_available`].
+pub fn have(program: &str) -> bool {
+    let runs = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok();
+    tool_available(program, runs)
 }
 
 /// A Python interpreter that can import `module`: `PERFGATE_TEST_PYTHON`, else the repo's

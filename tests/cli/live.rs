@@ -89,7 +89,16 @@ fn reads_viztracer_log_async_task_tracks() {
         &args,
     );
     let report = run_json(&["summary", out.to_str().unwrap()], 0);
-    assert!(count_of(&report, "call_claude_async (async_diagnostic.py)") >= 3);
+    // Each task's coroutine is a slice per resumption on its task's track: 3 requests,
+    // call_claude_async awaits once (2 slices a call), handle_request four times (5).
+    assert_eq!(
+        count_of(&report, "call_claude_async (async_diagnostic.py)"),
+        6
+    );
+    assert_eq!(
+        count_of(&report, "handle_request (async_diagnostic.py)"),
+        15
+    );
 }
 
 /// Every output perfgate writes (terminal, JSON, JUnit, Markdown, the GitHub job summary and

@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod hook;
 mod live;
+mod metrics;
 mod otlp;
 mod record;
 mod redflags;

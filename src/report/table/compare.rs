@@ -318,29 +318,68 @@ mod tests {
                 self_delta_us: 100.0,
             },
         ];
+        // Twice the calls per run (12 → 24), each call as slow as decide_next's.
         let mut claude = change("call_claude", ChangeStatus::Regressed, Some(Severity::Fail));
         claude.count_regressed = true;
-        claude.after.as_mut().unwrap().calls_per_run = 24.0;
+        let after = claude.after.as_mut().unwrap();
+        (after.count, after.calls_per_run) = (24, 24.0);
+        claude.calls_delta_pct = Some(100.0);
+        claude.reason = ChangeReason::Compared {
+            time: TimeJudgement::Significant,
+            evidence: crate::outcome::Evidence::Calls,
+            count: Some(crate::outcome::CountReason {
+                before_per_run: 12.0,
+                after_per_run: 24.0,
+                cost_per_run_us: 12.0 * 835_000.0,
+                below_noise_floor: false,
+                consistent: true,
+            }),
+        };
+        // Significantly slower, but below the single-run bar (1.22× < 1.5×): a warning.
         let mut tail = change("evaluate", ChangeStatus::Unchanged, Some(Severity::Warn));
-        tail.p_value = Some(0.2);
+        tail.after.as_mut().unwrap().value_us = 640_000.0;
+        (tail.delta_us, tail.delta_pct) = (Some(115_000.0), Some(21.9));
+        tail.p_value = Some(0.001);
+        (tail.shift_us, tail.shift_ci_us) = (Some(110_000.0), Some((90_000.0, 130_000.0)));
         tail.reason = ChangeReason::Compared {
-            time: TimeJudgement::NotSignificant,
+            time: TimeJudgement::BelowSingleRunBar,
             evidence: crate::outcome::Evidence::Calls,
             count: None,
         };
+        // The same figures the other way round: 835 ms → 525 ms.
         let mut faster = change("format_response", ChangeStatus::Improved, None);
-        faster.delta_us = Some(-310_000.0);
-        faster.delta_pct = Some(-37.1);
+        faster.before.as_mut().unwrap().value_us = 835_000.0;
+        faster.after.as_mut().unwrap().value_us = 525_000.0;
+        (faster.delta_us, faster.delta_pct) = (Some(-310_000.0), Some(-37.1));
+        (faster.shift_us, faster.shift_ci_us) = (Some(-300_000.0), Some((-350_000.0, -250_000.0)));
+        // New, 12 calls of 50 µs: 0.6 ms a run, under the noise floor.
         let mut added = change("get_prerequisite", ChangeStatus::Added, None);
         added.before = None;
-        let quiet = change("validate_answer", ChangeStatus::Unchanged, None);
+        added.after.as_mut().unwrap().value_us = 50.0;
+        added.reason = ChangeReason::Added {
+            calls_per_run: 12.0,
+            cost_per_run_us: 600.0,
+            above_noise_floor: false,
+        };
+        (added.delta_us, added.delta_pct, added.p_value, added.test) = (None, None, None, None);
+        (added.calls_delta_pct, added.shift_us, added.shift_ci_us) = (None, None, None);
+        // +1 %: within the thresholds, not tested.
+        let mut quiet = change("validate_answer", ChangeStatus::Unchanged, None);
+        quiet.after.as_mut().unwrap().value_us = 530_250.0;
+        (quiet.delta_us, quiet.delta_pct) = (Some(5_250.0), Some(1.0));
+        (quiet.p_value, quiet.test, quiet.shift_us, quiet.shift_ci_us) = (None, None, None, None);
+        quiet.reason = ChangeReason::Compared {
+            time: TimeJudgement::Within,
+            evidence: crate::outcome::Evidence::Calls,
+            count: None,
+        };
         Comparison {
             metric: Metric::P95,
             threshold_pct: 10.0,
             noise_floor_us: 1000.0,
             alpha: 0.01,
             min_samples: 5,
-            tested: 2,
+            tested: 4,
             environment: None,
             coverage: crate::outcome::Coverage {
                 before_operations: 10,
@@ -354,6 +393,11 @@ mod tests {
             after_runs: 1,
             operations: vec![decide, claude, tail, faster, added, quiet],
         }
+    }
+
+    #[test]
+    fn the_model_is_self_consistent() {
+        crate::report::tests::assert_consistent(&model());
     }
 
     #[test]
