@@ -68,14 +68,14 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
     if let Some(command) = &settings.command {
         prepare_trace(&settings.trace)?;
         // Its output is held back until it fails; say what the push is waiting for.
-        eprintln!("perfgate: pre-push gate: running `{command}`");
+        crate::log::say!("perfgate: pre-push gate: running `{command}`");
         let out = Command::new("sh")
             .args(["-c", command])
             .output()
             .with_context(|| format!("could not run the [hook] command `{command}`"))?;
         if !out.status.success() {
             show(&out);
-            eprintln!(
+            crate::log::say!(
                 "perfgate: the [hook] command `{command}` failed ({}); push blocked.",
                 out.status
             );
@@ -83,7 +83,7 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
         }
         if !has_glob(&settings.trace) && !Path::new(&settings.trace).exists() {
             show(&out);
-            eprintln!(
+            crate::log::say!(
                 "perfgate: the [hook] command `{command}` succeeded but did not write {trace}; push blocked.\n\
                  Check that it writes the file [hook] trace names (viztracer exits 0 even when it cannot save its output).",
                 trace = settings.trace
@@ -102,7 +102,7 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
         .context("could not run the perfgate gate")?;
     match out.status.code() {
         Some(0) => {
-            eprintln!(
+            crate::log::say!(
                 "perfgate: pre-push gate passed ({})",
                 settings.gate_args().join(" ")
             );
@@ -115,7 +115,7 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
             } else {
                 "the gate could not run"
             };
-            eprintln!(
+            crate::log::say!(
                 "perfgate: push blocked: {why}.\nReproduce with:\n    {}\n\
                  (to push anyway: git push --no-verify)",
                 settings.reproduce()
@@ -205,8 +205,14 @@ fn pushes_something() -> anyhow::Result<bool> {
 
 /// A child's output, on stderr (git shows the hook's stderr to the user).
 fn show(out: &Output) {
-    eprint!("{}", String::from_utf8_lossy(&out.stdout));
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    eprint!(
+        "{}",
+        crate::log::neutral(&String::from_utf8_lossy(&out.stdout))
+    );
+    eprint!(
+        "{}",
+        crate::log::neutral(&String::from_utf8_lossy(&out.stderr))
+    );
 }
 
 /// The `[hook]` section of the budgets file.

@@ -126,9 +126,11 @@ pub fn load_paths(
         refuse_empty(&trace)?;
         let warnings = trace.notes.warnings();
         for w in &warnings {
-            eprintln!("perfgate: warning: {}: {w}", trace.source);
+            crate::log::say!("perfgate: warning: {}: {w}", trace.source);
         }
-        let incomplete = trace.notes.truncated || trace.notes.viztracer_overflow;
+        let incomplete = trace.notes.truncated
+            || trace.notes.gzip_cut.is_some()
+            || trace.notes.viztracer_overflow;
         inputs.push(InputInfo {
             source: trace.source.clone(),
             side: side.map(str::to_string),

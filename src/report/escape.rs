@@ -75,7 +75,9 @@ pub fn xml(text: &str) -> String {
             _ => out.push('\u{FFFD}'),
         }
     }
-    out
+    // `&#35;` is `#` to every XML reader, and no `##[` workflow command is left in a log
+    // the XML is printed into.
+    out.replace("##[", "#&#35;[")
 }
 
 /// Whether XML 1.0 allows `c` in a document (production `Char`, tab/LF/CR handled apart).
@@ -86,7 +88,7 @@ fn is_xml_char(c: char) -> bool {
 /// The message (data) part of a GitHub workflow command: `%`, CR and LF are percent-encoded as
 /// the runner expects, so the message stays on one line and decodes back to the original.
 /// Other control characters (a NUL, ESC) and bidirectional controls are shown as `\u{..}`:
-/// the annotation is read by people in the pull request.
+/// the annotation is read by people in the pull request. No `##[` survives (see [`crate::log`]).
 pub fn workflow_data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -99,7 +101,8 @@ pub fn workflow_data(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    // The old `##[command]` form is read anywhere in a line: shown as code, like a control.
+    out.replace("##[", "#\\u{23}[")
 }
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): like
@@ -117,8 +120,15 @@ pub fn workflow_property(text: &str) -> String {
 }
 
 /// Text for a terminal: control characters (line breaks, ESC of ANSI sequences) are shown as
-/// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line.
+/// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line;
+/// and the text is neutral to GitHub workflow commands ([`crate::log::neutral`]: a leading
+/// `::` and any `##[` shown as code), since terminal output is what CI logs hold.
 pub fn terminal(text: &str) -> String {
+    crate::log::neutral(&visible_controls(text)).into_owned()
+}
+
+/// `text` with its control characters shown as code (see [`terminal`]).
+fn visible_controls(text: &str) -> String {
     if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return text.to_string();
     }

@@ -186,6 +186,9 @@ pub struct ReadNotes {
     /// The file ended inside the event array: every complete event before the cut was kept.
     pub truncated: bool,
     pub gzip: bool,
+    /// The gzip stream was cut short (its last block or its trailer missing): the data ended
+    /// after this many decompressed bytes, and what was read before is kept.
+    pub gzip_cut: Option<u64>,
     /// viztracer's ring buffer overflowed: the oldest calls are missing.
     pub viztracer_overflow: bool,
     /// `B` events never closed by an `E` (a stopped tracer, a killed process).
@@ -225,6 +228,12 @@ impl ReadNotes {
                  every complete event before the cut was kept"
                     .to_string(),
             );
+        }
+        if let Some(at) = self.gzip_cut {
+            out.push(format!(
+                "the gzip file is cut short (its compressed data ends after byte {at} of the \
+                 decompressed trace, before the gzip trailer); what was read before was kept"
+            ));
         }
         if self.viztracer_overflow {
             out.push(

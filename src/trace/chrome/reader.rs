@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use super::event::{RawEvent, Text, sanitize_non_finite};
 use super::flat;
 use super::scan::{EventSink, Scanner, Taken};
-use crate::trace::detect::describe_non_trace;
+use crate::trace::detect::{describe_binary, describe_non_trace};
 use crate::trace::{Id, NameId, Span, Trace, TraceError, Track, TrackId, TrackKey};
 
 /// Reads a Chrome trace from its (decompressed) bytes. `progress_total`, when set, prints
@@ -26,9 +26,7 @@ pub(crate) fn read(
     if let Some(total) = progress_total {
         scanner = scanner.with_progress(progress_printer(name.to_string(), total, gzip));
     }
-    if let Some(what) = describe_non_trace(scanner.head(256)?) {
-        return Err(TraceError::NotATrace(what));
-    }
+    refuse_non_trace(&mut scanner)?;
     let mut builder = Builder::new(name);
     let framing = scanner.run(&mut builder)?;
     if progress_total.is_some() {
@@ -48,6 +46,31 @@ pub(crate) fn read(
     Ok(trace)
 }
 
+/// Refuses an input whose first significant byte does not open a JSON array or object, saying
+/// what it looks like instead. Leading whitespace (JSON's four characters, however many) is
+/// skipped as the scanner skips it, so the two always agree on where the document starts.
+fn refuse_non_trace<R: Read>(scanner: &mut Scanner<R>) -> Result<(), TraceError> {
+    let raw = scanner.head(256)?;
+    if raw.is_empty() {
+        return Err(TraceError::NotATrace("the file is empty".into()));
+    }
+    if let Some(what) = describe_binary(raw) {
+        return Err(TraceError::NotATrace(what));
+    }
+    match scanner.peek_non_ws()? {
+        Some(b'[' | b'{') => Ok(()),
+        None => Err(TraceError::NotATrace(
+            "the file holds only whitespace".into(),
+        )),
+        Some(_) => {
+            let offset = scanner.offset();
+            let what = describe_non_trace(scanner.head(256)?)
+                .unwrap_or_else(|| "it does not start with JSON".into());
+            Err(TraceError::NotATrace(format!("byte {offset}: {what}")))
+        }
+    }
+}
+
 fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)> {
     let mut last_mb = 0;
     Box::new(move |bytes| {
@@ -56,10 +79,12 @@ fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)>
             last_mb = mb;
             let mut err = std::io::stderr().lock();
             if gzip {
-                let _ = write!(err, "\rreading {name}: {mb} MB decompressed");
+                let line = format!("reading {name}: {mb} MB decompressed");
+                let _ = write!(err, "\r{}", crate::log::neutral(&line));
             } else {
                 let pct = (bytes * 100).checked_div(total).unwrap_or(0).min(100);
-                let _ = write!(err, "\rreading {name}: {mb} / {} MB ({pct}%)", total >> 20);
+                let line = format!("reading {name}: {mb} / {} MB ({pct}%)", total >> 20);
+                let _ = write!(err, "\r{}", crate::log::neutral(&line));
             }
             let _ = err.flush();
         }

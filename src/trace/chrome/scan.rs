@@ -188,7 +188,8 @@ impl<R: Read> Scanner<R> {
                 self.pos += 1;
                 self.top_object(sink, &mut framing)?;
             }
-            Some(_) | None => unreachable!("the caller sniffs the first byte"),
+            // The reader refuses such input before; kept an error, never a panic.
+            Some(_) | None => return Err(self.syntax("expected a JSON array or object")),
         }
         if !framing.truncated && self.peek_non_ws()?.is_some() {
             return Err(TraceError::Syntax {
