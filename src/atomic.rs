@@ -83,6 +83,7 @@ fn standard_stream(path: &Path) -> Option<u8> {
 pub(crate) fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     match replaced_file(path)? {
         Some(target) => {
+            remove_stale(&target);
             let tmp = stage_in(parent_dir(&target), bytes, 6)?;
             Ok(Staged::Replace { tmp, target })
         }
@@ -93,12 +94,53 @@ pub(crate) fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     }
 }
 
-/// `bytes` in a new file `.perfgate-` + `random` random characters in `dir`. The file is
+/// The start of the name of perfgate's temporary files: `.perfgate-PID-`.
+fn temp_prefix(pid: u32) -> String {
+    format!(".perfgate-{pid}-")
+}
+
+/// Removes the temporary files that perfgate processes killed outright (`kill -9`, a lost
+/// runner) left beside `target`: `.perfgate-PID-XXXXXX`, and `.NAME.tmp-PID` of older
+/// versions, when they are regular files and process PID is gone. A live process's file is
+/// never touched. Best effort: where processes cannot be told (no `/proc`), nothing is removed.
+fn remove_stale(target: &Path) {
+    let proc = Path::new("/proc/self");
+    if !proc.exists() {
+        return;
+    }
+    let dir = parent_dir(target);
+    let old_style = target
+        .file_name()
+        .map(|n| format!(".{}.tmp-", n.to_string_lossy()));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let pid = name
+            .strip_prefix(".perfgate-")
+            .and_then(|rest| rest.split_once('-'))
+            .map(|(pid, _)| pid)
+            .or_else(|| name.strip_prefix(old_style.as_deref()?));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let dead = !Path::new("/proc").join(pid.to_string()).exists();
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if dead && regular {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `bytes` in a new file `.perfgate-PID-` + `random` random characters in `dir`. The file is
 /// created exclusively (`O_CREAT | O_EXCL`): a name that exists, a symbolic link planted there
 /// included, is never opened, so no other file is ever written through it.
 fn stage_in(dir: &Path, bytes: &[u8], random: usize) -> std::io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".perfgate-").rand_bytes(random);
+    let prefix = temp_prefix(std::process::id());
+    builder.prefix(&prefix).rand_bytes(random);
     // An ordinary file (tempfile's default is owner-only); the umask still applies.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
@@ -174,8 +216,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let victim = dir.path().join("victim");
         std::fs::write(&victim, "precious").unwrap();
-        // With no random characters the temporary name is known in advance: `.perfgate-`.
-        std::os::unix::fs::symlink(&victim, dir.path().join(".perfgate-")).unwrap();
+        // With no random characters the temporary name is known in advance.
+        let known = temp_prefix(std::process::id());
+        std::os::unix::fs::symlink(&victim, dir.path().join(known)).unwrap();
         let err = stage_in(dir.path(), b"attacker-controlled", 0).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
@@ -208,5 +251,34 @@ mod tests {
         assert!(std::os::unix::fs::FileTypeExt::is_char_device(
             &meta.file_type()
         ));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn temporary_files_of_killed_processes_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let alive = std::process::id();
+        let stale = [
+            format!(".perfgate-{dead}-a1B2c3"),
+            format!(".report.json.tmp-{dead}"),
+        ];
+        let kept = [
+            format!(".perfgate-{alive}-x9Y8z7"),
+            format!(".other.json.tmp-{dead}"),
+            "notes.txt".to_string(),
+        ];
+        for name in stale.iter().chain(&kept) {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        write_whole(&dir.path().join("report.json"), b"new").unwrap();
+        for name in &stale {
+            assert!(!dir.path().join(name).exists(), "{name} left behind");
+        }
+        for name in &kept {
+            assert!(dir.path().join(name).exists(), "{name} removed");
+        }
     }
 }

@@ -169,12 +169,29 @@ fn prepare_trace(trace: &str) -> anyhow::Result<()> {
             )
         })?;
     }
+    refuse_outside_repository(path)?;
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("could not remove the previous trace {trace}"))
         }
         _ => Ok(()),
     }
+}
+
+/// The trace is removed before the command runs: never outside the repository (the working
+/// directory is its root here), even through a symbolic link to another directory.
+fn refuse_outside_repository(trace: &Path) -> anyhow::Result<()> {
+    let root = std::env::current_dir()?.canonicalize()?;
+    let dir = crate::atomic::parent_dir(trace).canonicalize()?;
+    if !dir.starts_with(&root) {
+        bail!(
+            "[hook] trace {} is outside the repository ({}); the hook removes the trace before \
+             running its command, so it must be inside",
+            trace.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// A trace given as a glob pattern (compare expands it): not one file to create or check.

@@ -16,10 +16,22 @@ use std::fmt::Write as _;
 /// - Markdown punctuation (`` \ ` * _ [ ] ~ ``) is backslash-escaped, so no emphasis, code
 ///   span, link or strike-through starts inside a name;
 /// - `@` is followed by a zero-width space so `@user` or `@org/team` mentions nobody;
-/// - bidirectional controls are shown as `\u{202e}` (see [`is_bidi_control`]).
+/// - bidirectional controls are shown as `\u{202e}` (see [`is_bidi_control`]);
+/// - a zero-width space breaks what GitHub would turn into a link: `://` of a URL, `www.`,
+///   and `#` before a digit (`#123`, `org/repo#2` link issues).
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if starts_autolink(&chars, i) {
+            // `#` and `:` need no escaping of their own.
+            out.push(c);
+            out.push_str(ZERO_WIDTH_SPACE);
+            continue;
+        }
+        if c == '.' && follows_www(&chars, i) {
+            out.push_str(ZERO_WIDTH_SPACE);
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -36,6 +48,24 @@ pub fn markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// A zero-width space as an HTML entity: invisible, and it stops GitHub's autolinks.
+const ZERO_WIDTH_SPACE: &str = "&#8203;";
+
+/// Whether GitHub would start a link at character `i`: a `#` before a digit (an issue
+/// reference), or the `:` of `://` (a URL). The zero-width space goes after it.
+fn starts_autolink(chars: &[char], i: usize) -> bool {
+    match chars[i] {
+        '#' => chars.get(i + 1).is_some_and(char::is_ascii_digit),
+        ':' => chars.get(i + 1..i + 3) == Some(&['/', '/']),
+        _ => false,
+    }
+}
+
+/// Whether `www` (any case) stands right before character `i`.
+fn follows_www(chars: &[char], i: usize) -> bool {
+    i >= 3 && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
 }
 
 /// Unicode bidirectional controls (embeddings, overrides, isolates, marks). They are not
@@ -123,8 +153,27 @@ pub fn workflow_property(text: &str) -> String {
 /// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line;
 /// and the text is neutral to GitHub workflow commands ([`crate::log::neutral`]: a leading
 /// `::` and any `##[` shown as code), since terminal output is what CI logs hold.
+/// Text longer than [`MAX_TERMINAL_CHARS`] is shortened first (see [`shorten`]): a name of a
+/// megabyte is no use on a screen, and laying it out in a table took minutes.
 pub fn terminal(text: &str) -> String {
-    crate::log::neutral(&visible_controls(text)).into_owned()
+    crate::log::neutral(&visible_controls(&shorten(text, MAX_TERMINAL_CHARS))).into_owned()
+}
+
+/// The longest piece of text (a name, a sentence holding one) the terminal shows whole.
+pub const MAX_TERMINAL_CHARS: usize = 1000;
+
+/// `s`, or when it has more than `max` characters, its beginning and end around
+/// `… (N characters) …`, `max` characters in all.
+pub fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return s.into();
+    }
+    let note = format!("… ({n} characters) …");
+    let keep = max.saturating_sub(note.chars().count());
+    let head: String = s.chars().take(keep * 3 / 4).collect();
+    let tail: String = s.chars().skip(n - (keep - keep * 3 / 4)).collect();
+    format!("{head}{note}{tail}").into()
 }
 
 /// `text` with its control characters shown as code (see [`terminal`]).
@@ -168,6 +217,18 @@ mod tests {
             markdown("call_claude (diagnostic.py)"),
             r"call\_claude (diagnostic.py)"
         );
+    }
+
+    #[test]
+    fn markdown_breaks_what_github_would_autolink() {
+        assert_eq!(markdown("see #123"), "see #&#8203;123");
+        assert_eq!(markdown("org/repo#2"), "org/repo#&#8203;2");
+        assert_eq!(
+            markdown("https://evil.example/x"),
+            "https:&#8203;//evil.example/x"
+        );
+        assert_eq!(markdown("WWW.evil.example"), "WWW&#8203;.evil.example");
+        assert_eq!(markdown("a#b c:d"), "a#b c:d", "nothing else changes");
     }
 
     #[test]

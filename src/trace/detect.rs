@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, IsTerminal, Read};
 use std::rc::Rc;
 
-use super::{Format, ReadContext, ReadError, Trace, TraceError, TraceSource};
+use super::{Format, Limits, ReadContext, ReadError, Trace, TraceError, TraceSource};
 
 /// Every input format, asked in this order; the Chrome reader, last, takes any JSON.
 pub(crate) const FORMATS: &[&dyn Format] = &[
@@ -32,8 +32,16 @@ const SNIFF_BYTES: usize = 4096;
 /// Files at least this large get a progress line on a terminal.
 const PROGRESS_MIN_BYTES: u64 = 32 << 20;
 
-/// Reads a whole trace from a file or standard input, in whichever format it is.
+/// Reads a whole trace from a file or standard input, in whichever format it is, within the
+/// default [`Limits`].
+#[cfg(test)]
 pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
+    read_trace_limited(source, Limits::DEFAULT)
+}
+
+/// Reads a whole trace from a file or standard input, in whichever format it is; an input
+/// past `limits` is an error.
+pub fn read_trace_limited(source: &TraceSource, limits: Limits) -> Result<Trace, ReadError> {
     let name = source.display_name();
     let wrap = |e: TraceError| ReadError {
         path: name.clone(),
@@ -48,14 +56,25 @@ pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
         }
     };
     let progress = size.filter(|&s| s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal());
-    read_trace_from(input, &name, progress).map_err(wrap)
+    read_trace_within(input, &name, progress, limits).map_err(wrap)
 }
 
 /// Reads a trace from any byte source. `progress_total`, when set, prints progress to stderr.
+#[cfg(test)]
 pub fn read_trace_from(
     input: Box<dyn Read>,
     name: &str,
     progress_total: Option<u64>,
+) -> Result<Trace, TraceError> {
+    read_trace_within(input, name, progress_total, Limits::DEFAULT)
+}
+
+/// [`read_trace_from`] within `limits`.
+pub fn read_trace_within(
+    input: Box<dyn Read>,
+    name: &str,
+    progress_total: Option<u64>,
+    limits: Limits,
 ) -> Result<Trace, TraceError> {
     let (input, gzip_cut) = decompress_if_gzip(input)?;
     let gzip = gzip_cut.is_some();
@@ -68,6 +87,7 @@ pub fn read_trace_from(
         name: name.to_string(),
         progress_total,
         gzip,
+        limits,
     };
     let mut trace = format.read(input, &ctx)?;
     trace.notes.gzip_cut = gzip_cut.and_then(|cut| cut.get());

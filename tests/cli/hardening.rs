@@ -400,3 +400,246 @@ fn a_full_step_summary_fails_before_any_report_is_written_or_printed() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "no temporary file left: {left:?}");
 }
+
+/// A trace of three calls of an operation named `name`.
+fn write_trace(dir: &Path, file: &str, name: &str) -> String {
+    let path = dir.join(file);
+    std::fs::write(&path, trace_of(&[name], 3, 100.0)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_megabyte_operation_name_is_shown_shortened_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = write_trace(dir.path(), "t.json", &"n".repeat(1_000_000));
+    let (code, stdout, stderr) = output_of(
+        perfgate()
+            .timeout(Duration::from_secs(60))
+            .args(["summary", &trace]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("(1000000 characters)"), "{stdout}");
+    assert!(stdout.len() < 20_000, "{} bytes of table", stdout.len());
+    // The JSON report keeps the name whole.
+    let (_, json, _) = output_of(perfgate().args(["summary", &trace, "--format", "json"]));
+    assert!(json.contains(&"n".repeat(1_000_000)));
+}
+
+fn budgets_file(dir: &Path, text: &[u8]) -> String {
+    let path = dir.join("budgets.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_huge_operation_pattern_is_a_configuration_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let pattern = "a".repeat(500_000);
+    let budgets = budgets_file(
+        dir.path(),
+        format!(
+            "[[budget]]\nname = \"x\"\noperation = \"{pattern}\"\ntarget = \"1ms\"\nacceptable = \"1ms..2ms\"\n"
+        )
+        .as_bytes(),
+    );
+    let trace = fixture_arg("viztracer/baseline.json");
+    let (code, _, stderr) = output_of(perfgate().args(["check", &trace, "--budgets", &budgets]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("budgets.toml:3:13"), "{stderr}");
+    assert!(stderr.contains("at most 1000"), "{stderr}");
+    assert!(stderr.len() < 2000, "the pattern is not echoed whole");
+}
+
+#[test]
+fn a_trace_given_as_the_budgets_file_is_shown_as_a_short_excerpt() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = write_trace(dir.path(), "t.json", &"n".repeat(2_000_000));
+    let (code, _, stderr) = output_of(perfgate().args(["check", &trace, "--budgets", &trace]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("t.json:1:1"), "{stderr}");
+    assert!(stderr.len() < 2000, "{} bytes on stderr", stderr.len());
+}
+
+#[test]
+fn budgets_mistakes_are_reported_once_at_their_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = fixture_arg("viztracer/baseline.json");
+    let latin1 = budgets_file(dir.path(), b"[compare]\nmetric = \"p95\"\n# caf\xe9\n");
+    let (code, _, stderr) = output_of(perfgate().args(["check", &trace, "--budgets", &latin1]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("budgets.toml:3:6: byte 0xe9 is not UTF-8"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("is not UTF-8").count(),
+        1,
+        "said once: {stderr}"
+    );
+    let one_sample = budgets_file(dir.path(), b"[compare]\nmin_samples = 1\n");
+    let (code, _, stderr) =
+        output_of(perfgate().args(["compare", &trace, &trace, "--budgets", &one_sample]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("budgets.toml:2:15"), "{stderr}");
+}
+
+#[test]
+fn durations_that_overflow_are_left_out_or_shown_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    std::fs::write(
+        &path,
+        r#"[{"ph":"B","name":"endless","ts":-1.7e308,"pid":1,"tid":1},
+            {"ph":"E","ts":1.7e308,"pid":1,"tid":1},
+            {"ph":"X","name":"huge","ts":0,"dur":1e308,"pid":1,"tid":1}]"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = output_of(perfgate().args(["summary", path.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stdout.contains("endless"),
+        "an infinite call is not kept: {stdout}"
+    );
+    assert!(
+        stderr.contains("1 begin/end pair(s) lasted longer"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("1.00e302s"), "{stdout}");
+    let longest_number = stdout
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_number < 20, "{stdout}");
+}
+
+#[test]
+fn names_in_the_markdown_link_to_no_issue_or_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = write_trace(
+        dir.path(),
+        "t.json",
+        "see #123 org/repo#2 https://evil.example www.evil.example",
+    );
+    let (code, stdout, stderr) =
+        output_of(perfgate().args(["summary", &trace, "--format", "markdown"]));
+    assert_eq!(code, 0, "{stderr}");
+    for autolinked in ["#123", "#2", "https://", "www."] {
+        assert!(!stdout.contains(autolinked), "{autolinked} in {stdout}");
+    }
+    assert!(stdout.contains("#&#8203;123"), "{stdout}");
+}
+
+#[test]
+fn the_hook_never_removes_a_file_outside_the_repository() {
+    let root = tempfile::tempdir().unwrap();
+    let work = root.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let victim = root.path().join("victim.json");
+    std::fs::write(&victim, "precious").unwrap();
+    std::fs::write(
+        work.join("budgets.toml"),
+        "[hook]\ncommand = \"true\"\ntrace = \"../victim.json\"\n",
+    )
+    .unwrap();
+    let out = crate::hook::hook_run(&work, &crate::hook::one_ref());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("budgets.toml:3:9"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    // Nor through a symbolic link to a directory outside.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(root.path(), work.join("out")).unwrap();
+        std::fs::write(
+            work.join("budgets.toml"),
+            "[hook]\ncommand = \"true\"\ntrace = \"out/victim.json\"\n",
+        )
+        .unwrap();
+        let out = crate::hook::hook_run(&work, &crate::hook::one_ref());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("outside the repository"), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
+}
+
+/// A gzip file of one event whose name is `mib` MiB of one letter: a few KiB on disk.
+fn gzip_bomb(dir: &Path, mib: usize) -> String {
+    use std::io::Write;
+    let path = dir.join("bomb.json.gz");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::best());
+    gz.write_all(br#"[{"ph":"X","ts":1,"dur":1,"pid":1,"tid":1,"name":""#)
+        .unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..mib {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.write_all(br#""}]"#).unwrap();
+    gz.finish().unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_gzip_bomb_of_one_string_is_an_error_at_its_byte_not_all_the_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = gzip_bomb(dir.path(), 3);
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 100_000);
+    let (code, _, stderr) = output_of(
+        perfgate()
+            .env("PERFGATE_MAX_VALUE_BYTES", (1 << 20).to_string())
+            .args(["summary", &bomb]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("bomb.json.gz: byte 1: one JSON value (an event) runs past 1 MiB"),
+        "{stderr}"
+    );
+    // Under the default limit of 64 MiB the event is read, and its name refused by the name
+    // limit (1 MiB by default).
+    let (code, _, stderr) = output_of(perfgate().args(["summary", &bomb]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("byte 1: a name of 3145728 bytes, over the limit of 1048576"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn distinct_names_past_the_limit_are_an_error_at_the_event_that_adds_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..101).map(|i| format!("op{i:03}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let trace = dir.path().join("many.json");
+    let text = trace_of(&names, 1, 10.0);
+    std::fs::write(&trace, &text).unwrap();
+    let trace = trace.display().to_string();
+    let at = text.find(r#""name":"op100""#).unwrap();
+    let event_start = text[..at].rfind('{').unwrap();
+    let (code, _, stderr) = output_of(
+        perfgate()
+            .env("PERFGATE_MAX_NAMES", "100")
+            .args(["summary", &trace]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "many.json: byte {event_start}: more than 100 distinct names"
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) = output_of(
+        perfgate()
+            .env("PERFGATE_MAX_NAMES", "101")
+            .args(["summary", &trace]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = output_of(
+        perfgate()
+            .env("PERFGATE_MAX_NAMES", "lots")
+            .args(["summary", &trace]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("PERFGATE_MAX_NAMES"), "{stderr}");
+}
