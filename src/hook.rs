@@ -105,8 +105,8 @@ pub fn install(repo: &Repository, exe: &Path, force: bool) -> Result<Installed, 
         error,
     };
     let mut kept = None;
-    if let Ok(existing) = std::fs::read_to_string(&path)
-        && !existing.contains(MARKER)
+    if let Some(existing) = read_existing(&path).map_err(io)?
+        && !is_ours(&existing)
     {
         if !force {
             return Err(HookError::Exists {
@@ -120,6 +120,22 @@ pub fn install(repo: &Repository, exe: &Path, force: bool) -> Result<Installed, 
     crate::baseline::write_whole(&path, script(exe).as_bytes()).map_err(io)?;
     make_executable(&path).map_err(io)?;
     Ok(Installed { path, kept })
+}
+
+/// The bytes of the hook at `path`, `None` when there is none. A hook may be any executable
+/// (a compiled program, a script in another encoding): it is read as bytes, and any failure
+/// other than its absence is an error, never taken for "no hook".
+fn read_existing(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether perfgate wrote this hook (it carries [`MARKER`]).
+fn is_ours(hook: &[u8]) -> bool {
+    memchr::memmem::find(hook, MARKER.as_bytes()).is_some()
 }
 
 /// `base`, or `base.1`, `base.2`, ... : the first name not taken, so no backup is overwritten.
@@ -136,14 +152,14 @@ fn free_name(base: &Path) -> PathBuf {
 /// Removes the pre-push hook when perfgate wrote it.
 pub fn uninstall(repo: &Repository) -> Result<Removal, HookError> {
     let path = hooks_dir(repo)?.join("pre-push");
-    match std::fs::read_to_string(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Removal::Absent(path)),
+    match read_existing(&path) {
+        Ok(None) => Ok(Removal::Absent(path)),
         Err(error) => Err(HookError::Io {
             path: path.display().to_string(),
             error,
         }),
-        Ok(text) if !text.contains(MARKER) => Ok(Removal::NotOurs(path)),
-        Ok(_) => {
+        Ok(Some(hook)) if !is_ours(&hook) => Ok(Removal::NotOurs(path)),
+        Ok(Some(_)) => {
             let io = |error| HookError::Io {
                 path: path.display().to_string(),
                 error,

@@ -14,6 +14,7 @@ pub(crate) mod compare;
 pub(crate) mod config;
 pub(crate) mod detect;
 pub(crate) mod hook;
+pub mod log;
 pub(crate) mod ops;
 pub(crate) mod outcome;
 pub(crate) mod record;

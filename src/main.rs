@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
         Ok(Outcome::GateFailed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("perfgate: error: {e:#}");
+            perfgate::log::eprint_line(&format!("perfgate: error: {e:#}"));
             ExitCode::from(2)
         }
     }

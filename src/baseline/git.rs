@@ -45,6 +45,13 @@ pub enum GitError {
     NoMergeBase { base: String, shallow: bool },
     #[error("{path}: the path is outside the repository at {root}")]
     OutsideRepository { path: String, root: String },
+    /// A loose object whose compressed data is cut short or damaged. libgit2 spins forever
+    /// on some of these, so perfgate checks each object it reads before libgit2 does.
+    #[error(
+        "{file}: the git object {oid} is corrupt (its compressed data is cut short or damaged); \
+         `git fsck` names every damaged object, and a fresh clone or `git fetch` restores it"
+    )]
+    CorruptObject { oid: String, file: String },
     /// Any other libgit2 failure, as libgit2 words it.
     #[error(transparent)]
     Git(#[from] git2::Error),
@@ -129,6 +136,9 @@ impl Repo {
             rev: rev.to_string(),
             shallow: self.repo.is_shallow(),
         };
+        if let Some(oid) = self.named_oid(rev) {
+            self.check_loose(oid)?;
+        }
         let object = self.repo.revparse_single(rev).map_err(|e| match e.code() {
             ErrorCode::NotFound | ErrorCode::InvalidSpec | ErrorCode::Ambiguous => unknown(),
             _ => e.into(),
@@ -140,27 +150,82 @@ impl Repo {
         })
     }
 
-    /// The bytes of `path` (relative to the repository root) at `rev`.
+    /// The object a full sha or a reference name (`HEAD`, `main`, `origin/main`) names, found
+    /// without reading any object; `None` for other revision syntax (`HEAD~1`, a short sha).
+    fn named_oid(&self, rev: &str) -> Option<Oid> {
+        if rev.len() == 40
+            && let Ok(oid) = Oid::from_str(rev)
+        {
+            return Some(oid);
+        }
+        let reference = self.repo.resolve_reference_from_short_name(rev).ok()?;
+        reference.resolve().ok()?.target()
+    }
+
+    /// Refuses a loose object whose compressed data does not inflate to its end (see
+    /// [`GitError::CorruptObject`]). Packed objects, and objects not in this repository's
+    /// own object directory, are left to libgit2.
+    fn check_loose(&self, oid: Oid) -> Result<(), GitError> {
+        let hex = oid.to_string();
+        let file = self
+            .repo
+            .commondir()
+            .join("objects")
+            .join(&hex[..2])
+            .join(&hex[2..]);
+        let Ok(compressed) = std::fs::read(&file) else {
+            return Ok(());
+        };
+        if inflates_to_the_end(&compressed) {
+            return Ok(());
+        }
+        Err(GitError::CorruptObject {
+            oid: hex,
+            file: file.display().to_string(),
+        })
+    }
+
+    /// The bytes of `path` (relative to the repository root) at `rev`. Every object on the
+    /// way (commit, trees, blob) is checked with [`Repo::check_loose`] before it is read.
     pub fn read_blob(&self, rev: &str, path: &str) -> Result<Vec<u8>, GitError> {
         let commit = self.commit_of(rev)?;
-        let tree = commit.tree()?;
-        let clean = path.trim_start_matches("./");
-        let entry = tree
-            .get_path(Path::new(clean))
-            .map_err(|e| match e.code() {
-                ErrorCode::NotFound => GitError::PathNotAtRevision {
-                    rev: rev.to_string(),
-                    commit: short(commit.id()),
-                    path: path.to_string(),
-                },
-                _ => e.into(),
-            })?;
-        let object = entry.to_object(&self.repo)?;
-        let blob = object.as_blob().ok_or_else(|| GitError::NotAFile {
+        let not_there = || GitError::PathNotAtRevision {
+            rev: rev.to_string(),
+            commit: short(commit.id()),
+            path: path.to_string(),
+        };
+        let not_a_file = || GitError::NotAFile {
             rev: rev.to_string(),
             path: path.to_string(),
-        })?;
-        Ok(blob.content().to_vec())
+        };
+        self.check_loose(commit.tree_id())?;
+        let mut tree = commit.tree()?;
+        let clean = path.trim_start_matches("./");
+        let mut parts = Path::new(clean)
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .peekable();
+        while let Some(part) = parts.next() {
+            let Component::Normal(name) = part else {
+                return Err(not_there());
+            };
+            let (id, kind) = tree
+                .get_name(&name.to_string_lossy())
+                .map(|entry| (entry.id(), entry.kind()))
+                .ok_or_else(not_there)?;
+            self.check_loose(id)?;
+            if parts.peek().is_none() {
+                if kind != Some(git2::ObjectType::Blob) {
+                    return Err(not_a_file());
+                }
+                return Ok(self.repo.find_blob(id)?.content().to_vec());
+            }
+            if kind != Some(git2::ObjectType::Tree) {
+                return Err(not_there());
+            }
+            tree = self.repo.find_tree(id)?;
+        }
+        Err(not_a_file())
     }
 
     /// The base revision `base` names, as a sha, and a description for messages
@@ -251,6 +316,24 @@ impl Repo {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         Ok(parts.join("/"))
+    }
+}
+
+/// Whether zlib data inflates up to its end-of-stream marker (a loose object cut short, or
+/// with damaged bytes, does not).
+fn inflates_to_the_end(compressed: &[u8]) -> bool {
+    let mut inflate = flate2::Decompress::new(true);
+    let mut out = vec![0u8; 1 << 16];
+    loop {
+        let (read, written) = (inflate.total_in(), inflate.total_out());
+        let rest = &compressed[read as usize..];
+        match inflate.decompress(rest, &mut out, flate2::FlushDecompress::None) {
+            Ok(flate2::Status::StreamEnd) => return true,
+            Err(_) => return false,
+            // No progress: the input ended before the stream did.
+            Ok(_) if inflate.total_in() == read && inflate.total_out() == written => return false,
+            Ok(_) => {}
+        }
     }
 }
 

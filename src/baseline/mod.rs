@@ -298,7 +298,7 @@ pub fn open_side(
         let repo = git::Repo::discover(cwd, "--base-ref")?;
         let (sha, how) = repo.resolve_base(base_ref)?;
         if how.contains("HEAD itself") {
-            eprintln!("perfgate: warning: --base-ref: {how}");
+            crate::log::say!("perfgate: warning: --base-ref: {how}");
         }
         let path = repo.path_in_repo(Path::new(arg), cwd)?;
         let label = format!("{}:{path} ({how})", &sha[..10]);

@@ -51,7 +51,7 @@ fn write(baseline: &Baseline, output: &str) -> anyhow::Result<Outcome> {
         .write(path)
         .with_context(|| "could not write the baseline")?;
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    eprintln!(
+    crate::log::say!(
         "perfgate: wrote {output}: {} operations from {} run{}, {:.1} KiB",
         baseline.profile.operations.len(),
         baseline.profile.runs,
@@ -107,7 +107,9 @@ pub fn side_profile(
     }
     for (b, name) in &baselines {
         for w in &b.warnings {
-            eprintln!("perfgate: warning: {name}: saved from a trace that was not clean: {w}");
+            crate::log::say!(
+                "perfgate: warning: {name}: saved from a trace that was not clean: {w}"
+            );
         }
     }
     let baseline_inputs = baselines.iter().map(|(b, name)| InputInfo {

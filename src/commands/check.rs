@@ -20,7 +20,7 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
     let evaluation = budget::evaluate(&config, &trees, &catalog);
     if let Some(note) = config.detectors.sampled_note(&trees) {
-        eprintln!("perfgate: note: {note}");
+        crate::log::say!("perfgate: note: {note}");
     }
     warn_unmatched(&evaluation.budgets, &config.path);
     let mut report = Report::new(CommandKind::Check);
@@ -49,7 +49,7 @@ fn refuse_an_empty_gate(config: &Config) -> anyhow::Result<()> {
             config.path
         );
     }
-    eprintln!(
+    crate::log::say!(
         "perfgate: note: {}: no [[budget]] defined; only the red-flag detectors ran",
         config.path
     );
@@ -61,16 +61,17 @@ fn warn_unmatched(budgets: &[crate::outcome::BudgetResult], path: &str) {
     for b in budgets.iter() {
         let suggestion = crate::report::text::did_you_mean(b);
         if b.status == BudgetStatus::NoMatch {
-            eprintln!(
+            crate::log::say!(
                 "perfgate: warning: {path}: budget \"{}\" matched no call in the traces{suggestion}; check its operation pattern (see `perfgate summary`)",
                 b.name
             );
         } else if !suggestion.is_empty() {
             // A count budget of a name never called reads 0 calls: right for dead code, wrong
             // for a typo.
-            eprintln!(
+            crate::log::say!(
                 "perfgate: note: {path}: budget \"{}\" counts 0 calls of \"{}\"{suggestion}",
-                b.name, b.pattern
+                b.name,
+                b.pattern
             );
         }
     }

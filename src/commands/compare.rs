@@ -129,7 +129,7 @@ pub fn run_with(
     extend(&mut report);
     // A "call" of a sampled profile is a run of samples: no structure to compare.
     if before_sampled || crate::detect::any_sampled(&after.trees) {
-        eprintln!("perfgate: note: {}", crate::detect::SAMPLED_NOTE);
+        crate::log::say!("perfgate: note: {}", crate::detect::SAMPLED_NOTE);
     } else {
         structure_changes(
             &mut report,
@@ -179,7 +179,7 @@ fn check_after_side(
     catalog: &Catalog,
 ) {
     if after.is_empty() {
-        eprintln!(
+        crate::log::say!(
             "perfgate: note: the after side is a baseline (no call trees): budgets and red flags \
              are checked on traces only"
         );

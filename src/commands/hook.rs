@@ -77,7 +77,7 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
         }
         Gate::Trace { command: None, .. } => {}
         // Record runs the [record] command itself, base and head, which takes a while.
-        Gate::Record => eprintln!(
+        Gate::Record => crate::log::say!(
             "perfgate: pre-push gate: recording the base revision and the working tree side by side ([record] of {config})"
         ),
     }
@@ -92,7 +92,7 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
         .context("could not run the perfgate gate")?;
     match out.status.code() {
         Some(0) => {
-            eprintln!(
+            crate::log::say!(
                 "perfgate: pre-push gate passed ({})",
                 settings.gate_args().join(" ")
             );
@@ -105,7 +105,7 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
             } else {
                 "the gate could not run"
             };
-            eprintln!(
+            crate::log::say!(
                 "perfgate: push blocked: {why}.\nReproduce with:\n    {}\n\
                  (to push anyway: git push --no-verify)",
                 settings.reproduce()
@@ -120,14 +120,14 @@ fn run_gate(args: HookRunArgs) -> anyhow::Result<Outcome> {
 fn make_trace(command: &str, trace: &str) -> anyhow::Result<Option<Outcome>> {
     prepare_trace(trace)?;
     // Its output is held back until it fails; say what the push is waiting for.
-    eprintln!("perfgate: pre-push gate: running `{command}`");
+    crate::log::say!("perfgate: pre-push gate: running `{command}`");
     let out = Command::new("sh")
         .args(["-c", command])
         .output()
         .with_context(|| format!("could not run the [hook] command `{command}`"))?;
     if !out.status.success() {
         show(&out);
-        eprintln!(
+        crate::log::say!(
             "perfgate: the [hook] command `{command}` failed ({}); push blocked.",
             out.status
         );
@@ -135,7 +135,7 @@ fn make_trace(command: &str, trace: &str) -> anyhow::Result<Option<Outcome>> {
     }
     if !has_glob(trace) && !Path::new(trace).exists() {
         show(&out);
-        eprintln!(
+        crate::log::say!(
             "perfgate: the [hook] command `{command}` succeeded but did not write {trace}; push blocked.\n\
              Check that it writes the file [hook] trace names (viztracer exits 0 even when it cannot save its output)."
         );
@@ -188,12 +188,29 @@ fn prepare_trace(trace: &str) -> anyhow::Result<()> {
             )
         })?;
     }
+    refuse_outside_repository(path)?;
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("could not remove the previous trace {trace}"))
         }
         _ => Ok(()),
     }
+}
+
+/// The trace is removed before the command runs: never outside the repository (the working
+/// directory is its root here), even through a symbolic link to another directory.
+fn refuse_outside_repository(trace: &Path) -> anyhow::Result<()> {
+    let root = std::env::current_dir()?.canonicalize()?;
+    let dir = crate::atomic::parent_dir(trace).canonicalize()?;
+    if !dir.starts_with(&root) {
+        bail!(
+            "[hook] trace {} is outside the repository ({}); the hook removes the trace before \
+             running its command, so it must be inside",
+            trace.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// A trace given as a glob pattern (compare expands it): not one file to create or check.
@@ -224,8 +241,14 @@ fn pushes_something() -> anyhow::Result<bool> {
 
 /// A child's output, on stderr (git shows the hook's stderr to the user).
 fn show(out: &Output) {
-    eprint!("{}", String::from_utf8_lossy(&out.stdout));
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    eprint!(
+        "{}",
+        crate::log::neutral(&String::from_utf8_lossy(&out.stdout))
+    );
+    eprint!(
+        "{}",
+        crate::log::neutral(&String::from_utf8_lossy(&out.stderr))
+    );
 }
 
 /// The `[hook]` section of the budgets file.

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use crate::cli::KeyArg;
 use crate::ops::{CallTree, Catalog, KeyMode, SourceRoots, source};
 use crate::outcome::{InputInfo, Severity};
-use crate::trace::{Trace, TraceSource, read_trace};
+use crate::trace::{Limits, Trace, TraceSource, read_trace_limited};
 
 /// An empty catalog for the command's traces, keyed by `key`, that shows source files relative
 /// to the repository being worked on.
@@ -50,6 +50,28 @@ fn refuse_empty(trace: &Trace) -> anyhow::Result<()> {
         "{}: the trace has no timed calls to check: {what}{why}",
         trace.source
     )
+}
+
+/// The input limits: the defaults, each raised or lowered by its environment variable
+/// (`PERFGATE_MAX_NAME_BYTES`, `PERFGATE_MAX_NAMES`, `PERFGATE_MAX_VALUE_BYTES`).
+pub fn limits() -> anyhow::Result<Limits> {
+    let var = |name: &str, default: usize| -> anyhow::Result<usize> {
+        match std::env::var(name) {
+            Err(_) => Ok(default),
+            Ok(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .with_context(|| format!("{name}={v:?}: expected a whole number above 0")),
+        }
+    };
+    let d = Limits::DEFAULT;
+    Ok(Limits {
+        max_name_bytes: var("PERFGATE_MAX_NAME_BYTES", d.max_name_bytes)?,
+        max_names: var("PERFGATE_MAX_NAMES", d.max_names)?,
+        max_value_bytes: var("PERFGATE_MAX_VALUE_BYTES", d.max_value_bytes)?,
+    })
 }
 
 /// `--allow-incomplete`: a cut or overflowed input only warns.
@@ -118,17 +140,21 @@ pub fn load_paths(
     if paths.iter().filter(|p| p.as_str() == "-").count() > 1 {
         bail!("standard input ('-') can be read only once");
     }
+    let limits = limits()?;
     let mut trees = Vec::with_capacity(paths.len());
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
         let source = TraceSource::parse(path);
-        let trace = read_trace(&source).with_context(|| "could not read the trace")?;
+        let trace =
+            read_trace_limited(&source, limits).with_context(|| "could not read the trace")?;
         refuse_empty(&trace)?;
         let warnings = trace.notes.warnings();
         for w in &warnings {
-            eprintln!("perfgate: warning: {}: {w}", trace.source);
+            crate::log::say!("perfgate: warning: {}: {w}", trace.source);
         }
-        let incomplete = trace.notes.truncated || trace.notes.viztracer_overflow;
+        let incomplete = trace.notes.truncated
+            || trace.notes.gzip_cut.is_some()
+            || trace.notes.viztracer_overflow;
         inputs.push(InputInfo {
             source: trace.source.clone(),
             side: side.map(str::to_string),

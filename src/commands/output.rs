@@ -139,10 +139,11 @@ fn refuse_dash(path: &Path, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends the report everywhere `settings` asks. Everything that can fail for a bad path (the
-/// report files, the runner's summary and output files) is prepared first, so such an error
-/// (exit 2) comes before anything is written or printed; then the files, standard output and
-/// GitHub Actions.
+/// Sends the report everywhere `settings` asks. Everything that can fail for a bad path or a
+/// full disk comes before anything the user sees: the report files are staged complete, and
+/// the runner's summary and output files (appended to, so they cannot be staged) are written;
+/// only then are the report files put in place and standard output printed. A failure (exit
+/// 2) thus leaves no report file and prints no report.
 pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
     let files: Vec<(&Path, String)> = settings
         .files
@@ -150,29 +151,26 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
         .map(|(format, path)| (path.as_path(), format.render(report, &settings.render)))
         .collect();
     let staged = stage_all(&files)?;
-    let runner_files = settings
-        .github
-        .as_ref()
-        .map(RunnerFiles::open)
-        .transpose()?;
-    persist_all(staged)?;
-    write_stdout(&settings.format.render(report, &settings.render))?;
-    if let (Some(gh), Some(files)) = (&settings.github, runner_files) {
+    if let Some(gh) = &settings.github {
+        let runner_files = RunnerFiles::open(gh)?;
         // The job summary has its own budget (1 MiB a step, in bytes; the line break
         // appended after it counts too), not the comment's 65,536 characters.
         let mut summary_settings = settings.render.clone();
         summary_settings.markdown.max_chars = None;
         summary_settings.markdown.max_bytes = Some(markdown::SUMMARY_MAX_BYTES - 1);
         let summary = Format::MARKDOWN.render(report, &summary_settings);
-        emit_github(report, gh, files, &summary)?;
+        write_runner_files(report, runner_files, &summary)?;
+    }
+    persist_all(staged)?;
+    write_stdout(&settings.format.render(report, &settings.render))?;
+    if let Some(gh) = &settings.github {
+        write_annotations(report, gh);
     }
     Ok(())
 }
 
 /// Every file complete in a temporary file next to its target.
-fn stage_all<'a>(
-    files: &[(&'a Path, String)],
-) -> anyhow::Result<Vec<(tempfile::NamedTempFile, &'a Path)>> {
+fn stage_all<'a>(files: &[(&'a Path, String)]) -> anyhow::Result<Vec<(atomic::Staged, &'a Path)>> {
     files
         .iter()
         .map(|(path, text)| stage(path, text).map(|tmp| (tmp, *path)))
@@ -180,7 +178,7 @@ fn stage_all<'a>(
 }
 
 /// Renames staged files over their targets.
-fn persist_all(staged: Vec<(tempfile::NamedTempFile, &Path)>) -> anyhow::Result<()> {
+fn persist_all(staged: Vec<(atomic::Staged, &Path)>) -> anyhow::Result<()> {
     for (tmp, path) in staged {
         persist(tmp, path)?;
     }
@@ -188,7 +186,7 @@ fn persist_all(staged: Vec<(tempfile::NamedTempFile, &Path)>) -> anyhow::Result<
 }
 
 /// The complete text in a temporary file next to `path` (removed again when dropped).
-fn stage(path: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+fn stage(path: &Path, text: &str) -> anyhow::Result<atomic::Staged> {
     let dir = atomic::parent_dir(path);
     let name = path.display();
     if !dir.is_dir() {
@@ -213,30 +211,32 @@ fn stage(path: &Path, text: &str) -> anyhow::Result<tempfile::NamedTempFile> {
 }
 
 /// Renames a staged file over its target.
-fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
-    atomic::persist(tmp, path).with_context(|| format!("could not write {}", path.display()))
+fn persist(staged: atomic::Staged, path: &Path) -> anyhow::Result<()> {
+    atomic::persist(staged).with_context(|| format!("could not write {}", path.display()))
 }
 
 /// Annotations on standard error (the runner reads workflow commands from both streams, and
-/// standard output stays the report alone), the Markdown appended to the job summary, and the
-/// step outputs.
-fn emit_github(
-    report: &Report,
-    gh: &GithubSettings,
-    files: RunnerFiles,
-    markdown: &str,
-) -> anyhow::Result<()> {
+/// standard output stays the report alone).
+fn write_annotations(report: &Report, gh: &GithubSettings) {
     let mut err = std::io::stderr().lock();
     for line in github::annotations(report, gh.workspace.as_deref()) {
         let _ = writeln!(err, "{line}");
     }
+}
+
+/// The Markdown appended to the job summary, and the step outputs.
+fn write_runner_files(report: &Report, files: RunnerFiles, markdown: &str) -> anyhow::Result<()> {
     match files.step_summary {
         Some(file) => append(file, &format!("{markdown}\n"), "GITHUB_STEP_SUMMARY")?,
-        None => eprintln!("perfgate: note: GITHUB_STEP_SUMMARY is not set; no job summary written"),
+        None => crate::log::say!(
+            "perfgate: note: GITHUB_STEP_SUMMARY is not set; no job summary written"
+        ),
     }
     match files.output {
         Some(file) => append(file, &github::outputs(report), "GITHUB_OUTPUT")?,
-        None => eprintln!("perfgate: note: GITHUB_OUTPUT is not set; no step outputs written"),
+        None => {
+            crate::log::say!("perfgate: note: GITHUB_OUTPUT is not set; no step outputs written")
+        }
     }
     Ok(())
 }
@@ -272,6 +272,7 @@ impl RunnerFiles {
 /// Appends to a runner file (the runner's protocol is append, several steps may share it).
 fn append((mut file, path): (std::fs::File, PathBuf), text: &str, var: &str) -> anyhow::Result<()> {
     file.write_all(text.as_bytes())
+        .and_then(|()| file.flush())
         .with_context(|| format!("could not append to {} (${var})", path.display()))
 }
 

@@ -70,7 +70,7 @@ pub fn run(args: RecordArgs, color: bool) -> anyhow::Result<Outcome> {
     let out_dir = absolute(&cwd, &args.out_dir);
 
     let interrupted = interrupt_flag();
-    eprintln!(
+    crate::log::say!(
         "perfgate: record: base {} ({how}) against the working tree, {runs} pair(s) after \
          {warmup} warm-up pair(s), traces in {}",
         &sha[..sha.len().min(10)],
@@ -92,7 +92,7 @@ pub fn run(args: RecordArgs, color: bool) -> anyhow::Result<Outcome> {
     let removed = checkout.remove();
     let recorded = match recorded {
         Err(e) if e.is::<Interrupted>() => {
-            eprintln!(
+            crate::log::say!(
                 "perfgate: {e}; the base checkout was removed, the traces made so far are in {}",
                 out_dir.display()
             );
@@ -101,7 +101,7 @@ pub fn run(args: RecordArgs, color: bool) -> anyhow::Result<Outcome> {
         other => other?,
     };
     if let Err(e) = removed {
-        eprintln!("perfgate: warning: {e:#}");
+        crate::log::say!("perfgate: warning: {e:#}");
     }
     if interrupted.load(Ordering::SeqCst) {
         std::process::exit(130);
@@ -166,7 +166,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
         let flag = Arc::new(AtomicBool::new(false));
         let set = Arc::clone(&flag);
         if let Err(e) = ctrlc::set_handler(move || set.store(true, Ordering::SeqCst)) {
-            eprintln!("perfgate: warning: Ctrl-C cannot be handled ({e}): an interrupted session may leave its temporary worktree (git worktree prune removes it)");
+            crate::log::say!("perfgate: warning: Ctrl-C cannot be handled ({e}): an interrupted session may leave its temporary worktree (git worktree prune removes it)");
         }
         flag
     })

@@ -32,7 +32,7 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
         } else {
             format!(", e.g. '{}'", terminal(&catalog.info(0).key))
         };
-        eprintln!(
+        crate::log::say!(
             "perfgate: note: no operation matches {} (the traces have {} operations{example})",
             terminal(&filters.join(" and ")),
             catalog.len()

@@ -94,7 +94,8 @@ pub(super) fn read(src: &Source, raw: Option<RawCompare>) -> Result<CompareConfi
     let min_samples = r
         .min_samples
         .as_ref()
-        .map(|n| src.count(n, 1))
+        // A significance test needs two samples (as `--min-samples` says).
+        .map(|n| src.count(n, 2))
         .transpose()?;
     let min_coverage_pct = r
         .min_coverage

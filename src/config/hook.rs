@@ -46,9 +46,32 @@ pub(super) fn read(src: &Source, raw: Option<RawHook>) -> Result<HookConfig, Con
     };
     Ok(HookConfig {
         command: non_empty(&r.command, "command")?,
-        trace: non_empty(&r.trace, "trace")?,
+        trace: non_empty(&r.trace, "trace")?
+            .map(|t| inside_repository(src, r.trace.as_ref().map_or(0..0, |v| v.span()), t))
+            .transpose()?,
         baseline: non_empty(&r.baseline, "baseline")?,
         fail_on: r.fail_on.as_ref().map(|s| src.severity(s)).transpose()?,
         record: r.record.unwrap_or(false),
     })
+}
+
+/// `[hook] trace` is removed before the hook's command runs (so that a stale trace is never
+/// judged): it must name a file inside the repository, a relative path without `..`.
+fn inside_repository(
+    src: &Source,
+    span: std::ops::Range<usize>,
+    trace: String,
+) -> Result<String, ConfigError> {
+    use std::path::{Component, Path};
+    let escapes = Path::new(&trace)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        return Err(src.error(
+            span,
+            "`trace` must be a path inside the repository, relative and without `..` \
+             (the hook removes it before running `command`)",
+        ));
+    }
+    Ok(trace)
 }

@@ -82,7 +82,7 @@ pub struct Config {
 /// Reads and validates a budgets file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             ConfigError::NotFound { path: name.clone() }
         } else {
@@ -92,7 +92,25 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             }
         }
     })?;
-    parse(&text, &name)
+    let text = utf8(&bytes, &name)?;
+    parse(text, &name)
+}
+
+/// The file as text; bytes that are not UTF-8 (TOML is UTF-8) are an error at their
+/// line:column, like any other mistake in the file.
+fn utf8<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ConfigError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let text = std::str::from_utf8(valid).unwrap_or_default();
+        let src = Source { path, text };
+        let bad = bytes[e.valid_up_to()];
+        src.error(
+            text.len()..text.len(),
+            format!(
+                "byte 0x{bad:02x} is not UTF-8 (TOML files are UTF-8 text; save the file as UTF-8)"
+            ),
+        )
+    })
 }
 
 /// Validates budgets.toml text; `path` names it in messages.
@@ -136,6 +154,30 @@ struct RawFile {
     /// `[record]` is read by `record::config`; here it is only accepted.
     #[serde(rename = "record")]
     _record: Option<toml::Value>,
+}
+
+/// Characters of a source line an error shows: a line of a megabyte (a trace passed as the
+/// budgets file, a huge pattern) is shown as a window around the place.
+const SNIPPET_CHARS: usize = 100;
+
+/// The part of `line` shown under an error at character `column` (0-based) spanning `width`
+/// characters: the text (with `…` where it was cut), and the caret's column and width in it.
+fn snippet_window(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let from = column.saturating_sub(SNIPPET_CHARS / 2);
+    let mut chars = line.chars().skip(from);
+    let mut shown: String = chars.by_ref().take(SNIPPET_CHARS).collect();
+    let mut caret_at = column - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        caret_at += 1;
+    }
+    if chars.next().is_some() {
+        shown.push('…');
+    }
+    let width = width
+        .min(SNIPPET_CHARS.saturating_sub(column - from))
+        .max(1);
+    (shown, caret_at, width)
 }
 
 /// One table of the file handed to the code that owns it (a detector's `[detectors.NAME]`),
@@ -182,9 +224,10 @@ impl Source<'_> {
             .next()
             .map_or(1, |s| s.chars().count().max(1));
         let gutter = " ".repeat(line.to_string().len());
+        let (shown, caret_at, width) = snippet_window(line_text, column - 1, width);
         let snippet = format!(
-            "\n{gutter} |\n{line} | {line_text}\n{gutter} | {}{}",
-            " ".repeat(column - 1),
+            "\n{gutter} |\n{line} | {shown}\n{gutter} | {}{}",
+            " ".repeat(caret_at),
             "^".repeat(width)
         );
         ConfigError::Invalid {

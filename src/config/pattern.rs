@@ -2,7 +2,7 @@
 //! (`call_claude`, `*_query`, `call_claude (diagnostic.py)`), or a regular expression with the
 //! `regex:` prefix (`regex:^get_(session|prerequisite)$`), searched unanchored.
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use crate::ops::OpInfo;
@@ -17,7 +17,7 @@ pub struct Pattern {
 
 #[derive(Debug, Clone)]
 enum Matcher {
-    Glob(GlobMatcher),
+    Glob(GlobSet),
     Regex(Regex),
 }
 
@@ -29,15 +29,18 @@ impl Pattern {
                 "the pattern is empty; write a function name or a glob like \"get_*\"".into(),
             );
         }
+        let length = text.chars().count();
+        if length > MAX_PATTERN_CHARS {
+            return Err(format!(
+                "the pattern is {length} characters long; an operation pattern has at most \
+                 {MAX_PATTERN_CHARS}"
+            ));
+        }
         let matcher = match text.strip_prefix("regex:") {
             Some(re) => Matcher::Regex(
                 Regex::new(re).map_err(|e| format!("invalid regular expression `{re}`: {e}"))?,
             ),
-            None => Matcher::Glob(
-                Glob::new(text)
-                    .map_err(|e| format!("invalid glob `{text}`: {}", e.kind()))?
-                    .compile_matcher(),
-            ),
+            None => Matcher::Glob(compile_glob(text)?),
         };
         Ok(Pattern {
             text: text.to_string(),
@@ -57,6 +60,20 @@ impl Pattern {
     pub fn matches_op(&self, info: &OpInfo) -> bool {
         self.is_match(&info.function) || self.is_match(&info.key)
     }
+}
+
+/// The longest operation pattern accepted: a pattern is a name or a short glob, and a huge one
+/// made globset panic (and was echoed whole in the message).
+pub const MAX_PATTERN_CHARS: usize = 1000;
+
+/// A glob as a set of one: building it reports a pattern too large to compile as an error,
+/// where `Glob::compile_matcher` panics.
+fn compile_glob(text: &str) -> Result<GlobSet, String> {
+    let glob = Glob::new(text).map_err(|e| format!("invalid glob `{text}`: {}", e.kind()))?;
+    let mut set = GlobSetBuilder::new();
+    set.add(glob);
+    set.build()
+        .map_err(|e| format!("glob `{text}` cannot be compiled: {}", e.kind()))
 }
 
 /// Any of several patterns.

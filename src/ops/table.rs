@@ -1,7 +1,7 @@
 //! The operation table: the statistics of every operation of a set of traces, filtered by
 //! name or file glob, sorted, and cut to the top N.
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::stats::collect_durations;
 use super::{CallTree, Catalog, OpStats};
@@ -21,14 +21,20 @@ pub enum SortKey {
 /// Keeps operations whose key (or function) matches `name` and whose file matches `file`.
 #[derive(Debug, Clone, Default)]
 pub struct OpFilter {
-    name: Option<GlobMatcher>,
-    file: Option<GlobMatcher>,
+    name: Option<GlobSet>,
+    file: Option<GlobSet>,
 }
 
 impl OpFilter {
     /// Compiles the globs; the error names the bad pattern.
     pub fn new(name: Option<&str>, file: Option<&str>) -> Result<Self, globset::Error> {
-        let compile = |g: &str| Glob::new(g).map(|g| g.compile_matcher());
+        // A set of one glob: building it reports a pattern too large to compile as an error,
+        // where `Glob::compile_matcher` panics.
+        let compile = |g: &str| {
+            let mut set = GlobSetBuilder::new();
+            set.add(Glob::new(g)?);
+            set.build()
+        };
         Ok(OpFilter {
             name: name.map(compile).transpose()?,
             file: file.map(compile).transpose()?,

@@ -7,7 +7,10 @@ pub fn human_us(us: f64) -> String {
         return "-".into();
     }
     let abs = us.abs();
-    if abs >= 1_000_000.0 {
+    if abs >= 1e15 {
+        // Over 30 years: a broken timestamp, not a duration; `{:.2}` would print 300 digits.
+        format!("{:.2e}s", us / 1_000_000.0)
+    } else if abs >= 1_000_000.0 {
         format!("{:.2}s", us / 1_000_000.0)
     } else if abs >= 100_000.0 {
         format!("{:.0}ms", us / 1000.0)
@@ -72,6 +75,13 @@ pub fn fmt_num(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absurd_duration_is_shown_in_a_few_characters() {
+        assert_eq!(human_us(1e308), "1.00e302s");
+        assert_eq!(signed_us(-1e300), "-1.00e294s");
+        assert_eq!(human_us(2_500_000.0), "2.50s");
+    }
 
     #[test]
     fn durations_in_the_unit_people_read() {

@@ -226,7 +226,7 @@ impl Session<'_> {
                 output_tail(&err_path, &out_path)
             );
         }
-        eprintln!(
+        crate::log::say!(
             "perfgate: record: {what}: {} ({:.2} s)",
             trace.display(),
             started.elapsed().as_secs_f64()

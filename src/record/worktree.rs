@@ -85,7 +85,7 @@ impl BaseCheckout {
 impl Drop for BaseCheckout {
     fn drop(&mut self) {
         if let Err(e) = self.cleanup() {
-            eprintln!("perfgate: warning: {e:#}");
+            crate::log::say!("perfgate: warning: {e:#}");
         }
     }
 }

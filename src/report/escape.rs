@@ -16,10 +16,22 @@ use std::fmt::Write as _;
 /// - Markdown punctuation (`` \ ` * _ [ ] ~ ``) is backslash-escaped, so no emphasis, code
 ///   span, link or strike-through starts inside a name;
 /// - `@` is followed by a zero-width space so `@user` or `@org/team` mentions nobody;
-/// - bidirectional controls are shown as `\u{202e}` (see [`is_bidi_control`]).
+/// - bidirectional controls are shown as `\u{202e}` (see [`is_bidi_control`]);
+/// - a zero-width space breaks what GitHub would turn into a link: `://` of a URL, `www.`,
+///   and `#` before a digit (`#123`, `org/repo#2` link issues).
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if starts_autolink(&chars, i) {
+            // `#` and `:` need no escaping of their own.
+            out.push(c);
+            out.push_str(ZERO_WIDTH_SPACE);
+            continue;
+        }
+        if c == '.' && follows_www(&chars, i) {
+            out.push_str(ZERO_WIDTH_SPACE);
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -36,6 +48,24 @@ pub fn markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// A zero-width space as an HTML entity: invisible, and it stops GitHub's autolinks.
+const ZERO_WIDTH_SPACE: &str = "&#8203;";
+
+/// Whether GitHub would start a link at character `i`: a `#` before a digit (an issue
+/// reference), or the `:` of `://` (a URL). The zero-width space goes after it.
+fn starts_autolink(chars: &[char], i: usize) -> bool {
+    match chars[i] {
+        '#' => chars.get(i + 1).is_some_and(char::is_ascii_digit),
+        ':' => chars.get(i + 1..i + 3) == Some(&['/', '/']),
+        _ => false,
+    }
+}
+
+/// Whether `www` (any case) stands right before character `i`.
+fn follows_www(chars: &[char], i: usize) -> bool {
+    i >= 3 && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
 }
 
 /// Unicode bidirectional controls (embeddings, overrides, isolates, marks). They are not
@@ -75,7 +105,9 @@ pub fn xml(text: &str) -> String {
             _ => out.push('\u{FFFD}'),
         }
     }
-    out
+    // `&#35;` is `#` to every XML reader, and no `##[` workflow command is left in a log
+    // the XML is printed into.
+    out.replace("##[", "#&#35;[")
 }
 
 /// Whether XML 1.0 allows `c` in a document (production `Char`, tab/LF/CR handled apart).
@@ -86,7 +118,7 @@ fn is_xml_char(c: char) -> bool {
 /// The message (data) part of a GitHub workflow command: `%`, CR and LF are percent-encoded as
 /// the runner expects, so the message stays on one line and decodes back to the original.
 /// Other control characters (a NUL, ESC) and bidirectional controls are shown as `\u{..}`:
-/// the annotation is read by people in the pull request.
+/// the annotation is read by people in the pull request. No `##[` survives (see [`crate::log`]).
 pub fn workflow_data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -99,7 +131,8 @@ pub fn workflow_data(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    // The old `##[command]` form is read anywhere in a line: shown as code, like a control.
+    out.replace("##[", "#\\u{23}[")
 }
 
 /// A property value of a GitHub workflow command (`file=`, `title=`): like
@@ -117,8 +150,34 @@ pub fn workflow_property(text: &str) -> String {
 }
 
 /// Text for a terminal: control characters (line breaks, ESC of ANSI sequences) are shown as
-/// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line.
+/// `\n`, `\r`, `\t` or `\u{1b}` instead of acting on the terminal or starting a new line;
+/// and the text is neutral to GitHub workflow commands ([`crate::log::neutral`]: a leading
+/// `::` and any `##[` shown as code), since terminal output is what CI logs hold.
+/// Text longer than [`MAX_TERMINAL_CHARS`] is shortened first (see [`shorten`]): a name of a
+/// megabyte is no use on a screen, and laying it out in a table took minutes.
 pub fn terminal(text: &str) -> String {
+    crate::log::neutral(&visible_controls(&shorten(text, MAX_TERMINAL_CHARS))).into_owned()
+}
+
+/// The longest piece of text (a name, a sentence holding one) the terminal shows whole.
+pub const MAX_TERMINAL_CHARS: usize = 1000;
+
+/// `s`, or when it has more than `max` characters, its beginning and end around
+/// `… (N characters) …`, `max` characters in all.
+pub fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return s.into();
+    }
+    let note = format!("… ({n} characters) …");
+    let keep = max.saturating_sub(note.chars().count());
+    let head: String = s.chars().take(keep * 3 / 4).collect();
+    let tail: String = s.chars().skip(n - (keep - keep * 3 / 4)).collect();
+    format!("{head}{note}{tail}").into()
+}
+
+/// `text` with its control characters shown as code (see [`terminal`]).
+fn visible_controls(text: &str) -> String {
     if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return text.to_string();
     }
@@ -158,6 +217,18 @@ mod tests {
             markdown("call_claude (diagnostic.py)"),
             r"call\_claude (diagnostic.py)"
         );
+    }
+
+    #[test]
+    fn markdown_breaks_what_github_would_autolink() {
+        assert_eq!(markdown("see #123"), "see #&#8203;123");
+        assert_eq!(markdown("org/repo#2"), "org/repo#&#8203;2");
+        assert_eq!(
+            markdown("https://evil.example/x"),
+            "https:&#8203;//evil.example/x"
+        );
+        assert_eq!(markdown("WWW.evil.example"), "WWW&#8203;.evil.example");
+        assert_eq!(markdown("a#b c:d"), "a#b c:d", "nothing else changes");
     }
 
     #[test]

@@ -6,6 +6,11 @@ use crate::outcome::Report;
 pub fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(report).expect("the report model always serializes");
     out.push('\n');
+    // `##[` only occurs inside strings here; `\u0023` decodes back to `#`, and the runner
+    // does not take the line for a workflow command if the JSON is printed into a log.
+    if out.contains("##[") {
+        out = out.replace("##[", "#\\u0023[");
+    }
     out
 }
 

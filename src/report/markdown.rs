@@ -74,22 +74,10 @@ impl Budget {
 /// Escapes trace text for Markdown, shortened to [`MAX_FIELD_CHARS`] first: one oversized name
 /// must cost its own row some characters, not the budgets and red flags their rows.
 fn esc(s: &str) -> String {
-    escape_markdown(&shorten(s, MAX_FIELD_CHARS))
+    escape_markdown(&super::escape::shorten(s, MAX_FIELD_CHARS))
 }
 
 /// `s` itself, or its start and end around `…` with the length it had.
-fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    let n = s.chars().count();
-    if n <= max {
-        return s.into();
-    }
-    let note = format!("… ({n} characters) …");
-    let keep = max.saturating_sub(note.chars().count());
-    let head: String = s.chars().take(keep * 3 / 4).collect();
-    let tail: String = s.chars().skip(n - (keep - keep * 3 / 4)).collect();
-    format!("{head}{note}{tail}").into()
-}
-
 /// The hidden marker a workflow searches for to update one sticky comment.
 pub fn marker(comment_id: Option<&str>) -> String {
     match comment_id {

@@ -3,10 +3,12 @@
 //! passed by mistake (a Perfetto protobuf, an HTML report, an empty file, a JSON document that
 //! is no trace).
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, IsTerminal, Read};
+use std::rc::Rc;
 
-use super::{Format, ReadContext, ReadError, Trace, TraceError, TraceSource};
+use super::{Format, Limits, ReadContext, ReadError, Trace, TraceError, TraceSource};
 
 /// Every input format, asked in this order; the Chrome reader, last, takes any JSON.
 pub(crate) const FORMATS: &[&dyn Format] = &[
@@ -30,8 +32,16 @@ const SNIFF_BYTES: usize = 4096;
 /// Files at least this large get a progress line on a terminal.
 const PROGRESS_MIN_BYTES: u64 = 32 << 20;
 
-/// Reads a whole trace from a file or standard input, in whichever format it is.
+/// Reads a whole trace from a file or standard input, in whichever format it is, within the
+/// default [`Limits`].
+#[cfg(test)]
 pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
+    read_trace_limited(source, Limits::DEFAULT)
+}
+
+/// Reads a whole trace from a file or standard input, in whichever format it is; an input
+/// past `limits` is an error.
+pub fn read_trace_limited(source: &TraceSource, limits: Limits) -> Result<Trace, ReadError> {
     let name = source.display_name();
     let wrap = |e: TraceError| ReadError {
         path: name.clone(),
@@ -46,16 +56,28 @@ pub fn read_trace(source: &TraceSource) -> Result<Trace, ReadError> {
         }
     };
     let progress = size.filter(|&s| s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal());
-    read_trace_from(input, &name, progress).map_err(wrap)
+    read_trace_within(input, &name, progress, limits).map_err(wrap)
 }
 
 /// Reads a trace from any byte source. `progress_total`, when set, prints progress to stderr.
+#[cfg(test)]
 pub fn read_trace_from(
     input: Box<dyn Read>,
     name: &str,
     progress_total: Option<u64>,
 ) -> Result<Trace, TraceError> {
-    let (input, gzip) = decompress_if_gzip(input)?;
+    read_trace_within(input, name, progress_total, Limits::DEFAULT)
+}
+
+/// [`read_trace_from`] within `limits`.
+pub fn read_trace_within(
+    input: Box<dyn Read>,
+    name: &str,
+    progress_total: Option<u64>,
+    limits: Limits,
+) -> Result<Trace, TraceError> {
+    let (input, gzip_cut) = decompress_if_gzip(input)?;
+    let gzip = gzip_cut.is_some();
     let (head, input) = peek(input, SNIFF_BYTES)?;
     let format = FORMATS
         .iter()
@@ -65,8 +87,60 @@ pub fn read_trace_from(
         name: name.to_string(),
         progress_total,
         gzip,
+        limits,
     };
-    format.read(input, &ctx)
+    let mut trace = format.read(input, &ctx)?;
+    trace.notes.gzip_cut = gzip_cut.and_then(|cut| cut.get());
+    Ok(trace)
+}
+
+/// The decompressed bytes of a gzip stream, read like a plain file: a stream cut short (the
+/// last block or only the 8-byte trailer missing) ends where the data ends, as a cut plain
+/// file does, and the place is remembered for a warning; corrupt data is an error naming the
+/// byte of the decompressed data where it was found.
+struct GzipInput {
+    decoder: Box<dyn Read>,
+    /// Decompressed bytes delivered so far.
+    offset: u64,
+    cut: CutAt,
+}
+
+impl GzipInput {
+    fn new(decoder: Box<dyn Read>) -> (Self, CutAt) {
+        let cut = Rc::new(Cell::new(None));
+        let input = GzipInput {
+            decoder,
+            offset: 0,
+            cut: Rc::clone(&cut),
+        };
+        (input, cut)
+    }
+}
+
+impl Read for GzipInput {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cut.get().is_some() {
+            return Ok(0);
+        }
+        match self.decoder.read(buf) {
+            Ok(n) => {
+                self.offset += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                self.cut.set(Some(self.offset));
+                Ok(0)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
+            Err(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!(
+                    "corrupt gzip data after byte {} of the decompressed trace: {e}",
+                    self.offset
+                ),
+            )),
+        }
+    }
 }
 
 /// The first `n` bytes of `input` (fewer if it is shorter), and a reader that still yields
@@ -81,26 +155,28 @@ fn peek(mut input: Box<dyn Read>, n: usize) -> Result<(Vec<u8>, Box<dyn Read>), 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Wraps `input` in a gzip decoder when it starts with the gzip magic bytes.
-pub fn decompress_if_gzip(input: Box<dyn Read>) -> Result<(Box<dyn Read>, bool), TraceError> {
+/// Where a gzip stream was cut short, once read (see [`GzipInput`]).
+type CutAt = Rc<Cell<Option<u64>>>;
+
+/// Wraps `input` in a gzip decoder when it starts with the gzip magic bytes; the second value
+/// is then set, and tells where the stream was cut once it has been read.
+fn decompress_if_gzip(input: Box<dyn Read>) -> Result<(Box<dyn Read>, Option<CutAt>), TraceError> {
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);
-        Ok((Box::new(decoder), true))
+        let (input, cut) = GzipInput::new(Box::new(decoder));
+        Ok((Box::new(input), Some(cut)))
     } else {
-        Ok((Box::new(reader), false))
+        Ok((Box::new(reader), None))
     }
 }
 
 /// Says what the first bytes look like when they are not the start of a JSON trace; `None`
 /// when they open a JSON array or object (whose contents the reader checks).
 pub fn describe_non_trace(head: &[u8]) -> Option<String> {
-    if head.first() == Some(&0x0a) && looks_binary(head) {
-        return Some(
-            "it looks like a Perfetto/Chrome protobuf trace; record with \
-             --trace-startup-format=json, or convert it with Perfetto's traceconv to JSON"
-                .into(),
-        );
+    if let Some(what) = describe_binary(head) {
+        return Some(what);
     }
     let trimmed = trim_start(head);
     match trimmed.first() {
@@ -121,9 +197,24 @@ pub fn describe_non_trace(head: &[u8]) -> Option<String> {
     }
 }
 
+/// Says what a binary format the first bytes are, when they are one perfgate can name (a
+/// protobuf trace starts with a line feed, which JSON would take for whitespace).
+pub fn describe_binary(head: &[u8]) -> Option<String> {
+    (head.first() == Some(&0x0a) && looks_binary(head)).then(|| {
+        "it looks like a Perfetto/Chrome protobuf trace; record with \
+         --trace-startup-format=json, or convert it with Perfetto's traceconv to JSON"
+            .into()
+    })
+}
+
+/// Skips a byte-order mark and JSON whitespace (space, tab, line feed, carriage return: not
+/// the form feed or vertical tab that `is_ascii_whitespace` also takes, which JSON refuses).
 fn trim_start(bytes: &[u8]) -> &[u8] {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
-    let skip = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let skip = bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count();
     &bytes[skip..]
 }
 
@@ -166,5 +257,9 @@ mod tests {
         );
         assert_eq!(describe_non_trace(b" [{\"ph\":\"X\"}]"), None);
         assert_eq!(describe_non_trace(b"\xEF\xBB\xBF{}"), None);
+        assert!(
+            describe_non_trace(b"\x0c{}").is_some(),
+            "a form feed is not JSON whitespace"
+        );
     }
 }

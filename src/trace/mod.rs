@@ -20,9 +20,11 @@ use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
 
+#[cfg(test)]
 pub use detect::read_trace;
 #[cfg(test)]
 pub(crate) use detect::read_trace_from;
+pub use detect::read_trace_limited;
 
 /// One input format: recognised by its first bytes, read into the span model.
 pub(crate) trait Format: Sync {
@@ -44,6 +46,36 @@ pub(crate) struct ReadContext {
     pub progress_total: Option<u64>,
     /// The input was gzip-compressed (the bytes given are already decompressed).
     pub gzip: bool,
+    /// How much one input may make perfgate hold.
+    pub limits: Limits,
+}
+
+/// How much one trace may make perfgate hold, so that a hostile or broken input (a gzip bomb
+/// of one huge string, millions of generated names) is an error naming the file and the byte
+/// instead of exhausting memory. Commands set them from `PERFGATE_MAX_*` variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest span name, in bytes.
+    pub max_name_bytes: usize,
+    /// Distinct span names in one trace.
+    pub max_names: usize,
+    /// The largest single JSON value held at once (one event object), in bytes.
+    pub max_value_bytes: usize,
+}
+
+impl Limits {
+    /// 1 MiB names, 1,000,000 distinct names, 64 MiB events: far above any real trace.
+    pub const DEFAULT: Limits = Limits {
+        max_name_bytes: 1 << 20,
+        max_names: 1_000_000,
+        max_value_bytes: 64 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
 }
 
 /// A process, thread or async id: integers in most producers, strings in some.
@@ -82,6 +114,9 @@ pub enum TraceError {
         offset: u64,
         message: String,
     },
+    /// The input goes past one of the [`Limits`]; `message` says which and how to raise it.
+    #[error("byte {offset}: {message}")]
+    Limit { offset: u64, message: String },
     /// A part of a JSON document that is not what its format says, named by its JSON path.
     #[error("byte {offset}: {path}: {message}")]
     Invalid {
@@ -186,6 +221,9 @@ pub struct ReadNotes {
     /// The file ended inside the event array: every complete event before the cut was kept.
     pub truncated: bool,
     pub gzip: bool,
+    /// The gzip stream was cut short (its last block or its trailer missing): the data ended
+    /// after this many decompressed bytes, and what was read before is kept.
+    pub gzip_cut: Option<u64>,
     /// viztracer's ring buffer overflowed: the oldest calls are missing.
     pub viztracer_overflow: bool,
     /// `B` events never closed by an `E` (a stopped tracer, a killed process).
@@ -194,6 +232,9 @@ pub struct ReadNotes {
     pub unmatched_end: u64,
     /// Nestable async `b` never closed, and `e` with no `b`.
     pub unmatched_async: u64,
+    /// Begin/end pairs (`B`/`E`, `b`/`e`) whose duration is not a finite number (timestamps
+    /// near ±1.7e308), dropped.
+    pub unbounded_pairs: u64,
     /// `X` events with a negative duration, or without `ts`/`dur`, dropped.
     pub dropped_invalid: u64,
     /// Events of phases that carry no duration (instants, counters, flows, samples...).
@@ -226,6 +267,12 @@ impl ReadNotes {
                     .to_string(),
             );
         }
+        if let Some(at) = self.gzip_cut {
+            out.push(format!(
+                "the gzip file is cut short (its compressed data ends after byte {at} of the \
+                 decompressed trace, before the gzip trailer); what was read before was kept"
+            ));
+        }
         if self.viztracer_overflow {
             out.push(
                 "viztracer's buffer overflowed (viztracer_metadata.overflow): the oldest calls \
@@ -249,6 +296,13 @@ impl ReadNotes {
             out.push(format!(
                 "{} async begin/end event(s) (b/e) had no partner; they are left out",
                 self.unmatched_async
+            ));
+        }
+        if self.unbounded_pairs > 0 {
+            out.push(format!(
+                "{} begin/end pair(s) lasted longer than a number can hold (timestamps near \
+                 ±1.7e308); they are left out",
+                self.unbounded_pairs
             ));
         }
         if self.dropped_invalid > 0 {

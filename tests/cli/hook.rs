@@ -190,7 +190,7 @@ fn outside_a_repository_install_is_an_error() {
 }
 
 /// Runs `perfgate hook run` with `stdin` as git would give it.
-fn hook_run(dir: &Path, stdin: &str) -> std::process::Output {
+pub fn hook_run(dir: &Path, stdin: &str) -> std::process::Output {
     perfgate()
         .current_dir(dir)
         .args(["hook", "run", "origin", "/dev/null"])
@@ -401,7 +401,7 @@ fn without_a_baseline_the_hook_checks_the_budgets() {
 }
 
 /// One pushed branch, as git gives it to the hook.
-fn one_ref() -> String {
+pub fn one_ref() -> String {
     format!(
         "refs/heads/x {} refs/heads/x {}\n",
         "a".repeat(40),

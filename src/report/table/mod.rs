@@ -32,7 +32,8 @@ impl super::Renderer for TableFormat {
     }
 
     fn render(&self, report: &Report, settings: &super::RenderSettings) -> String {
-        render(report, &settings.terminal)
+        // The table is printed into CI logs: no row may read as a workflow command.
+        crate::log::neutral(&render(report, &settings.terminal)).into_owned()
     }
 }
 

@@ -26,6 +26,6 @@ impl super::Format for Chrome {
     }
 
     fn read(&self, input: Box<dyn Read>, ctx: &super::ReadContext) -> Result<Trace, TraceError> {
-        reader::read(input, &ctx.name, ctx.progress_total, ctx.gzip)
+        reader::read(input, ctx)
     }
 }

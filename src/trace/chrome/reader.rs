@@ -11,25 +11,21 @@ use rustc_hash::FxHashMap;
 use super::event::{RawEvent, Text, sanitize_non_finite};
 use super::flat;
 use super::scan::{EventSink, Scanner, Taken};
-use crate::trace::detect::describe_non_trace;
-use crate::trace::{Id, NameId, Span, Trace, TraceError, Track, TrackId, TrackKey};
+use crate::trace::detect::{describe_binary, describe_non_trace};
+use crate::trace::{
+    Id, Limits, NameId, ReadContext, Span, Trace, TraceError, Track, TrackId, TrackKey,
+};
 
 /// Reads a Chrome trace from its (decompressed) bytes. `progress_total`, when set, prints
 /// progress to stderr.
-pub(crate) fn read(
-    input: Box<dyn Read>,
-    name: &str,
-    progress_total: Option<u64>,
-    gzip: bool,
-) -> Result<Trace, TraceError> {
-    let mut scanner = Scanner::new(input);
+pub(crate) fn read(input: Box<dyn Read>, ctx: &ReadContext) -> Result<Trace, TraceError> {
+    let (name, progress_total, gzip) = (ctx.name.as_str(), ctx.progress_total, ctx.gzip);
+    let mut scanner = Scanner::new(input, ctx.limits.max_value_bytes);
     if let Some(total) = progress_total {
         scanner = scanner.with_progress(progress_printer(name.to_string(), total, gzip));
     }
-    if let Some(what) = describe_non_trace(scanner.head(256)?) {
-        return Err(TraceError::NotATrace(what));
-    }
-    let mut builder = Builder::new(name);
+    refuse_non_trace(&mut scanner)?;
+    let mut builder = Builder::new(name, ctx.limits);
     let framing = scanner.run(&mut builder)?;
     if progress_total.is_some() {
         eprint!("\r\x1b[2K");
@@ -48,6 +44,31 @@ pub(crate) fn read(
     Ok(trace)
 }
 
+/// Refuses an input whose first significant byte does not open a JSON array or object, saying
+/// what it looks like instead. Leading whitespace (JSON's four characters, however many) is
+/// skipped as the scanner skips it, so the two always agree on where the document starts.
+fn refuse_non_trace<R: Read>(scanner: &mut Scanner<R>) -> Result<(), TraceError> {
+    let raw = scanner.head(256)?;
+    if raw.is_empty() {
+        return Err(TraceError::NotATrace("the file is empty".into()));
+    }
+    if let Some(what) = describe_binary(raw) {
+        return Err(TraceError::NotATrace(what));
+    }
+    match scanner.peek_non_ws()? {
+        Some(b'[' | b'{') => Ok(()),
+        None => Err(TraceError::NotATrace(
+            "the file holds only whitespace".into(),
+        )),
+        Some(_) => {
+            let offset = scanner.offset();
+            let what = describe_non_trace(scanner.head(256)?)
+                .unwrap_or_else(|| "it does not start with JSON".into());
+            Err(TraceError::NotATrace(format!("byte {offset}: {what}")))
+        }
+    }
+}
+
 fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)> {
     let mut last_mb = 0;
     Box::new(move |bytes| {
@@ -56,10 +77,12 @@ fn progress_printer(name: String, total: u64, gzip: bool) -> Box<dyn FnMut(u64)>
             last_mb = mb;
             let mut err = std::io::stderr().lock();
             if gzip {
-                let _ = write!(err, "\rreading {name}: {mb} MB decompressed");
+                let line = format!("reading {name}: {mb} MB decompressed");
+                let _ = write!(err, "\r{}", crate::log::neutral(&line));
             } else {
                 let pct = (bytes * 100).checked_div(total).unwrap_or(0).min(100);
-                let _ = write!(err, "\rreading {name}: {mb} / {} MB ({pct}%)", total >> 20);
+                let line = format!("reading {name}: {mb} / {} MB ({pct}%)", total >> 20);
+                let _ = write!(err, "\r{}", crate::log::neutral(&line));
             }
             let _ = err.flush();
         }
@@ -96,6 +119,49 @@ struct Builder {
     last_thread: Option<(Id, Id, TrackId)>,
     edges: Vec<Edge>,
     async_edges: Vec<AsyncEdge>,
+    limits: Limits,
+}
+
+/// Why a name could not be registered.
+#[derive(Debug)]
+enum NameError {
+    NotUtf8,
+    /// Longer than [`Limits::max_name_bytes`]: this many bytes.
+    TooLong(usize),
+    /// One more than [`Limits::max_names`].
+    TooMany,
+}
+
+impl From<Utf8Error> for NameError {
+    fn from(_: Utf8Error) -> Self {
+        NameError::NotUtf8
+    }
+}
+
+impl NameError {
+    /// The error for the event at `offset`; `what` names the field when it is not text.
+    fn at(self, offset: u64, what: &str, limits: &Limits) -> TraceError {
+        match self {
+            NameError::NotUtf8 => TraceError::Event {
+                offset,
+                message: format!("the {what} is not valid UTF-8"),
+            },
+            NameError::TooLong(len) => TraceError::Limit {
+                offset,
+                message: format!(
+                    "a name of {len} bytes, over the limit of {} (PERFGATE_MAX_NAME_BYTES raises it)",
+                    limits.max_name_bytes
+                ),
+            },
+            NameError::TooMany => TraceError::Limit {
+                offset,
+                message: format!(
+                    "more than {} distinct names (PERFGATE_MAX_NAMES raises the limit)",
+                    limits.max_names
+                ),
+            },
+        }
+    }
 }
 
 impl EventSink for Builder {
@@ -123,7 +189,7 @@ impl EventSink for Builder {
 }
 
 impl Builder {
-    fn new(source: &str) -> Self {
+    fn new(source: &str, limits: Limits) -> Self {
         Builder {
             trace: Trace {
                 source: source.to_string(),
@@ -134,6 +200,7 @@ impl Builder {
             last_thread: None,
             edges: Vec::new(),
             async_edges: Vec::new(),
+            limits,
         }
     }
 
@@ -156,16 +223,17 @@ impl Builder {
     /// not UTF-8.
     fn add(&mut self, event: RawEvent<'_>, offset: u64) -> Result<(), TraceError> {
         self.trace.notes.events += 1;
-        let not_utf8 = |what: &str| TraceError::Event {
-            offset,
-            message: format!("the {what} is not valid UTF-8"),
-        };
+        let limits = self.limits;
         match event.phase {
-            b'X' => self.add_complete(&event).map_err(|_| not_utf8("name")),
-            b'B' | b'E' => self.add_edge(&event).map_err(|_| not_utf8("name")),
+            b'X' => self
+                .add_complete(&event)
+                .map_err(|e| e.at(offset, "name", &limits)),
+            b'B' | b'E' => self
+                .add_edge(&event)
+                .map_err(|e| e.at(offset, "name", &limits)),
             b'b' | b'e' => self
                 .add_async_edge(&event)
-                .map_err(|_| not_utf8("name or category")),
+                .map_err(|e| e.at(offset, "name or category", &limits)),
             b'M' => {
                 self.add_metadata(&event);
                 Ok(())
@@ -177,7 +245,7 @@ impl Builder {
         }
     }
 
-    fn add_complete(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
+    fn add_complete(&mut self, event: &RawEvent<'_>) -> Result<(), NameError> {
         let (Some(ts), Some(dur)) = (event.ts, event.dur) else {
             self.trace.notes.dropped_invalid += 1;
             return Ok(());
@@ -197,7 +265,7 @@ impl Builder {
         Ok(())
     }
 
-    fn add_edge(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
+    fn add_edge(&mut self, event: &RawEvent<'_>) -> Result<(), NameError> {
         let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
             self.trace.notes.dropped_invalid += 1;
             return Ok(());
@@ -216,7 +284,7 @@ impl Builder {
         Ok(())
     }
 
-    fn add_async_edge(&mut self, event: &RawEvent<'_>) -> Result<(), Utf8Error> {
+    fn add_async_edge(&mut self, event: &RawEvent<'_>) -> Result<(), NameError> {
         let Some(ts) = event.ts.filter(|t| t.is_finite()) else {
             self.trace.notes.dropped_invalid += 1;
             return Ok(());
@@ -250,9 +318,15 @@ impl Builder {
 
     /// The id of a name, registered on first sight. Names are looked up by their bytes and
     /// checked to be UTF-8 only when new: bytes equal to a known name are valid.
-    fn intern(&mut self, name: &[u8]) -> Result<NameId, Utf8Error> {
+    fn intern(&mut self, name: &[u8]) -> Result<NameId, NameError> {
         if let Some(&id) = self.name_ids.get(name) {
             return Ok(id);
+        }
+        if name.len() > self.limits.max_name_bytes {
+            return Err(NameError::TooLong(name.len()));
+        }
+        if self.trace.names.len() >= self.limits.max_names {
+            return Err(NameError::TooMany);
         }
         Ok(self.intern_str(std::str::from_utf8(name)?))
     }
@@ -332,6 +406,9 @@ impl Builder {
                 continue;
             }
             match stack.pop() {
+                Some(begin_at) if !(edge.ts - edges[begin_at].ts).is_finite() => {
+                    self.trace.notes.unbounded_pairs += 1;
+                }
                 Some(begin_at) => {
                     let begin = &edges[begin_at];
                     let name = match begin.name.or(edge.name) {
@@ -375,6 +452,10 @@ impl Builder {
             if edge.begin {
                 open.push(edge);
             } else if let Some(begin) = open.pop() {
+                if !(edge.ts - begin.ts).is_finite() {
+                    self.trace.notes.unbounded_pairs += 1;
+                    continue;
+                }
                 self.trace.spans.push(Span {
                     name: begin.name,
                     track: begin.track,

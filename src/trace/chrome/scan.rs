@@ -59,11 +59,14 @@ pub struct Scanner<R> {
     base: u64,
     eof: bool,
     on_progress: Option<Box<dyn FnMut(u64)>>,
+    /// The buffer never grows past this ([`crate::trace::Limits::max_value_bytes`]).
+    max_value_bytes: usize,
 }
 
 impl<R: Read> Scanner<R> {
-    pub fn new(src: R) -> Self {
+    pub fn new(src: R, max_value_bytes: usize) -> Self {
         Scanner {
+            max_value_bytes,
             src,
             buf: vec![0; CHUNK],
             pos: 0,
@@ -97,9 +100,21 @@ impl<R: Read> Scanner<R> {
         self.pos -= shift;
         self.base += shift as u64;
         if self.end == self.buf.len() {
-            // One value larger than the buffer: grow, it is held on purpose.
+            // One value larger than the buffer: grow, it is held on purpose; up to the limit,
+            // so that one endless string (a gzip bomb) is an error, not all the memory.
             let len = self.buf.len();
-            self.buf.resize(len * 2, 0);
+            if len >= self.max_value_bytes {
+                return Err(TraceError::Limit {
+                    offset: self.base,
+                    message: format!(
+                        "one JSON value (an event) runs past {} MiB, the limit \
+                         (PERFGATE_MAX_VALUE_BYTES raises it)",
+                        self.max_value_bytes >> 20
+                    ),
+                });
+            }
+            self.buf
+                .resize((len * 2).min(self.max_value_bytes.max(CHUNK)), 0);
         }
         loop {
             match self.src.read(&mut self.buf[self.end..]) {
@@ -188,7 +203,8 @@ impl<R: Read> Scanner<R> {
                 self.pos += 1;
                 self.top_object(sink, &mut framing)?;
             }
-            Some(_) | None => unreachable!("the caller sniffs the first byte"),
+            // The reader refuses such input before; kept an error, never a panic.
+            Some(_) | None => return Err(self.syntax("expected a JSON array or object")),
         }
         if !framing.truncated && self.peek_non_ws()?.is_some() {
             return Err(TraceError::Syntax {
