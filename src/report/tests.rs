@@ -96,6 +96,7 @@ pub fn sample() -> Report {
             file: Some("/home/runner/work/svc/svc/diagnostic.py".into()),
             line: Some(41),
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
         BudgetResult {
@@ -113,6 +114,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
         BudgetResult {
@@ -130,6 +132,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
         BudgetResult {
@@ -147,6 +150,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
     ];
@@ -172,6 +176,8 @@ pub fn sample() -> Report {
             file: Some("diagnostic.py".into()),
             line: Some(88),
             per_parent: None,
+            share: None,
+            max_share: None,
         },
         Finding {
             kind: FindingKind::BlockingIo,
@@ -190,6 +196,8 @@ pub fn sample() -> Report {
             file: Some("a,b:c.py".into()),
             line: Some(7),
             per_parent: None,
+            share: None,
+            max_share: None,
         },
     ];
     let mut regressed = change(

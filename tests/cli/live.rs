@@ -89,7 +89,12 @@ fn reads_viztracer_log_async_task_tracks() {
         &args,
     );
     let report = run_json(&["summary", out.to_str().unwrap()], 0);
-    assert!(count_of(&report, "call_claude_async (async_diagnostic.py)") >= 3);
+    // One call per coroutine call, not one per resumption slice: 3 requests, 3 calls.
+    assert_eq!(count_of(&report, "handle_request (async_diagnostic.py)"), 3);
+    assert_eq!(
+        count_of(&report, "call_claude_async (async_diagnostic.py)"),
+        3
+    );
 }
 
 /// Every output perfgate writes (terminal, JSON, JUnit, Markdown, the GitHub job summary and

@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod hook;
 mod live;
+mod memory_async;
 mod otlp;
 mod record;
 mod redflags;
