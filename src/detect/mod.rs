@@ -587,7 +587,7 @@ pub(crate) mod tests {
             err("[detectors.n_plus_two]\n"),
             "b.toml:1:12: unknown key `n_plus_two`, expected one of `n_plus_one`, \
              `repeated_call`, `slow_call`, `blocking_io`, `consecutive_queries`, \
-             `structure_change`\n  |\n1 | [detectors.n_plus_two]\n  \
+             `structure_change`, `gc_pressure`\n  |\n1 | [detectors.n_plus_two]\n  \
              |            ^^^^^^^^^^"
         );
         assert!(
