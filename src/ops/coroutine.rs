@@ -20,7 +20,7 @@
 //! future) and called again first after the resumption looks like a resumed coroutine; the
 //! two calls are counted as one.
 
-use crate::trace::{NameId, Span, Track};
+use crate::trace::{NameId, Span, Track, TrackKey};
 
 use super::tree::NO_PARENT;
 
@@ -32,7 +32,12 @@ pub fn resumed_calls(
     tracks: &[Track],
     resumable: impl Fn(NameId) -> bool,
 ) -> Vec<Vec<u32>> {
-    let on_task = |i: usize| tracks[spans[i].track as usize].is_async_task();
+    // Only viztracer's task threads: nestable async tracks (Chrome `b`/`e`) hold operations,
+    // not coroutine slices.
+    let on_task = |i: usize| {
+        let track = &tracks[spans[i].track as usize];
+        matches!(track.key, TrackKey::Thread { .. }) && track.is_async_task()
+    };
     if !(0..spans.len()).any(on_task) {
         return Vec::new();
     }
@@ -117,7 +122,7 @@ fn resumed_children(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Id, TrackKey};
+    use crate::trace::Id;
 
     fn track(name: &str, tid: i64) -> Track {
         Track {
