@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use crate::ops::identity::short_file;
 use crate::ops::tree::ChildLinks;
-use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, percentile};
+use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, memory, percentile};
 use crate::outcome::{BudgetResult, BudgetStatus, Severity, Unit};
 
 use crate::config::{Budget, Metric};
@@ -45,6 +45,10 @@ impl BudgetCalls {
 
 /// Which operations of the catalog a budget's pattern (and file pattern) select.
 pub fn selected_ops(budget: &Budget, catalog: &Catalog) -> Vec<bool> {
+    if budget.counter.is_some() {
+        // A counter budget measures a counter series, no call.
+        return vec![false; catalog.len()];
+    }
     (0..catalog.len() as OpId)
         .map(|op| {
             let info = catalog.info(op);
@@ -137,6 +141,29 @@ pub fn metric_value(
             .fold(-0.0, |sum, (t, i)| sum + links[t].self_time(i)),
         Metric::Count => calls.len() as f64,
         Metric::CountPerParent => calls.per_parent.iter().copied().max().unwrap_or(0) as f64,
+        Metric::Gc => gc_during(calls, trees),
+        // Metrics of counter series, not of calls (see `counter_value`).
+        Metric::Min | Metric::Last | Metric::Growth => return None,
+    })
+}
+
+/// The garbage-collection time inside the calls (collections that ran within one of them).
+fn gc_during(calls: &BudgetCalls, trees: &[CallTree]) -> f64 {
+    trees
+        .iter()
+        .zip(&calls.spans)
+        .map(|(tree, spans)| memory::gc_within(tree, &memory::collections(tree), spans))
+        .sum()
+}
+
+/// The value of a counter budget's metric over the counter's samples in `trees`.
+pub fn counter_value(counter: &str, metric: Metric, trees: &[CallTree]) -> Option<f64> {
+    let s = memory::counter_summary(trees, counter)?;
+    Some(match metric {
+        Metric::Min => s.min,
+        Metric::Last => s.last,
+        Metric::Growth => s.growth,
+        _ => s.max,
     })
 }
 
@@ -162,8 +189,11 @@ pub fn evaluate_budget(
 ) -> BudgetResult {
     // No call is a count of 0: a dead-code gate (`count`, target 0) passes when the function
     // is never called. Every other metric of no calls is undefined.
-    let value = metric_value(budget.metric, calls, trees, links)
-        .or((budget.metric == Metric::Count).then_some(0.0));
+    let value = match &budget.counter {
+        Some(counter) => counter_value(counter, budget.metric, trees),
+        None => metric_value(budget.metric, calls, trees, links)
+            .or((budget.metric == Metric::Count).then_some(0.0)),
+    };
     let status = value.map_or(BudgetStatus::NoMatch, |v| {
         band(v, budget.target, budget.flag)
     });
@@ -184,7 +214,7 @@ pub fn evaluate_budget(
     BudgetResult {
         name: budget.name.clone(),
         metric: budget.metric.as_str().to_string(),
-        unit: if budget.metric.is_count() {
+        unit: if budget.metric.is_count() || budget.counter.is_some() {
             Unit::Count
         } else {
             Unit::Us
@@ -204,7 +234,8 @@ pub fn evaluate_budget(
         file: first.and_then(|i| i.file.clone()),
         line: first.and_then(|i| i.line),
         within: budget.within.as_ref().map(|w| w.text.clone()),
-        did_you_mean: if ops.is_empty() {
+        counter: budget.counter.clone(),
+        did_you_mean: if ops.is_empty() && budget.counter.is_none() {
             nearest_names(&budget.operation.text, catalog)
         } else {
             Vec::new()

@@ -4,7 +4,8 @@
 use crate::budget;
 use crate::cli::CheckArgs;
 use crate::config::{self, Config};
-use crate::outcome::{BudgetStatus, CommandKind, Report};
+use crate::ops::memory;
+use crate::outcome::{BudgetStatus, CommandKind, Memory, Report};
 
 use super::output::{self, OutputSettings};
 use super::{Outcome, load};
@@ -30,6 +31,10 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     }
     report.budgets = evaluation.budgets;
     report.findings = evaluation.findings;
+    report.memory = Memory {
+        gc: memory::gc_summary(&trees, &catalog),
+        counters: memory::counter_summaries(&trees),
+    };
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &settings)?;

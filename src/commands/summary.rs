@@ -3,9 +3,10 @@
 use anyhow::Context;
 
 use crate::cli::{SortArg, SummaryArgs};
+use crate::ops::memory;
 use crate::ops::table::build_table;
 use crate::ops::{OpFilter, SortKey};
-use crate::outcome::{CommandKind, Report};
+use crate::outcome::{CommandKind, Memory, Report};
 use crate::report::Format;
 use crate::report::escape::terminal;
 
@@ -21,6 +22,10 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut report = Report::new(CommandKind::Summary);
     report.inputs = inputs;
     report.operations = build_table(&trees, &catalog, &filter, sort_key(args.sort));
+    report.memory = Memory {
+        gc: memory::gc_summary(&trees, &catalog),
+        counters: memory::counter_summaries(&trees),
+    };
     if report.operations.is_empty() {
         // An empty table and exit 0 read like "the trace is empty"; say which filter did it.
         let filters: Vec<String> = [("--name", &args.name), ("--file", &args.file)]

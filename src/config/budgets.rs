@@ -27,11 +27,19 @@ pub enum Metric {
     Count,
     /// Largest number of calls beneath one call of the `within` ancestor.
     CountPerParent,
+    /// Time spent in garbage collection during the calls (viztracer `--log_gc`).
+    Gc,
+    /// Counter budgets: the smallest value.
+    Min,
+    /// Counter budgets: the last value.
+    Last,
+    /// Counter budgets: the largest rise within one trace (last − first).
+    Growth,
 }
 
 impl Metric {
     /// Every metric with its spelling in budgets.toml.
-    pub const ALL: [(&'static str, Metric); 10] = [
+    pub const ALL: [(&'static str, Metric); 14] = [
         ("p50", Metric::P50),
         ("p90", Metric::P90),
         ("p95", Metric::P95),
@@ -42,7 +50,14 @@ impl Metric {
         ("self", Metric::SelfTime),
         ("count", Metric::Count),
         ("count_per_parent", Metric::CountPerParent),
+        ("gc", Metric::Gc),
+        ("min", Metric::Min),
+        ("last", Metric::Last),
+        ("growth", Metric::Growth),
     ];
+
+    /// The metrics a `counter` budget takes.
+    pub const OF_COUNTERS: [Metric; 4] = [Metric::Max, Metric::Min, Metric::Last, Metric::Growth];
 
     /// The spelling in budgets.toml and in reports.
     pub fn as_str(self) -> &'static str {
@@ -77,8 +92,11 @@ pub struct Budget {
     pub file: Option<Pattern>,
     /// Only calls beneath a call of an operation matching this.
     pub within: Option<Pattern>,
+    /// A counter budget: the counter series it measures (`memory.rss_mb`), instead of calls
+    /// (its `operation` pattern, the same text, then matches no call).
+    pub counter: Option<String>,
     pub metric: Metric,
-    /// µs for durations, calls for counts.
+    /// µs for durations, calls for counts, the counter's own unit for counter budgets.
     pub target: f64,
     pub flag: f64,
 }
@@ -117,7 +135,8 @@ pub(super) struct RawDefaults {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawBudget {
     name: Sp<String>,
-    operation: Sp<String>,
+    operation: Option<Sp<String>>,
+    counter: Option<Sp<String>>,
     file: Option<Sp<String>>,
     within: Option<Sp<String>>,
     metric: Option<Sp<String>>,
@@ -150,10 +169,33 @@ fn budget(src: &Source, sp: &Sp<RawBudget>, default_metric: Metric) -> Result<Bu
     if name.is_empty() {
         return Err(src.error(b.name.span(), "the budget name is empty"));
     }
+    let subject = match (&b.operation, &b.counter) {
+        (Some(op), None) => op,
+        (None, Some(counter)) => counter,
+        (Some(_), Some(counter)) => {
+            return Err(src.error(
+                counter.span(),
+                "a budget measures either calls (operation = ...) or a counter (counter = ...), not both",
+            ));
+        }
+        (None, None) => {
+            return Err(src.error(
+                b.name.span(),
+                format!(
+                    "budget \"{name}\" measures nothing; add operation = \"<function or glob>\" (its calls) or counter = \"<name>\" (a counter series)"
+                ),
+            ));
+        }
+    };
+    let is_counter = b.counter.is_some();
     let metric = match &b.metric {
         Some(m) => metric(src, m)?,
+        None if is_counter => Metric::Max,
         None => default_metric,
     };
+    if let Some(m) = &b.metric {
+        check_metric_fits(src, m, metric, is_counter)?;
+    }
     if metric == Metric::CountPerParent && b.within.is_none() {
         let span = b.metric.as_ref().map_or(b.name.span(), |m| m.span());
         return Err(src.error(
@@ -161,16 +203,55 @@ fn budget(src: &Source, sp: &Sp<RawBudget>, default_metric: Metric) -> Result<Bu
             "metric \"count_per_parent\" counts calls beneath each call of the `within` operation; add within = \"<pattern>\"",
         ));
     }
-    let (target, flag) = thresholds(src, b, metric, sp.span())?;
+    let numeric = metric.is_count() || is_counter;
+    let (target, flag) = thresholds(src, b, metric, numeric, sp.span())?;
     Ok(Budget {
         name,
-        operation: src.pattern(&b.operation)?,
+        operation: src.pattern(subject)?,
         file: b.file.as_ref().map(|f| src.pattern(f)).transpose()?,
         within: b.within.as_ref().map(|w| src.pattern(w)).transpose()?,
+        counter: b.counter.as_ref().map(|c| c.get_ref().trim().to_string()),
         metric,
         target,
         flag,
     })
+}
+
+/// Counter budgets take the metrics of values (max, min, last, growth); call budgets every
+/// other one.
+fn check_metric_fits(
+    src: &Source,
+    m: &Sp<String>,
+    metric: Metric,
+    is_counter: bool,
+) -> Result<(), ConfigError> {
+    let of_counters = Metric::OF_COUNTERS.contains(&metric);
+    let names = |list: &[Metric]| {
+        list.iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if is_counter && !of_counters {
+        return Err(src.error(
+            m.span(),
+            format!(
+                "metric \"{}\" measures calls; a counter budget takes one of {}",
+                metric.as_str(),
+                names(&Metric::OF_COUNTERS)
+            ),
+        ));
+    }
+    if !is_counter && of_counters && metric != Metric::Max {
+        return Err(src.error(
+            m.span(),
+            format!(
+                "metric \"{}\" is for counter budgets (counter = \"<name>\"); an operation budget takes p50, p90, p95, p99, max, mean, total, self, count, count_per_parent or gc",
+                metric.as_str()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// target and flag, from `target`/`flag` and/or `acceptable`, which must agree.
@@ -178,25 +259,28 @@ fn thresholds(
     src: &Source,
     b: &RawBudget,
     metric: Metric,
+    numeric: bool,
     table: Range<usize>,
 ) -> Result<(f64, f64), ConfigError> {
     let target = b
         .target
         .as_ref()
-        .map(|v| threshold(src, v, metric))
+        .map(|v| threshold(src, v, metric, numeric))
         .transpose()?;
     let flag = b
         .flag
         .as_ref()
-        .map(|v| threshold(src, v, metric))
+        .map(|v| threshold(src, v, metric, numeric))
         .transpose()?;
     let band = b
         .acceptable
         .as_ref()
-        .map(|v| band(src, v, metric))
+        .map(|v| band(src, v, numeric))
         .transpose()?;
     let show = |v: f64| {
-        if metric.is_count() {
+        if b.counter.is_some() {
+            format!("{v}")
+        } else if metric.is_count() {
             format!("{v} calls")
         } else {
             human_us(v)
@@ -245,11 +329,22 @@ fn thresholds(
     Ok((t, f))
 }
 
-/// A threshold: a duration string for time metrics, a whole number for counts.
-fn threshold(src: &Source, v: &Sp<toml::Value>, metric: Metric) -> Result<f64, ConfigError> {
-    match (v.get_ref(), metric.is_count()) {
-        (toml::Value::Integer(n), true) if *n >= 0 => Ok(*n as f64),
-        (toml::Value::Float(x), true) if *x >= 0.0 && x.is_finite() => Ok(*x),
+/// A threshold: a duration string for time metrics, a whole number for counts, any number
+/// for counters (`numeric`: counts and counters).
+fn threshold(
+    src: &Source,
+    v: &Sp<toml::Value>,
+    metric: Metric,
+    numeric: bool,
+) -> Result<f64, ConfigError> {
+    let counter = numeric && !metric.is_count();
+    match (v.get_ref(), numeric) {
+        (toml::Value::Integer(n), true) if *n >= 0 || counter => Ok(*n as f64),
+        (toml::Value::Float(x), true) if (*x >= 0.0 || counter) && x.is_finite() => Ok(*x),
+        (_, true) if counter => Err(src.error(
+            v.span(),
+            "a counter budget's thresholds are plain numbers in the counter's unit, e.g. 512",
+        )),
         (toml::Value::String(s), false) => parse_duration(s).map_err(|e| src.error(v.span(), e)),
         (toml::Value::Integer(_) | toml::Value::Float(_), false) => Err(src.error(
             v.span(),
@@ -272,11 +367,9 @@ fn threshold(src: &Source, v: &Sp<toml::Value>, metric: Metric) -> Result<f64, C
     }
 }
 
-fn band(src: &Source, v: &Sp<toml::Value>, metric: Metric) -> Result<(f64, f64), ConfigError> {
+fn band(src: &Source, v: &Sp<toml::Value>, numeric: bool) -> Result<(f64, f64), ConfigError> {
     match v.get_ref() {
-        toml::Value::String(s) => {
-            parse_band(s, !metric.is_count()).map_err(|e| src.error(v.span(), e))
-        }
+        toml::Value::String(s) => parse_band(s, !numeric).map_err(|e| src.error(v.span(), e)),
         other => Err(src.error(
             v.span(),
             format!(

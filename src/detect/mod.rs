@@ -1,6 +1,7 @@
 //! The red-flag detectors of the seed's guide, one per file behind [`Detector`]: N+1 calls
 //! ([`n_plus_one`]), repeated expensive calls ([`repeated_call`]), slow calls above their
-//! budget's flag ([`slow_call`]), blocking I/O in asyncio tasks ([`blocking_io`]).
+//! budget's flag ([`slow_call`]), blocking I/O in asyncio tasks ([`blocking_io`]), garbage
+//! collection taking a large share of an operation's time ([`gc_pressure`]).
 //!
 //! A detector owns its table of budgets.toml (`[detectors.NAME]`: its raw serde struct, its
 //! validation, its defaults) and its findings. It gets the call trees, the catalog of
@@ -15,6 +16,7 @@
 
 pub mod blocking_io;
 pub mod consecutive_queries;
+pub mod gc_pressure;
 pub mod n_plus_one;
 pub mod repeated_call;
 pub mod slow_call;
@@ -45,6 +47,7 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(blocking_io::BlockingIo::default()),
         Box::new(consecutive_queries::ConsecutiveQueries::default()),
         Box::new(structure_change::StructureChange::default()),
+        Box::new(gc_pressure::GcPressure::default()),
     ]
 }
 
@@ -370,6 +373,11 @@ impl GroupKey {
         }
     }
 
+    /// The operation of the occurrences.
+    pub fn op(&self) -> OpId {
+        self.op
+    }
+
     /// The detail given to [`GroupKey::new`].
     pub fn detail(&self) -> Option<usize> {
         (self.detail != u32::MAX).then_some(self.detail as usize)
@@ -447,6 +455,11 @@ impl Groups {
         }
     }
 
+    /// The groups, in the order first seen.
+    pub fn list(&self) -> &[Group] {
+        &self.list
+    }
+
     /// One finding per group, made by `finding`, in the order first seen.
     pub fn findings(self, finding: impl FnMut(&Group) -> Finding) -> Vec<Finding> {
         self.list.iter().map(finding).collect()
@@ -482,6 +495,8 @@ impl Group {
             file: info.file.clone(),
             line: info.line,
             per_parent: None,
+            share: None,
+            max_share: None,
         }
     }
 }
@@ -531,6 +546,7 @@ pub(crate) mod tests {
             spans,
             notes: ReadNotes::default(),
             span_attrs: Vec::new(),
+            counters: Vec::new(),
         };
         CallTree::build(trace, catalog)
     }
@@ -571,7 +587,7 @@ pub(crate) mod tests {
             err("[detectors.n_plus_two]\n"),
             "b.toml:1:12: unknown key `n_plus_two`, expected one of `n_plus_one`, \
              `repeated_call`, `slow_call`, `blocking_io`, `consecutive_queries`, \
-             `structure_change`\n  |\n1 | [detectors.n_plus_two]\n  \
+             `structure_change`, `gc_pressure`\n  |\n1 | [detectors.n_plus_two]\n  \
              |            ^^^^^^^^^^"
         );
         assert!(

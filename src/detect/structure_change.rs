@@ -164,6 +164,8 @@ impl StructureChange {
                         before: per_before,
                         after: per_after,
                     }),
+                    share: None,
+                    max_share: None,
                 });
             }
         }

@@ -4,7 +4,9 @@
 //! A [`Catalog`] is shared by every trace of one command (both sides of a comparison), so an
 //! [`OpId`] means the same operation everywhere in that command.
 
+pub mod coroutine;
 pub mod identity;
+pub mod memory;
 pub mod profile;
 pub mod source;
 pub mod stats;

@@ -6,9 +6,11 @@
 //! contains it. A span that starts inside another but ends after it (partial overlap, which
 //! real files have) is not its child: it nests under the next enclosing span instead.
 
-use crate::trace::{AttrValue, ReadNotes, Span, SpanAttrKey, Trace, Track, TrackId};
+use crate::trace::{
+    AttrValue, Counter, ReadNotes, Span, SpanAttr, SpanAttrKey, Trace, Track, TrackId,
+};
 
-use super::{Catalog, OpId};
+use super::{Catalog, OpId, coroutine};
 
 /// `parent` of a root span.
 pub const NO_PARENT: u32 = u32::MAX;
@@ -36,6 +38,13 @@ pub struct CallTree {
     /// The query text of the spans that have one (OpenTelemetry `db.statement`), as
     /// (span index in this tree, text), sorted by span; empty for formats without attributes.
     pub statements: Vec<(u32, String)>,
+    /// The self time of the coroutine calls merged from several slices (viztracer
+    /// `--log_async`, see [`coroutine`](super::coroutine)): the time they actually ran, which
+    /// their span (first start to last end, waits included) does not give. As (span index,
+    /// µs), sorted by span; empty for traces without asyncio tasks.
+    pub running_self: Vec<(u32, f64)>,
+    /// The trace's counter series (memory, garbage collection), as read.
+    pub counters: Vec<Counter>,
 }
 
 impl CallTree {
@@ -45,43 +54,31 @@ impl CallTree {
             source,
             names,
             tracks,
-            mut spans,
+            spans,
             notes,
             span_attrs,
+            counters,
         } = trace;
         let op_of_name: Vec<OpId> = names.iter().map(|n| catalog.intern_name(n)).collect();
-        // Stable: among equal starts and durations, the span opened first (in file order)
-        // stays first and becomes the parent.
-        let order = |a: &Span, b: &Span| {
-            a.track
-                .cmp(&b.track)
-                .then_with(|| a.ts.total_cmp(&b.ts))
-                .then_with(|| b.dur.total_cmp(&a.dur))
-        };
-        let mut statements = Vec::new();
-        if span_attrs.iter().any(|a| a.key == SpanAttrKey::DbStatement) {
-            // Sort a permutation, so that the statements follow their spans.
-            let mut perm: Vec<u32> = (0..spans.len() as u32).collect();
-            perm.sort_by(|&a, &b| order(&spans[a as usize], &spans[b as usize]));
-            let mut new_index = vec![0u32; spans.len()];
-            for (new, &old) in perm.iter().enumerate() {
-                new_index[old as usize] = new as u32;
-            }
-            spans = perm.iter().map(|&old| spans[old as usize]).collect();
-            statements = span_attrs
-                .into_iter()
-                .filter(|a| a.key == SpanAttrKey::DbStatement)
-                .filter_map(|a| match a.value {
-                    AttrValue::Str(text) => Some((new_index[a.span as usize], text)),
-                    _ => None,
-                })
-                .collect();
-            statements.sort_by_key(|&(i, _)| i);
-        } else {
-            spans.sort_by(order);
-        }
-        let ops = spans.iter().map(|s| op_of_name[s.name as usize]).collect();
+        let (spans, statements) = sort_spans(spans, span_attrs);
         let (parent, depth) = nest(&spans);
+        let calls = coroutine::resumed_calls(&spans, &parent, &tracks, |name| {
+            catalog.info(op_of_name[name as usize]).file.is_some()
+        });
+        let (spans, statements, parent, depth, running_self) = if calls.is_empty() {
+            (spans, statements, parent, depth, Vec::new())
+        } else {
+            let merged = merge_slices(spans, &parent, statements, &calls);
+            let (parent, depth) = nest(&merged.spans);
+            (
+                merged.spans,
+                merged.statements,
+                parent,
+                depth,
+                merged.running_self,
+            )
+        };
+        let ops = spans.iter().map(|s| op_of_name[s.name as usize]).collect();
         CallTree {
             source,
             spans,
@@ -91,6 +88,8 @@ impl CallTree {
             tracks,
             notes,
             statements,
+            running_self,
+            counters,
         }
     }
 
@@ -148,7 +147,22 @@ impl CallTree {
         for v in &mut self_us {
             *v = v.max(0.0);
         }
+        for &(i, own) in &self.running_self {
+            self_us[i as usize] = own;
+        }
         self_us
+    }
+
+    /// The self time of a merged coroutine call, when span `i` is one.
+    fn running_self_of(&self, i: usize) -> Option<f64> {
+        if self.running_self.is_empty() {
+            return None;
+        }
+        let k = self
+            .running_self
+            .binary_search_by_key(&(i as u32), |&(s, _)| s)
+            .ok()?;
+        Some(self.running_self[k].1)
     }
 
     pub fn track(&self, id: TrackId) -> &Track {
@@ -211,12 +225,140 @@ impl<'a> ChildLinks<'a> {
     /// The self time of span `i`: the value [`CallTree::self_times`] gives it, computed the
     /// same way (children subtracted in start order, never below zero).
     pub fn self_time(&self, i: usize) -> f64 {
+        if let Some(own) = self.tree.running_self_of(i) {
+            return own;
+        }
         let spans = &self.tree.spans;
         let mut own = spans[i].dur;
         for c in self.children(i) {
             own -= spans[c].dur;
         }
         own.max(0.0)
+    }
+}
+
+/// The order of the call tree: by track, start ascending, longer first. Stable: among equal
+/// starts and durations, the span opened first (in file order) stays first and is the parent.
+fn tree_order(a: &Span, b: &Span) -> std::cmp::Ordering {
+    a.track
+        .cmp(&b.track)
+        .then_with(|| a.ts.total_cmp(&b.ts))
+        .then_with(|| b.dur.total_cmp(&a.dur))
+}
+
+/// Sorts the spans into call-tree order, carrying along the query texts of the attributes
+/// (the only attribute kept), re-indexed to the sorted spans.
+fn sort_spans(mut spans: Vec<Span>, span_attrs: Vec<SpanAttr>) -> (Vec<Span>, Vec<(u32, String)>) {
+    if !span_attrs.iter().any(|a| a.key == SpanAttrKey::DbStatement) {
+        spans.sort_by(tree_order);
+        return (spans, Vec::new());
+    }
+    let statements = span_attrs
+        .into_iter()
+        .filter(|a| a.key == SpanAttrKey::DbStatement)
+        .filter_map(|a| match a.value {
+            AttrValue::Str(text) => Some((a.span, text)),
+            _ => None,
+        })
+        .collect();
+    reorder(spans, statements)
+}
+
+/// Sorts spans by [`tree_order`] through a permutation, so that the statements (by span index)
+/// follow their spans.
+fn reorder(spans: Vec<Span>, statements: Vec<(u32, String)>) -> (Vec<Span>, Vec<(u32, String)>) {
+    let mut perm: Vec<u32> = (0..spans.len() as u32).collect();
+    perm.sort_by(|&a, &b| tree_order(&spans[a as usize], &spans[b as usize]));
+    let mut new_index = vec![0u32; spans.len()];
+    for (new, &old) in perm.iter().enumerate() {
+        new_index[old as usize] = new as u32;
+    }
+    let spans = perm.iter().map(|&old| spans[old as usize]).collect();
+    let mut statements: Vec<(u32, String)> = statements
+        .into_iter()
+        .map(|(i, text)| (new_index[i as usize], text))
+        .collect();
+    statements.sort_by_key(|&(i, _)| i);
+    (spans, statements)
+}
+
+/// The spans once the slices of each coroutine call are one span.
+struct Merged {
+    spans: Vec<Span>,
+    statements: Vec<(u32, String)>,
+    running_self: Vec<(u32, f64)>,
+}
+
+/// Replaces the slices of every call of `calls` (indices into `spans`, in call-tree order with
+/// `parent`) by one span from the first slice's start to the last one's end, whose self time
+/// is the sum of the slices' self times. A statement of a slice goes to its call (the first).
+fn merge_slices(
+    spans: Vec<Span>,
+    parent: &[u32],
+    statements: Vec<(u32, String)>,
+    calls: &[Vec<u32>],
+) -> Merged {
+    let mut own: Vec<f64> = spans.iter().map(|s| s.dur).collect();
+    for (i, &p) in parent.iter().enumerate() {
+        if p != NO_PARENT {
+            own[p as usize] -= spans[i].dur;
+        }
+    }
+    // The call each slice belongs to.
+    let mut call_of = vec![NO_PARENT; spans.len()];
+    for (c, slices) in calls.iter().enumerate() {
+        for &s in slices {
+            call_of[s as usize] = c as u32;
+        }
+    }
+    let mut new_index = vec![0u32; spans.len()];
+    let mut call_index = vec![0u32; calls.len()];
+    let mut merged = Vec::with_capacity(spans.len());
+    let mut running: Vec<(u32, f64)> = Vec::with_capacity(calls.len());
+    for (i, span) in spans.iter().enumerate() {
+        let c = call_of[i];
+        if c == NO_PARENT {
+            new_index[i] = merged.len() as u32;
+            merged.push(*span);
+            continue;
+        }
+        let slices = &calls[c as usize];
+        if slices[0] as usize == i {
+            call_index[c as usize] = merged.len() as u32;
+            let last = &spans[*slices.last().unwrap_or(&slices[0]) as usize];
+            running.push((
+                merged.len() as u32,
+                slices.iter().map(|&s| own[s as usize].max(0.0)).sum(),
+            ));
+            merged.push(Span {
+                dur: (last.end() - span.ts).max(span.dur),
+                ..*span
+            });
+        }
+        new_index[i] = call_index[c as usize];
+    }
+    // Merging keeps the call-tree order but for ties; sort again, carrying the indices.
+    let n = merged.len();
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    perm.sort_by(|&a, &b| tree_order(&merged[a as usize], &merged[b as usize]));
+    let mut sorted_index = vec![0u32; n];
+    for (new, &old) in perm.iter().enumerate() {
+        sorted_index[old as usize] = new as u32;
+    }
+    let mut statements: Vec<(u32, String)> = statements
+        .into_iter()
+        .map(|(i, text)| (sorted_index[new_index[i as usize] as usize], text))
+        .collect();
+    statements.sort_by_key(|&(i, _)| i);
+    statements.dedup_by_key(|(i, _)| *i);
+    for (i, _) in &mut running {
+        *i = sorted_index[*i as usize];
+    }
+    running.sort_by_key(|&(i, _)| i);
+    Merged {
+        spans: perm.iter().map(|&old| merged[old as usize]).collect(),
+        statements,
+        running_self: running,
     }
 }
 
@@ -286,6 +428,7 @@ mod tests {
             spans: out,
             notes: ReadNotes::default(),
             span_attrs: Vec::new(),
+            counters: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+pub use crate::ops::memory::{CounterSummary, GcSummary};
 use crate::ops::{OpStats, Origin};
 
 pub mod paired;
@@ -128,6 +129,10 @@ pub struct BudgetResult {
     /// The `within` scope pattern, when the budget has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub within: Option<String>,
+    /// A counter budget: the counter series it measured (`value` is the counter's, in its
+    /// own unit), instead of calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter: Option<String>,
     /// When no operation matched the pattern: the closest operation names in the traces
     /// (a typo such as `call_cluade`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -157,6 +162,9 @@ pub enum FindingKind {
     /// compare: an expensive (LLM) operation called more often per call of its parent than
     /// before, at least twice.
     RepeatedCallIntroduced,
+    /// Garbage collections took more than a share of an operation's time (viztracer
+    /// `--log_gc`).
+    GcPressure,
 }
 
 /// A change of calls per parent call between the two sides of a comparison.
@@ -210,6 +218,12 @@ pub struct Finding {
     /// `line` are then the parent's, where the calls are made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_parent: Option<CallsPerParent>,
+    /// GC pressure: the share (0..1) of the operation's time spent in the collections that
+    /// interrupted it (`total_us` of `count` collections), and the largest share allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_share: Option<f64>,
 }
 
 /// How an operation changed between the two sides of a comparison.
@@ -561,6 +575,26 @@ pub struct Report {
     /// The paired statistics of a comparison whose runs are pairs (`perfgate record`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paired: Option<paired::PairedReport>,
+    /// Garbage collection and counter series, when the traces recorded them.
+    #[serde(skip_serializing_if = "Memory::is_empty")]
+    pub memory: Memory,
+}
+
+/// Memory as the traces recorded it (viztracer `--log_gc`, counter events).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Memory {
+    /// Garbage collections; absent when no trace was made with `--log_gc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gc: Option<GcSummary>,
+    /// Counter series but garbage collection's, in order of first sight.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<CounterSummary>,
+}
+
+impl Memory {
+    pub fn is_empty(&self) -> bool {
+        self.gc.is_none() && self.counters.is_empty()
+    }
 }
 
 impl Report {
@@ -575,6 +609,7 @@ impl Report {
             findings: Vec::new(),
             comparison: None,
             paired: None,
+            memory: Memory::default(),
         }
     }
 

@@ -97,6 +97,7 @@ pub fn sample() -> Report {
             file: Some("/home/runner/work/svc/svc/diagnostic.py".into()),
             line: Some(41),
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
         BudgetResult {
@@ -114,6 +115,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
         BudgetResult {
@@ -131,6 +133,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
         BudgetResult {
@@ -148,6 +151,7 @@ pub fn sample() -> Report {
             file: None,
             line: None,
             within: None,
+            counter: None,
             did_you_mean: Vec::new(),
         },
     ];
@@ -173,6 +177,8 @@ pub fn sample() -> Report {
             file: Some("diagnostic.py".into()),
             line: Some(88),
             per_parent: None,
+            share: None,
+            max_share: None,
         },
         Finding {
             kind: FindingKind::BlockingIo,
@@ -191,6 +197,8 @@ pub fn sample() -> Report {
             file: Some("a,b:c.py".into()),
             line: Some(7),
             per_parent: None,
+            share: None,
+            max_share: None,
         },
     ];
     let mut regressed = change(

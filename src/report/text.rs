@@ -7,7 +7,7 @@ use crate::outcome::paired::PairedReport;
 use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
-    CountReason, Evidence, Finding, FindingKind, Metric, OpChange, TimeJudgement, Unit,
+    CountReason, Evidence, Finding, FindingKind, GcSummary, Metric, OpChange, TimeJudgement, Unit,
 };
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
@@ -53,6 +53,26 @@ pub fn budget_line(b: &BudgetResult) -> String {
             };
             format!("{}: {} is {v}, {band}", b.name, b.metric)
         }
+    }
+}
+
+/// The garbage collection of the traces in one line.
+pub fn gc_line(gc: &GcSummary) -> String {
+    format!(
+        "Garbage collection: {} collection(s), {} in all (longest {}), {} object(s) freed",
+        gc.collections,
+        human_us(gc.total_us),
+        human_us(gc.max_us),
+        gc.collected
+    )
+}
+
+/// A change of a counter with its sign: `+3`, `-0.50`, `0`.
+pub fn signed_value(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", fmt_num(v))
+    } else {
+        fmt_num(v)
     }
 }
 
@@ -559,6 +579,19 @@ pub fn finding_words(f: &Finding) -> FindingWords {
                 "blocking I/O in async code: {operation} blocked the event loop inside {parent} on an asyncio task, {} call(s){in_traces} ({} in all, slowest {}); use an async equivalent or run it in an executor",
                 f.count,
                 human_us(f.total_us),
+                human_us(f.slowest_us),
+            ),
+        },
+        FindingKind::GcPressure => FindingWords {
+            kind: "GC pressure",
+            label: "GC pressure",
+            per_parent: false,
+            sentence: format!(
+                "GC pressure: {} garbage collection(s) interrupted {operation}{in_traces}, {} in all ({:.0}% of its time, above {:.0}%; longest {}); allocate fewer short-lived objects (or gc.freeze() long-lived ones)",
+                f.count,
+                human_us(f.total_us),
+                f.share.unwrap_or(0.0) * 100.0,
+                f.max_share.unwrap_or(0.0) * 100.0,
                 human_us(f.slowest_us),
             ),
         },

@@ -237,8 +237,10 @@ pub struct ReadNotes {
     pub unbounded_pairs: u64,
     /// `X` events with a negative duration, or without `ts`/`dur`, dropped.
     pub dropped_invalid: u64,
-    /// Events of phases that carry no duration (instants, counters, flows, samples...).
+    /// Events of phases that carry no duration and are not kept (instants, flows, samples...).
     pub ignored_phases: u64,
+    /// Counter events (`ph: "C"`) kept as [`Counter`] series.
+    pub counter_events: u64,
     /// Spans of span-based formats (OpenTelemetry) without a trace or span id, or without
     /// valid start/end times (missing, or the end before the start), dropped.
     pub invalid_spans: u64,
@@ -424,6 +426,24 @@ pub struct Trace {
     /// attributes (Chrome JSON). The indices are those of [`Trace::spans`] as read: whatever
     /// reorders the spans (the call tree sorts them) must carry the attributes along.
     pub span_attrs: Vec<SpanAttr>,
+    /// The counter series of the trace (Chrome `ph: "C"` events), in order of first sight.
+    pub counters: Vec<Counter>,
+}
+
+/// One series of a counter (Chrome `ph: "C"`): a counter event names the counter and sets one
+/// value per key of its `args` (`{"name": "memory", "args": {"rss_mb": 12, "objects": 900}}`
+/// is two series of `memory`). viztracer `--log_gc` writes the counter `garbage collection`
+/// (`collecting` 1 when a collection starts, 0 when it ends; `collected` the objects freed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counter {
+    /// The counter's name (the event's `name`).
+    pub name: String,
+    /// The key in `args`.
+    pub series: String,
+    /// The thread of its events.
+    pub track: TrackId,
+    /// (ts µs, value), in file order.
+    pub samples: Vec<(f64, f64)>,
 }
 
 impl Trace {

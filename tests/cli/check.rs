@@ -535,7 +535,7 @@ fn a_budgets_file_that_checks_nothing_is_an_error_not_a_pass() {
     let (_dir, off) = budgets_file(
         "[detectors.n_plus_one]\nenabled = false\n[detectors.repeated_call]\nenabled = false\n\
          [detectors.slow_call]\nenabled = false\n[detectors.blocking_io]\nenabled = false\n\
-         [detectors.consecutive_queries]\nenabled = false\n",
+         [detectors.consecutive_queries]\nenabled = false\n[detectors.gc_pressure]\nenabled = false\n",
     );
     let (stdout, stderr) = run(&["check", &trace, "--budgets", &off], 2);
     assert!(stdout.is_empty());

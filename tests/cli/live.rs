@@ -89,15 +89,11 @@ fn reads_viztracer_log_async_task_tracks() {
         &args,
     );
     let report = run_json(&["summary", out.to_str().unwrap()], 0);
-    // Each task's coroutine is a slice per resumption on its task's track: 3 requests,
-    // call_claude_async awaits once (2 slices a call), handle_request four times (5).
+    // One call per coroutine call, not one per resumption slice: 3 requests, 3 calls.
+    assert_eq!(count_of(&report, "handle_request (async_diagnostic.py)"), 3);
     assert_eq!(
         count_of(&report, "call_claude_async (async_diagnostic.py)"),
-        6
-    );
-    assert_eq!(
-        count_of(&report, "handle_request (async_diagnostic.py)"),
-        15
+        3
     );
 }
 

@@ -10,6 +10,7 @@ mod compare;
 mod hardening;
 mod hook;
 mod live;
+mod memory_async;
 mod metrics;
 mod otlp;
 mod record;

@@ -89,7 +89,14 @@ fn describe(b: &BudgetResult) -> String {
         }
         out.push_str(&format!("\n  {}", terminal(&ops)));
     }
-    if b.operations.is_empty() {
+    if let Some(counter) = &b.counter {
+        let found = if b.value.is_some() {
+            ""
+        } else {
+            " (not in the traces)"
+        };
+        out.push_str(&format!("\n  counter {}{found}", terminal(counter)));
+    } else if b.operations.is_empty() {
         // Nothing matched: show what was looked for, so the typo is visible in the table.
         out.push_str(&format!("\n  no call matches {}", terminal(&b.pattern)));
     }

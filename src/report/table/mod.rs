@@ -4,6 +4,7 @@
 mod budgets;
 mod compare;
 mod findings;
+mod memory;
 mod operations;
 mod verdict;
 
@@ -47,6 +48,9 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         }
     } else if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
+    }
+    if !report.memory.is_empty() {
+        sections.push(memory::render(&report.memory, options));
     }
     if !report.budgets.is_empty() {
         sections.push(budgets::render(&report.budgets, options));

@@ -91,7 +91,8 @@ pub fn parse(bytes: &[u8]) -> Option<(RawEvent<'_>, usize)> {
         }
     }
     match e.phase {
-        b'M' | b'b' | b'e' => None,
+        // Metadata and counters read their args, async events their ids: the serde path.
+        b'M' | b'C' | b'b' | b'e' => None,
         _ => Some((e, c.i)),
     }
 }

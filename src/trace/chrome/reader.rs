@@ -1,8 +1,10 @@
 //! Turns the event stream of one trace into spans: `X` complete events directly, `B`/`E` pairs
 //! matched per (pid, tid) in time order, nestable async `b`/`e` matched by cat + id + name.
-//! Phases without a duration are counted and ignored; odd events are counted in
+//! Counter events (`C`) become [`Counter`] series. Other phases without a duration are
+//! counted and ignored; odd events are counted in
 //! [`ReadNotes`], not fatal.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::str::Utf8Error;
 
@@ -13,7 +15,7 @@ use super::flat;
 use super::scan::{EventSink, Scanner, Taken};
 use crate::trace::detect::{describe_binary, describe_non_trace};
 use crate::trace::{
-    Id, Limits, NameId, ReadContext, Span, Trace, TraceError, Track, TrackId, TrackKey,
+    Counter, Id, Limits, NameId, ReadContext, Span, Trace, TraceError, Track, TrackId, TrackKey,
 };
 
 /// Reads a Chrome trace from its (decompressed) bytes. `progress_total`, when set, prints
@@ -117,6 +119,8 @@ struct Builder {
     name_ids: FxHashMap<Box<[u8]>, NameId>,
     track_ids: FxHashMap<TrackKey, TrackId>,
     last_thread: Option<(Id, Id, TrackId)>,
+    /// (track, counter name, series) → index in `trace.counters`.
+    counter_ids: FxHashMap<(TrackId, String, String), usize>,
     edges: Vec<Edge>,
     async_edges: Vec<AsyncEdge>,
     limits: Limits,
@@ -198,6 +202,7 @@ impl Builder {
             name_ids: FxHashMap::default(),
             track_ids: FxHashMap::default(),
             last_thread: None,
+            counter_ids: FxHashMap::default(),
             edges: Vec::new(),
             async_edges: Vec::new(),
             limits,
@@ -238,6 +243,9 @@ impl Builder {
                 self.add_metadata(&event);
                 Ok(())
             }
+            b'C' => self
+                .add_counter(&event)
+                .map_err(|e| e.at(offset, "name", &limits)),
             _ => {
                 self.trace.notes.ignored_phases += 1;
                 Ok(())
@@ -306,6 +314,48 @@ impl Builder {
             ts,
             begin: event.phase == b'b',
         });
+        Ok(())
+    }
+
+    /// A counter event: one sample per numeric value of its `args` (other values, which no
+    /// tracer writes, are left out).
+    fn add_counter(&mut self, event: &RawEvent<'_>) -> Result<(), NameError> {
+        let (Some(ts), Some(args)) = (event.ts.filter(|t| t.is_finite()), event.args) else {
+            self.trace.notes.dropped_invalid += 1;
+            return Ok(());
+        };
+        let name = match &event.name {
+            Some(name) => name.to_str()?.to_string(),
+            None => String::new(),
+        };
+        let Ok(values) = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(args.get())
+        else {
+            self.trace.notes.dropped_invalid += 1;
+            return Ok(());
+        };
+        self.trace.notes.counter_events += 1;
+        let track = self.thread_track(event);
+        for (series, value) in values {
+            let Some(value) = value.as_f64().filter(|v| v.is_finite()) else {
+                continue;
+            };
+            let key = (track, name.clone(), series);
+            let index = match self.counter_ids.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = self.trace.counters.len();
+                    self.trace.counters.push(Counter {
+                        name: key.1.clone(),
+                        series: key.2.clone(),
+                        track,
+                        samples: Vec::new(),
+                    });
+                    self.counter_ids.insert(key, i);
+                    i
+                }
+            };
+            self.trace.counters[index].samples.push((ts, value));
+        }
         Ok(())
     }
 
@@ -577,7 +627,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.spans.len(), 2);
-        assert_eq!(t.notes.ignored_phases, 2);
+        assert_eq!(t.notes.ignored_phases, 1);
+        assert_eq!(t.notes.counter_events, 1);
+        assert_eq!(t.counters.len(), 1);
+        assert_eq!(
+            (t.counters[0].name.as_str(), t.counters[0].series.as_str()),
+            ("mem", "x")
+        );
+        assert_eq!(t.counters[0].samples, vec![(1.0, 1.0)]);
         assert_eq!(t.notes.dropped_invalid, 1);
         assert!(
             t.tracks
