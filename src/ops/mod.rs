@@ -5,7 +5,9 @@
 //! [`OpId`] means the same operation everywhere in that command.
 
 pub mod identity;
+pub mod pattern;
 pub mod profile;
+pub mod scope;
 pub mod source;
 pub mod stats;
 pub mod table;
@@ -15,6 +17,7 @@ use rustc_hash::FxHashMap;
 
 pub use identity::{KeyMode, parse_name};
 pub use profile::{ChildEdge, OpProfile, Profile, RunFigures};
+pub use scope::Scope;
 pub use source::{Origin, SourceRoots};
 #[cfg(test)]
 pub use stats::{OpSamples, collect_samples};
@@ -50,6 +53,10 @@ pub struct Catalog {
     located: FxHashMap<String, (String, Origin)>,
     ops: Vec<OpInfo>,
     by_key: FxHashMap<String, OpId>,
+    /// The operations the command looks at ([`scope`]); everything by default.
+    scope: Scope,
+    /// Per operation: whether `scope` keeps it.
+    in_scope: Vec<bool>,
 }
 
 impl Catalog {
@@ -69,6 +76,22 @@ impl Catalog {
             sources,
             ..Catalog::default()
         }
+    }
+
+    /// This catalog with `scope` deciding which operations are in scope.
+    pub fn scoped(mut self, scope: Scope) -> Self {
+        self.in_scope = self.ops.iter().map(|info| scope.keeps(info)).collect();
+        self.scope = scope;
+        self
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Whether the command looks at operation `op` (see [`scope`]).
+    pub fn in_scope(&self, op: OpId) -> bool {
+        self.in_scope[op as usize]
     }
 
     pub fn mode(&self) -> KeyMode {
@@ -108,6 +131,7 @@ impl Catalog {
         };
         let id = self.ops.len() as OpId;
         self.by_key.insert(info.key.clone(), id);
+        self.in_scope.push(self.scope.keeps(&info));
         self.ops.push(info);
         id
     }

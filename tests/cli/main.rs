@@ -13,5 +13,6 @@ mod otlp;
 mod record;
 mod redflags;
 mod reports;
+mod scope;
 mod speedscope;
 mod summary;
