@@ -511,11 +511,8 @@ fn rest_line(rest: &[&OpChange]) -> String {
 
 fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool) -> String {
     let mut why = esc(&text::reason(o, c));
-    if with_attribution && !o.attribution.is_empty() {
-        why.push_str(&format!(
-            "<br>**Attribution:** {}",
-            esc(&text::attribution(o, 3))
-        ));
+    if with_attribution && let Some(split) = text::attribution(o, 3) {
+        why.push_str(&format!("<br>**Attribution:** {}", esc(&split)));
     }
     let mut change = esc(&match (o.delta_us, o.delta_pct) {
         (Some(d), Some(p)) => format!("{} ({})", signed_us(d), signed_pct(p)),

@@ -49,7 +49,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
             evidence: crate::outcome::Evidence::Calls,
             count: None,
         },
-        attribution: Vec::new(),
+        attribution: None,
         origin: crate::ops::Origin::Own,
         self_delta_us: None,
         diffuse: false,
@@ -209,14 +209,20 @@ pub fn sample() -> Report {
         evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
-    regressed.attribution = vec![Contribution {
-        operation: "traverse_graph (diagnostic.py)".into(),
-        delta_us: 385_000.0,
-        calls_per_parent_before: 1.0,
-        calls_per_parent_after: 2.0,
-        delta_per_call_us: 2_000.0,
-        self_delta_us: 0.0,
-    }];
+    regressed.attribution = Some(Attribution {
+        basis: AttributionBasis::MeanPerCall,
+        change_us: 395_000.0,
+        children: vec![Contribution {
+            operation: "traverse_graph (diagnostic.py)".into(),
+            delta_us: 385_000.0,
+            calls_per_parent_before: 1.0,
+            calls_per_parent_after: 2.0,
+            delta_per_call_us: 2_000.0,
+            self_delta_us: 0.0,
+        }],
+        other_children_us: 1_000.0,
+        own_code_us: 9_000.0,
+    });
     regressed.file = Some("/home/runner/work/svc/svc/diagnostic.py".into());
     regressed.line = Some(120);
     let mut hostile = change(HOSTILE[1], ChangeStatus::Regressed, Some(Severity::Warn));
@@ -225,14 +231,20 @@ pub fn sample() -> Report {
         evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
-    hostile.attribution = vec![Contribution {
-        operation: HOSTILE[3].into(),
-        delta_us: 5.0,
-        calls_per_parent_before: 1.0,
-        calls_per_parent_after: 1.0,
-        delta_per_call_us: 5.0,
-        self_delta_us: 0.0,
-    }];
+    hostile.attribution = Some(Attribution {
+        basis: AttributionBasis::TotalPerRun,
+        change_us: 5.0,
+        children: vec![Contribution {
+            operation: HOSTILE[3].into(),
+            delta_us: 5.0,
+            calls_per_parent_before: 1.0,
+            calls_per_parent_after: 1.0,
+            delta_per_call_us: 5.0,
+            self_delta_us: 0.0,
+        }],
+        other_children_us: 0.0,
+        own_code_us: 0.0,
+    });
     let mut improved = change("build_prompt (diagnostic.py)", ChangeStatus::Improved, None);
     improved.delta_us = Some(-30_000.0);
     improved.delta_pct = Some(-25.0);

@@ -101,7 +101,7 @@ fn one_run_writes_every_format() {
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let printed: Value = serde_json::from_str(&json_stdout).unwrap();
     assert_eq!(written, printed);
-    assert_eq!(written["schema_version"], 2);
+    assert_eq!(written["schema_version"], 3);
     // summary gates nothing: an empty, valid JUnit document.
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"<testsuites name="perfgate" tests="0" failures="0" errors="0""#));
