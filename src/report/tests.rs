@@ -340,6 +340,7 @@ fn markdown_snapshot() {
         comment_id: Some("api-latency".into()),
         max_chars: None,
         max_bytes: None,
+        source_links: None,
     };
     insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
 }
@@ -445,6 +446,7 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
             comment_id: None,
             max_chars: Some(usize::MAX),
             max_bytes: None,
+            source_links: None,
         },
     );
     assert!(
