@@ -194,6 +194,28 @@ pub struct TraceArgs {
     /// How spans are grouped into operations.
     #[arg(long, value_enum, default_value_t = KeyArg::File)]
     pub key: KeyArg,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// Which operations the command looks at (docs/scope.md); with budgets.toml `[scope]`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Scope")]
+pub struct ScopeArgs {
+    /// Look only at operations this selector picks (repeatable; replaces `[scope] include`):
+    /// `own`, `library`, `unknown`, `file:GLOB`, `name:GLOB` or a name GLOB.
+    #[arg(long, value_name = "SELECTOR")]
+    pub include: Vec<String>,
+
+    /// Leave out operations this selector picks, as if they had not been traced (repeatable;
+    /// added to `[scope] exclude`).
+    #[arg(long, value_name = "SELECTOR")]
+    pub exclude: Vec<String>,
+
+    /// Ignore the `[scope]` section of budgets.toml.
+    #[arg(long)]
+    pub no_scope: bool,
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +238,10 @@ pub struct SummaryArgs {
     /// Keep operations whose source file matches this glob (e.g. '*/db/*.py').
     #[arg(long, value_name = "GLOB")]
     pub file: Option<String>,
+
+    /// budgets.toml whose `[scope]` applies [default: ./budgets.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -269,6 +295,9 @@ pub struct VerdictArgs {
     /// How spans are grouped into operations.
     #[arg(long, value_enum, default_value_t = KeyArg::File)]
     pub key: KeyArg,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     /// Fail the gate (exit 1) on warnings too, or only on failures.
     #[arg(long, value_enum, default_value_t = FailOnArg::Fail)]
@@ -376,6 +405,10 @@ pub struct BaselineSaveArgs {
     /// The baseline file to write (e.g. baselines/NAME.json); written whole or not at all.
     #[arg(short, long, value_name = "FILE")]
     pub output: String,
+
+    /// budgets.toml whose `[scope]` applies [default: ./budgets.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,15 +9,19 @@
 #   INPUT_BEFORE, INPUT_AFTER (whitespace-separated), INPUT_BASE_REF, INPUT_BUDGETS,
 #   INPUT_FAIL_ON, INPUT_COMMENT (true/false), INPUT_COMMENT_ID, INPUT_ARGS (extra arguments),
 #   INPUT_RECORD (true/false), INPUT_RECORD_COMMAND, INPUT_RECORD_RUNS
-#   PR_NUMBER, PR_HEAD_REPO (empty outside pull requests), GITHUB_REPOSITORY, GH_TOKEN,
-#   GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP.
+#   INPUT_JUNIT (where the JUnit file goes), PR_NUMBER, PR_HEAD_REPO (empty outside pull
+#   requests), GITHUB_REPOSITORY, GH_TOKEN, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP,
+#   GITHUB_WORKSPACE.
 # Exit status: perfgate's (0 pass, 1 the gate failed, 2 error).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfgate-${INPUT_COMMENT_ID:-perfgate}"
 mkdir -p "$out_dir"
-junit="$out_dir/junit.xml"
+# The JUnit file goes inside the workspace: test-report actions that run in a Docker container
+# (EnricoMi/publish-unit-test-result-action) see the workspace, not $RUNNER_TEMP.
+junit="${INPUT_JUNIT:-${GITHUB_WORKSPACE:-$PWD}/.perfgate/junit-${INPUT_COMMENT_ID:-perfgate}.xml}"
+mkdir -p "$(dirname "$junit")"
 markdown="$out_dir/comment.md"
 report="$out_dir/report.json"
 rm -f "$junit" "$markdown" "$report"

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use crate::baseline::git::BaseRef;
 use crate::baseline::{Baseline, open_side};
 use crate::cli::{BaselineCommand, BaselineMergeArgs, BaselineSaveArgs};
-use crate::ops::{CallTree, Catalog, OpInfo, Origin, Profile};
+use crate::ops::{CallTree, Catalog, OpInfo, Origin, Profile, scope};
 use crate::outcome::InputInfo;
 
 use super::{Outcome, load};
@@ -22,8 +22,11 @@ pub fn run(cmd: BaselineCommand) -> anyhow::Result<Outcome> {
 }
 
 fn save(args: BaselineSaveArgs) -> anyhow::Result<Outcome> {
-    let mut catalog = load::catalog(args.input.key);
+    let config = load::scope_config(args.budgets.as_deref())?;
+    let scope = load::scope(&args.input.scope, config.as_ref())?;
+    let mut catalog = load::catalog(args.input.key, scope);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
+    load::note_scope(&catalog);
     let profile = Profile::from_trees(&trees, &catalog);
     // A baseline saved from a cut or odd trace keeps saying so wherever it is compared.
     let warnings = inputs
@@ -146,6 +149,12 @@ pub fn side_profile(
         // A baseline saved by an older perfgate may hold absolute paths.
         op.file.clone_from(&catalog.info(id).file);
         op.origin = catalog.info(id).origin;
+    }
+    // The one place the scope applies to baselines (traces are pruned as they are read).
+    if !catalog.scope().is_everything() {
+        scope::prune_profile(&mut profile, |key| {
+            catalog.lookup(key).is_some_and(|id| catalog.in_scope(id))
+        });
     }
     Ok(profile)
 }

@@ -17,8 +17,10 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut config = config::load(&args.budgets)?;
     config.require_match |= args.require_match;
     refuse_an_empty_gate(&config)?;
-    let mut catalog = load::catalog(args.input.key);
+    let scope = load::scope(&args.input.scope, Some(&config))?;
+    let mut catalog = load::catalog(args.input.key, scope);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
+    load::note_scope(&catalog);
     let evaluation = budget::evaluate(&config, &trees, &catalog);
     if let Some(note) = config.detectors.sampled_note(&trees) {
         crate::log::say!("perfgate: note: {note}");

@@ -97,7 +97,8 @@ pub fn run_with(
     {
         bail!("standard input ('-') can be read only once, by one side");
     }
-    let mut catalog = load::catalog(args.verdict.key);
+    let scope = load::scope(&args.verdict.scope, budgets.as_ref())?;
+    let mut catalog = load::catalog(args.verdict.key, scope);
     let base_ref = args
         .base_ref
         .as_deref()
@@ -108,6 +109,7 @@ pub fn run_with(
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
     let after = load_side(&after_args, &mut catalog, "after", None)?;
+    load::note_scope(&catalog);
 
     if settings.paired {
         check_pairs(&before.profile, &after.profile)?;

@@ -3,15 +3,61 @@
 
 use anyhow::{Context, bail};
 
-use crate::cli::KeyArg;
-use crate::ops::{CallTree, Catalog, KeyMode, SourceRoots, source};
+use crate::cli::{KeyArg, ScopeArgs};
+use crate::config::{self, Config};
+use crate::ops::{CallTree, Catalog, KeyMode, Scope, SourceRoots, scope, source};
 use crate::outcome::{InputInfo, Severity};
 use crate::trace::{Limits, Trace, TraceSource, read_trace_limited};
 
 /// An empty catalog for the command's traces, keyed by `key`, that shows source files relative
-/// to the repository being worked on.
-pub fn catalog(key: KeyArg) -> Catalog {
-    Catalog::with_sources(key_mode(key), source_roots())
+/// to the repository being worked on and keeps the operations of `scope`.
+pub fn catalog(key: KeyArg, scope: Scope) -> Catalog {
+    Catalog::with_sources(key_mode(key), source_roots()).scoped(scope)
+}
+
+/// The scope of a command: budgets.toml `[scope]` (unless `--no-scope`), with `--include`
+/// replacing its `include` and `--exclude` adding to its `exclude`.
+pub fn scope(args: &ScopeArgs, config: Option<&Config>) -> anyhow::Result<Scope> {
+    let file = config
+        .filter(|_| !args.no_scope)
+        .map(|c| c.scope.clone())
+        .unwrap_or_default();
+    let include = if args.include.is_empty() {
+        file.include
+    } else {
+        args.include.clone()
+    };
+    let mut exclude = file.exclude;
+    exclude.extend(args.exclude.iter().cloned());
+    Scope::new(&include, &exclude).map_err(|e| anyhow::anyhow!("invalid scope selector {e}"))
+}
+
+/// The budgets file of a command that reads only its `[scope]` (`summary`, `baseline save`):
+/// `budgets`, else ./budgets.toml when it exists.
+pub fn scope_config(budgets: Option<&std::path::Path>) -> anyhow::Result<Option<Config>> {
+    match budgets {
+        Some(path) => Ok(Some(config::load(path)?)),
+        None if std::path::Path::new(config::DEFAULT_PATH).is_file() => Ok(Some(config::load(
+            std::path::Path::new(config::DEFAULT_PATH),
+        )?)),
+        None => Ok(None),
+    }
+}
+
+/// Says on stderr how many operations the scope left out: a table without `list.append` reads
+/// like a trace without it.
+pub fn note_scope(catalog: &Catalog) {
+    if catalog.scope().is_everything() {
+        return;
+    }
+    let out = (0..catalog.len() as u32)
+        .filter(|&op| !catalog.in_scope(op))
+        .count();
+    eprintln!(
+        "perfgate: note: scope ({}): {out} of {} operations left out",
+        catalog.scope().describe(),
+        catalog.len()
+    );
 }
 
 /// The directories whose files are the project's: `GITHUB_WORKSPACE`, the git work tree around
@@ -163,7 +209,8 @@ pub fn load_paths(
             incomplete,
             severity: incomplete.then_some(Severity::Fail),
         });
-        trees.push(CallTree::build(trace, catalog));
+        // The one place the scope applies to traces: every stage after sees only its operations.
+        trees.push(scope::prune_tree(CallTree::build(trace, catalog), catalog));
     }
     Ok((trees, inputs))
 }

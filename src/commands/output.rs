@@ -103,7 +103,7 @@ impl OutputSettings {
             refuse_dash(path, *format)?;
         }
         let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-        let github =
+        let github: Option<GithubSettings> =
             (args.github || (on_actions && !args.no_github)).then(GithubSettings::from_env);
         Ok(OutputSettings {
             format: args.format,
@@ -118,6 +118,7 @@ impl OutputSettings {
                     comment_id: args.comment_id.clone(),
                     max_chars: None,
                     max_bytes: None,
+                    source_links: github.as_ref().and_then(|_| source_link_base()),
                 },
                 junit: JunitOptions {
                     max_cases: args.junit_max_cases,
@@ -127,6 +128,36 @@ impl OutputSettings {
             github,
         })
     }
+}
+
+/// In GitHub mode, where the project's source files are on the server at the commit being
+/// judged: `{GITHUB_SERVER_URL}/{GITHUB_REPOSITORY}/blob/{sha}/`, the sha being the pull
+/// request's head (`pull_request.head.sha` of the event at `GITHUB_EVENT_PATH`; `GITHUB_SHA` is
+/// the merge commit there), else `GITHUB_SHA`. `None` when one is missing or malformed.
+fn source_link_base() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let server = var("GITHUB_SERVER_URL")?;
+    let repository = var("GITHUB_REPOSITORY")?;
+    let sha = var("GITHUB_EVENT_PATH")
+        .and_then(|path| pull_request_head_sha(Path::new(&path)))
+        .or_else(|| var("GITHUB_SHA"))?;
+    let server_ok = server.starts_with("https://") || server.starts_with("http://");
+    let repository_ok = repository.split('/').count() == 2
+        && repository
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    let sha_ok = !sha.is_empty() && sha.chars().all(|c| c.is_ascii_hexdigit());
+    (server_ok && repository_ok && sha_ok)
+        .then(|| format!("{}/{repository}/blob/{sha}/", server.trim_end_matches('/')))
+}
+
+/// `pull_request.head.sha` of a GitHub event payload, when it is a pull request's.
+fn pull_request_head_sha(event: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(event).ok()?;
+    let payload: serde_json::Value = serde_json::from_str(&text).ok()?;
+    payload["pull_request"]["head"]["sha"]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// `--json -` would write a file named `-` (traces take `-` for standard input, so a user

@@ -17,8 +17,11 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     let settings = OutputSettings::resolve(&args.output, color, args.top)?;
     let filter = OpFilter::new(args.name.as_deref(), args.file.as_deref())
         .context("invalid --name or --file glob")?;
-    let mut catalog = load::catalog(args.input.key);
+    let config = load::scope_config(args.budgets.as_deref())?;
+    let scope = load::scope(&args.input.scope, config.as_ref())?;
+    let mut catalog = load::catalog(args.input.key, scope);
     let (trees, inputs) = load::load_trees(&args.input.traces, &mut catalog, None)?;
+    load::note_scope(&catalog);
     let mut report = Report::new(CommandKind::Summary);
     report.inputs = inputs;
     report.operations = build_table(&trees, &catalog, &filter, sort_key(args.sort));

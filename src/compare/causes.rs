@@ -102,14 +102,8 @@ fn explained_by_children(o: &OpChange, explains: impl Fn(&Contribution) -> bool)
     if o.count_regressed {
         return None;
     }
-    let growth: f64 = o
-        .attribution
-        .iter()
-        .map(|c| c.delta_us.max(0.0))
-        .sum::<f64>()
-        + o.self_delta_us.unwrap_or(0.0).max(0.0);
-    let by_regressed: Vec<_> = o
-        .attribution
+    let growth = growth_of(o);
+    let by_regressed: Vec<_> = children_of(o)
         .iter()
         .filter(|c| c.delta_us > 0.0 && explains(c))
         .collect();
@@ -155,13 +149,36 @@ fn is_diffuse(o: &OpChange, regressed: &BTreeSet<String>) -> bool {
     if o.count_regressed {
         return false;
     }
-    let own = o.self_delta_us.unwrap_or(0.0).max(0.0);
-    let children: f64 = o.attribution.iter().map(|c| c.delta_us.max(0.0)).sum();
-    let by_regressed = o
-        .attribution
+    let own = own_growth(o);
+    let children = growth_of(o) - own;
+    let by_regressed = children_of(o)
         .iter()
         .any(|c| c.delta_us > 0.0 && regressed.contains(&c.operation));
     children > 0.0 && own < children && !by_regressed
+}
+
+/// The children listed in the attribution of `o` (none without one).
+fn children_of(o: &OpChange) -> &[Contribution] {
+    o.attribution
+        .as_ref()
+        .map_or(&[], |a| a.children.as_slice())
+}
+
+/// How much the own code of `o` grew, in its attribution's basis (0 when it shrank).
+fn own_growth(o: &OpChange) -> f64 {
+    o.attribution
+        .as_ref()
+        .map_or(0.0, |a| a.own_code_us.max(0.0))
+}
+
+/// The growth of `o` in its attribution's basis: its own code's and its children's, each
+/// counted when it grew.
+fn growth_of(o: &OpChange) -> f64 {
+    let Some(a) = &o.attribution else {
+        return 0.0;
+    };
+    let children: f64 = a.children.iter().map(|c| c.delta_us.max(0.0)).sum();
+    children + a.other_children_us.max(0.0) + own_growth(o)
 }
 
 /// A shared operation whose growth happened almost all under one regressed caller is that
@@ -273,13 +290,8 @@ fn slower(o: &OpChange) -> CauseKind {
         o.before.as_ref().map_or(0.0, |s| s.value_us),
         o.after.as_ref().map_or(0.0, |s| s.value_us),
     );
-    let growth: f64 = o
-        .attribution
-        .iter()
-        .map(|c| c.delta_us.max(0.0))
-        .sum::<f64>()
-        + o.self_delta_us.unwrap_or(0.0).max(0.0);
-    let own = o.self_delta_us.unwrap_or(0.0).max(0.0);
+    let growth = growth_of(o);
+    let own = own_growth(o);
     CauseKind::Slower {
         ratio: if before > 0.0 {
             after / before

@@ -153,7 +153,7 @@ fn empty_change(
         shift_ci_us: None,
         count_regressed: false,
         reason,
-        attribution: Vec::new(),
+        attribution: None,
         origin: op.origin,
         evidence: Evidence::NotEnoughData,
         tail: None,

@@ -131,7 +131,7 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
             };
             let mut change = diff::change_of(name, x.as_ref(), &sides, settings, alpha)?;
             if change.status == ChangeStatus::Regressed {
-                change.attribution = attribution::attribute(name, &sides);
+                change.attribution = attribution::attribute(name, &sides, settings.metric);
             }
             Some(change)
         })

@@ -6,7 +6,7 @@
 //! key or value, what was expected and what to do. docs/budgets.md documents the schema.
 //!
 //! One module per section: [`budgets`] (`[[budget]]` and `[defaults]`), [`compare`]
-//! (`[compare]`), [`hook`] (`[hook]`). Each `[detectors.NAME]` table belongs to its detector in
+//! (`[compare]`), [`hook`] (`[hook]`), [`scope`] (`[scope]`). Each `[detectors.NAME]` table belongs to its detector in
 //! `crate::detect`, which reads it from a [`Section`]; the registry there says which names
 //! exist. This module holds what they share: the file, [`Source`] (byte span → line:column
 //! with a caret) and the readers of common values (durations, counts, severities, patterns).
@@ -14,7 +14,7 @@
 pub mod budgets;
 pub mod compare;
 pub mod hook;
-pub mod pattern;
+pub mod scope;
 
 use std::ops::Range;
 use std::path::Path;
@@ -27,10 +27,11 @@ use crate::detect::{Detectors, RawDetectors};
 use crate::outcome::Severity;
 use crate::units::{DURATION_HINT, parse_duration};
 
+pub use crate::ops::pattern::{Pattern, PatternSet};
 pub use budgets::{Budget, Metric};
 pub use compare::CompareConfig;
 pub use hook::HookConfig;
-pub use pattern::{Pattern, PatternSet};
+pub use scope::ScopeConfig;
 
 /// The budgets file read when none is named.
 pub const DEFAULT_PATH: &str = "budgets.toml";
@@ -75,6 +76,8 @@ pub struct Config {
     pub compare: CompareConfig,
     /// `[hook]`, consumed by the pre-push hook.
     pub hook: HookConfig,
+    /// `[scope]`: the operations every command looks at.
+    pub scope: ScopeConfig,
     /// `[defaults] require_match`: a budget that matches nothing fails the gate.
     pub require_match: bool,
 }
@@ -132,6 +135,7 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         detectors: Detectors::read(&src, detectors)?,
         compare: compare::read(&src, raw.compare)?,
         hook: hook::read(&src, raw.hook)?,
+        scope: scope::read(&src, raw.scope)?,
         require_match: raw.defaults.and_then(|d| d.require_match).unwrap_or(false),
     })
 }
@@ -151,6 +155,7 @@ struct RawFile {
     detectors: Option<RawDetectors>,
     compare: Option<compare::RawCompare>,
     hook: Option<hook::RawHook>,
+    scope: Option<scope::RawScope>,
     /// `[record]` is read by `record::config`; here it is only accepted.
     #[serde(rename = "record")]
     _record: Option<toml::Value>,

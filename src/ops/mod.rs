@@ -7,7 +7,9 @@
 pub mod coroutine;
 pub mod identity;
 pub mod memory;
+pub mod pattern;
 pub mod profile;
+pub mod scope;
 pub mod source;
 pub mod stats;
 pub mod table;
@@ -17,6 +19,7 @@ use rustc_hash::FxHashMap;
 
 pub use identity::{KeyMode, parse_name};
 pub use profile::{ChildEdge, OpProfile, Profile, RunFigures};
+pub use scope::Scope;
 pub use source::{Origin, SourceRoots};
 #[cfg(test)]
 pub use stats::{OpSamples, collect_samples};
@@ -52,6 +55,10 @@ pub struct Catalog {
     located: FxHashMap<String, (String, Origin)>,
     ops: Vec<OpInfo>,
     by_key: FxHashMap<String, OpId>,
+    /// The operations the command looks at ([`scope`]); everything by default.
+    scope: Scope,
+    /// Per operation: whether `scope` keeps it.
+    in_scope: Vec<bool>,
 }
 
 impl Catalog {
@@ -71,6 +78,22 @@ impl Catalog {
             sources,
             ..Catalog::default()
         }
+    }
+
+    /// This catalog with `scope` deciding which operations are in scope.
+    pub fn scoped(mut self, scope: Scope) -> Self {
+        self.in_scope = self.ops.iter().map(|info| scope.keeps(info)).collect();
+        self.scope = scope;
+        self
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Whether the command looks at operation `op` (see [`scope`]).
+    pub fn in_scope(&self, op: OpId) -> bool {
+        self.in_scope[op as usize]
     }
 
     pub fn mode(&self) -> KeyMode {
@@ -110,6 +133,7 @@ impl Catalog {
         };
         let id = self.ops.len() as OpId;
         self.by_key.insert(info.key.clone(), id);
+        self.in_scope.push(self.scope.keeps(&info));
         self.ops.push(info);
         id
     }

@@ -17,7 +17,7 @@ pub mod paired;
 pub mod units;
 
 /// Version of the JSON schema written by `--format json`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The gate's decision. Ordered: `Pass < Warn < Fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -248,11 +248,65 @@ pub struct SideFigures {
     pub value_us: f64,
 }
 
+/// The figure a regression's change is split in. Inclusive time is own time plus the
+/// children's inclusive time, call by call, so a sum (per run) or a mean (per call) splits
+/// exactly; a percentile or a maximum does not (its calls are not the same calls on both
+/// sides), so a row judged on one is explained in the mean per call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionBasis {
+    /// Inclusive time per run: the row's own figure when the metric is `total`.
+    TotalPerRun,
+    /// Mean inclusive time per call: the row's own figure when the metric is `mean`.
+    MeanPerCall,
+}
+
+impl AttributionBasis {
+    /// The basis that explains a row judged on `metric`; `None` for `self`, which has no
+    /// children's share (the row is all own code).
+    pub fn of(metric: Metric) -> Option<AttributionBasis> {
+        match metric {
+            Metric::Total => Some(AttributionBasis::TotalPerRun),
+            Metric::SelfTime => None,
+            Metric::Mean | Metric::P95 | Metric::P50 | Metric::Max => {
+                Some(AttributionBasis::MeanPerCall)
+            }
+        }
+    }
+
+    /// Whether the basis is the figure of rows judged on `metric` (the split then adds up to
+    /// the row's change; with runs as the samples the row is their geometric mean, the split
+    /// their arithmetic mean, and the two differ slightly).
+    pub fn is_the_row_metric(self, metric: Metric) -> bool {
+        matches!(
+            (self, metric),
+            (AttributionBasis::TotalPerRun, Metric::Total)
+                | (AttributionBasis::MeanPerCall, Metric::Mean)
+        )
+    }
+}
+
+/// Where a regressed operation's change went, in one figure (`basis`): `change_us` is
+/// `children` + `other_children_us` + `own_code_us`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    pub basis: AttributionBasis,
+    /// The operation's change of inclusive time in the basis, µs.
+    pub change_us: f64,
+    /// The children that explain most of it, largest first.
+    pub children: Vec<Contribution>,
+    /// The change of the children not listed (small, or faster), µs.
+    pub other_children_us: f64,
+    /// The change of the operation's own time (self time), µs.
+    pub own_code_us: f64,
+}
+
 /// A child operation's share of a parent's change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
     pub operation: String,
-    /// Change of the child's inclusive time per parent call, µs.
+    /// Change of the child's inclusive time under the parent, in the attribution's basis
+    /// (per run, or per parent call), µs.
     pub delta_us: f64,
     /// Calls of the child per parent call, before and after.
     pub calls_per_parent_before: f64,
@@ -260,7 +314,7 @@ pub struct Contribution {
     /// Change of the child's inclusive time per child call, µs (null when the child was not
     /// called on one side).
     pub delta_per_call_us: f64,
-    /// Change of the child's self time per parent call, µs.
+    /// Change of the child's self time under the parent, in the attribution's basis, µs.
     pub self_delta_us: f64,
 }
 
@@ -297,8 +351,9 @@ pub struct OpChange {
     pub count_regressed: bool,
     /// Why the status was chosen: the rules that decided it, with their figures.
     pub reason: ChangeReason,
-    /// Children that explain a regression, largest first.
-    pub attribution: Vec<Contribution>,
+    /// Where a regression's change went: children and own code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
     /// Whose code it is: `own`, `library` or `unknown`.
     pub origin: Origin,
     /// Change of the mean self time per call (the operation's own code), µs.

@@ -91,8 +91,8 @@ fn relative_to(file: &str, workspace: Option<&Path>) -> String {
 fn change(o: &OpChange, c: &Comparison) -> Option<Annotation> {
     let severity = o.severity?;
     let mut message = text::change_line(o, c.metric.as_str());
-    if !o.attribution.is_empty() {
-        message.push_str(&format!("\nAttribution: {}", text::attribution(o, 3)));
+    if let Some(split) = text::attribution(o, 3) {
+        message.push_str(&format!("\nAttribution: {split}"));
     }
     message.push_str(&format!("\n{}", text::reason(o, c)));
     let title = match o.status {

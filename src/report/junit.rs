@@ -352,8 +352,8 @@ fn change_case(o: &OpChange, c: &Comparison) -> Case {
         body.push("the call count changed".into());
     }
     body.push(format!("why: {}", text::reason(o, c)));
-    if !o.attribution.is_empty() {
-        body.push(format!("attribution: {}", text::attribution(o, usize::MAX)));
+    if let Some(split) = text::attribution(o, usize::MAX) {
+        body.push(format!("attribution: {split}"));
     }
     if let Some(loc) = text::location(&o.file, o.line) {
         body.push(format!("location: {loc}"));

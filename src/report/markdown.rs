@@ -15,7 +15,7 @@
 
 use super::escape::markdown as escape_markdown;
 use super::text;
-use crate::ops::OpStats;
+use crate::ops::{OpStats, Origin};
 use crate::outcome::units::{fmt_p, human_us, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, OpChange, Report, Severity,
@@ -42,6 +42,9 @@ pub struct MarkdownOptions {
     /// Length limit in bytes, instead of characters (the job summary's
     /// [`SUMMARY_MAX_BYTES`]).
     pub max_bytes: Option<usize>,
+    /// GitHub mode: the URL the project's files are under at the commit judged
+    /// (`https://github.com/OWNER/REPO/blob/SHA/`); locations of own code link to their line.
+    pub source_links: Option<String>,
 }
 
 /// How the size budget counts.
@@ -200,11 +203,11 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     let mut sections = vec![Section::text(format!(
         "{}\n{}\n{}",
         marker(options.comment_id.as_deref()),
-        headline(report),
+        headline(report, options.source_links.as_deref()),
         input_warnings(report)
     ))];
     if let Some(c) = &report.comparison {
-        comparison_sections(c, &mut sections);
+        comparison_sections(c, &mut sections, options.source_links.as_deref());
         if let Some(p) = &report.paired {
             let line = esc(&super::text::paired_line(p));
             sections.push(Section::text(format!("{line}\n")));
@@ -290,7 +293,7 @@ fn cut(out: String, budget: Budget) -> String {
     kept
 }
 
-fn headline(report: &Report) -> String {
+fn headline(report: &Report, links: Option<&str>) -> String {
     let (mark, word) = match report.verdict {
         None => return "## perfgate summary".into(),
         Some(Verdict::Pass) => ("✅", "pass"),
@@ -355,13 +358,13 @@ fn headline(report: &Report) -> String {
         if let Some(note) = text::environment_note(c) {
             out.push_str(&format!("\n\n> ℹ️ {}", esc(&note)));
         }
-        out.push_str(&causes_list(c));
+        out.push_str(&causes_list(c, links));
     }
     out
 }
 
 /// The root causes, one line each, before any table: what a reviewer reads in ten seconds.
-fn causes_list(c: &Comparison) -> String {
+fn causes_list(c: &Comparison, links: Option<&str>) -> String {
     if c.causes.is_empty() {
         return String::new();
     }
@@ -370,7 +373,7 @@ fn causes_list(c: &Comparison) -> String {
         let mut line = format!(
             "\n- ❌ {}{}",
             esc(&text::cause_sentence(cause, c.metric)),
-            location_suffix(&cause.file, cause.line).replace("<br>", " ")
+            own_location(&cause.file, cause.line, cause.origin, links).replace("<br>", " ")
         );
         if cause.added_per_run_us > 0.0 {
             line.push_str(&format!(
@@ -402,7 +405,7 @@ fn cell_us(v: Option<f64>) -> String {
     v.map_or("-".into(), human_us)
 }
 
-fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
+fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>, links: Option<&str>) {
     let settings = format!(
         "Metric **{}**, threshold {}%, noise floor {}, α = {}, {} run(s) before, {} after.\n",
         esc(c.metric.as_str()),
@@ -442,7 +445,10 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
     sections.push(Section::table(
         flagged_intro,
         &columns,
-        flagged.iter().map(|o| change_row(o, c, true)).collect(),
+        flagged
+            .iter()
+            .map(|o| change_row(o, c, true, links))
+            .collect(),
         5,
     ));
     if !followers.is_empty() {
@@ -452,7 +458,10 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
                 followers.len()
             ),
             &columns,
-            followers.iter().map(|o| change_row(o, c, true)).collect(),
+            followers
+                .iter()
+                .map(|o| change_row(o, c, true, links))
+                .collect(),
             3,
         );
         s.outro = "\n</details>\n".into();
@@ -462,7 +471,10 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>) {
         sections.push(Section::table(
             "### Improvements\n\n".into(),
             &columns,
-            improved.iter().map(|o| change_row(o, c, false)).collect(),
+            improved
+                .iter()
+                .map(|o| change_row(o, c, false, links))
+                .collect(),
             2,
         ));
     }
@@ -494,13 +506,10 @@ fn rest_line(rest: &[&OpChange]) -> String {
     )
 }
 
-fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool) -> String {
+fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool, links: Option<&str>) -> String {
     let mut why = esc(&text::reason(o, c));
-    if with_attribution && !o.attribution.is_empty() {
-        why.push_str(&format!(
-            "<br>**Attribution:** {}",
-            esc(&text::attribution(o, 3))
-        ));
+    if with_attribution && let Some(split) = text::attribution(o, 3) {
+        why.push_str(&format!("<br>**Attribution:** {}", esc(&split)));
     }
     let mut change = esc(&match (o.delta_us, o.delta_pct) {
         (Some(d), Some(p)) => format!("{} ({})", signed_us(d), signed_pct(p)),
@@ -517,13 +526,50 @@ fn change_row(o: &OpChange, c: &Comparison, with_attribution: bool) -> String {
         "| {} | {}{} | {} | {} | {} | {} | {} |",
         mark(o.severity),
         esc(&o.name),
-        location_suffix(&o.file, o.line),
+        own_location(&o.file, o.line, o.origin, links),
         cell_us(o.before.as_ref().map(|f| f.value_us)),
         cell_us(o.after.as_ref().map(|f| f.value_us)),
         change,
         esc(&p),
         why
     )
+}
+
+/// [`location_suffix`], linked to the line on the server (`links`, GitHub mode) when the
+/// operation is the project's own code: `<br><sub><a href="…/blob/SHA/app/db.py#L42">app/db.py:42</a></sub>`.
+/// Library and unknown locations are module paths, not files of the repository: not linked.
+fn own_location(
+    file: &Option<String>,
+    line: Option<u32>,
+    origin: Origin,
+    links: Option<&str>,
+) -> String {
+    let (Some(base), Some(path), Some(n), Origin::Own) = (links, file.as_deref(), line, origin)
+    else {
+        return location_suffix(file, line);
+    };
+    if path.starts_with('/') || path.starts_with('<') || path.contains("..") {
+        return location_suffix(file, line);
+    }
+    format!(
+        "<br><sub><a href=\"{base}{}#L{n}\">{}</a></sub>",
+        url_path(path),
+        esc(&format!("{path}:{n}"))
+    )
+}
+
+/// A relative path as a URL path: every byte but unreserved characters and `/`
+/// percent-encoded (so no quote, space or angle bracket reaches the attribute).
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `<br><sub>diagnostic.py:42</sub>` under a name, when the location is known.

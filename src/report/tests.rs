@@ -50,7 +50,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
             evidence: crate::outcome::Evidence::Calls,
             count: None,
         },
-        attribution: Vec::new(),
+        attribution: None,
         origin: crate::ops::Origin::Own,
         self_delta_us: None,
         diffuse: false,
@@ -219,14 +219,20 @@ pub fn sample() -> Report {
         evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
-    regressed.attribution = vec![Contribution {
-        operation: "traverse_graph (diagnostic.py)".into(),
-        delta_us: 385_000.0,
-        calls_per_parent_before: 1.0,
-        calls_per_parent_after: 2.0,
-        delta_per_call_us: 2_000.0,
-        self_delta_us: 0.0,
-    }];
+    regressed.attribution = Some(Attribution {
+        basis: AttributionBasis::MeanPerCall,
+        change_us: 395_000.0,
+        children: vec![Contribution {
+            operation: "traverse_graph (diagnostic.py)".into(),
+            delta_us: 385_000.0,
+            calls_per_parent_before: 1.0,
+            calls_per_parent_after: 2.0,
+            delta_per_call_us: 2_000.0,
+            self_delta_us: 0.0,
+        }],
+        other_children_us: 1_000.0,
+        own_code_us: 9_000.0,
+    });
     regressed.file = Some("/home/runner/work/svc/svc/diagnostic.py".into());
     regressed.line = Some(120);
     // Twice as slow (200 ms → 400 ms), with a hostile name and a hostile child.
@@ -242,14 +248,20 @@ pub fn sample() -> Report {
         evidence: crate::outcome::Evidence::Calls,
         count: None,
     };
-    hostile.attribution = vec![Contribution {
-        operation: HOSTILE[3].into(),
-        delta_us: 195_000.0,
-        calls_per_parent_before: 1.0,
-        calls_per_parent_after: 1.0,
-        delta_per_call_us: 195_000.0,
-        self_delta_us: 0.0,
-    }];
+    hostile.attribution = Some(Attribution {
+        basis: AttributionBasis::MeanPerCall,
+        change_us: 200_000.0,
+        children: vec![Contribution {
+            operation: HOSTILE[3].into(),
+            delta_us: 195_000.0,
+            calls_per_parent_before: 1.0,
+            calls_per_parent_after: 1.0,
+            delta_per_call_us: 195_000.0,
+            self_delta_us: 0.0,
+        }],
+        other_children_us: 0.0,
+        own_code_us: 5_000.0,
+    });
     // Called twice as often (12 → 24 calls of 1 ms a run): the second cause below.
     let mut more_calls = change(HOSTILE[2], ChangeStatus::Regressed, Some(Severity::Fail));
     more_calls.before = Some(side(12, 1_000.0));
@@ -350,7 +362,7 @@ pub fn assert_consistent(c: &Comparison) {
         match (o.status, &o.before, &o.after) {
             (ChangeStatus::Added, None, Some(_)) | (ChangeStatus::Removed, Some(_), None) => {
                 assert_eq!(o.delta_us, None, "{name}: one side has no delta");
-                assert!(o.attribution.is_empty(), "{name}");
+                assert!(o.attribution.is_none(), "{name}");
             }
             (ChangeStatus::Added | ChangeStatus::Removed, ..) => {
                 panic!("{name}: an added or removed operation has exactly one side")
@@ -415,13 +427,22 @@ pub fn assert_consistent(c: &Comparison) {
             }
             _ => panic!("{name}: no side at all"),
         }
-        for x in &o.attribution {
+        if let Some(x) = &o.attribution {
             assert_eq!(
                 o.status,
                 ChangeStatus::Regressed,
                 "{name}: attribution of a regression"
             );
-            assert!(x.delta_us > 0.0 && x.delta_us <= o.delta_us.unwrap().max(0.0) + 1e-6);
+            // The parts of the split add up to its change, and each named child grew.
+            let listed: f64 = x.children.iter().map(|c| c.delta_us).sum();
+            let sum = listed + x.other_children_us + x.own_code_us;
+            assert!((sum - x.change_us).abs() < 1e-6, "{name}: {sum} vs {x:?}");
+            for child in &x.children {
+                assert!(
+                    child.delta_us > 0.0 && child.delta_us <= x.change_us + 1e-6,
+                    "{name}"
+                );
+            }
         }
     }
     for cause in &c.causes {
@@ -495,6 +516,7 @@ fn markdown_snapshot() {
         comment_id: Some("api-latency".into()),
         max_chars: None,
         max_bytes: None,
+        source_links: None,
     };
     insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
 }
@@ -600,6 +622,7 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
             comment_id: None,
             max_chars: Some(usize::MAX),
             max_bytes: None,
+            source_links: None,
         },
     );
     assert!(

@@ -6,8 +6,9 @@
 use crate::outcome::paired::PairedReport;
 use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
-    BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus, Comparison,
-    CountReason, Evidence, Finding, FindingKind, GcSummary, Metric, OpChange, TimeJudgement, Unit,
+    AttributionBasis, BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus,
+    Comparison, Contribution, CountReason, Evidence, Finding, FindingKind, GcSummary, Metric,
+    OpChange, TimeJudgement, Unit,
 };
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
@@ -435,25 +436,51 @@ pub fn calls_per_run(o: &OpChange) -> String {
     format!("{} → {}", side(&o.before), side(&o.after))
 }
 
-/// The children that explain a change: `traverse_graph +380ms (1 → 2 calls/parent)`.
-pub fn attribution(o: &OpChange, limit: usize) -> String {
-    o.attribution
+/// Where a regression's change went, in one figure, the lines adding up to it:
+/// `mean per call +30.2ms: sleep_until +25.7ms (now called 2× per call, was 1×), 3 other
+/// children +0.1ms, +4.4ms in its own code`. At most `limit` children are named; the rest
+/// are summed. `None` without an attribution.
+pub fn attribution(o: &OpChange, limit: usize) -> Option<String> {
+    let a = o.attribution.as_ref()?;
+    let basis = match a.basis {
+        AttributionBasis::TotalPerRun => "per run",
+        AttributionBasis::MeanPerCall => "mean per call",
+    };
+    let mut parts: Vec<String> = a.children.iter().take(limit).map(contribution).collect();
+    let rest: f64 = a
+        .children
         .iter()
-        .take(limit)
-        .map(|c| {
-            let calls = if (c.calls_per_parent_before - c.calls_per_parent_after).abs() > 1e-9 {
-                format!(
-                    " ({} → {} calls/parent)",
-                    trim_float(c.calls_per_parent_before),
-                    trim_float(c.calls_per_parent_after)
-                )
-            } else {
-                String::new()
-            };
-            format!("{} {}{calls}", c.operation, signed_us(c.delta_us))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+        .skip(limit)
+        .map(|c| c.delta_us)
+        .sum::<f64>()
+        + a.other_children_us;
+    // Left out when it is a rounding of the change (the sum still holds to what is shown).
+    if rest.abs() > 0.005 * a.change_us.abs() {
+        parts.push(format!("other children {}", signed_us(rest)));
+    }
+    parts.push(format!("{} in its own code", signed_us(a.own_code_us)));
+    Some(format!(
+        "{basis} {}: {}",
+        signed_us(a.change_us),
+        parts.join(", ")
+    ))
+}
+
+/// One child's share: `call_claude +290ms (now called 2× per call, was 1×)`.
+fn contribution(c: &Contribution) -> String {
+    let (before, after) = (c.calls_per_parent_before, c.calls_per_parent_after);
+    let calls = if before == 0.0 {
+        format!(" (newly called, {}× per call)", fmt_num(after))
+    } else if (after - before).abs() > 1e-9 {
+        format!(
+            " (now called {}× per call, was {}×)",
+            fmt_num(after),
+            fmt_num(before)
+        )
+    } else {
+        String::new()
+    };
+    format!("{} {}{calls}", c.operation, signed_us(c.delta_us))
 }
 
 /// How a finding is said. One arm per kind: a new detector's finding is worded here.

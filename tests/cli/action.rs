@@ -63,6 +63,7 @@ esac
         for f in ["summary.md", "output.txt", "gh.log"] {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
+        std::fs::create_dir_all(dir.path().join("workspace")).unwrap();
         Runner { dir }
     }
 
@@ -97,7 +98,9 @@ esac
             .env("NO_COLOR", "1")
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_REPOSITORY", "acme/service")
-            .env("GITHUB_WORKSPACE", root())
+            // The checkout is the current directory (root()); the workspace is where the
+            // action writes its files, a directory of its own per test.
+            .env("GITHUB_WORKSPACE", self.path("workspace"))
             .env("GITHUB_STEP_SUMMARY", self.path("summary.md"))
             .env("GITHUB_OUTPUT", self.path("output.txt"))
             .env("RUNNER_TEMP", self.dir.path())
@@ -382,6 +385,10 @@ fn a_regression_fails_the_step_with_summary_annotations_outputs_and_one_comment(
     let outputs = runner.outputs();
     assert_eq!(outputs["verdict"], "fail");
     assert_eq!(outputs["exit-code"], "1");
+    // The JUnit file is inside the workspace (a Docker test-report action cannot read
+    // $RUNNER_TEMP), with the comment id in its name.
+    let workspace_junit = runner.path("workspace/.perfgate/junit-perf.xml");
+    assert_eq!(Path::new(&outputs["junit"]), workspace_junit);
     let junit = std::fs::read_to_string(&outputs["junit"]).unwrap();
     assert!(junit.contains("<testsuite") && junit.contains("traverse_graph"));
     // One comment, created, carrying the marker and the report.
@@ -393,6 +400,23 @@ fn a_regression_fails_the_step_with_summary_annotations_outputs_and_one_comment(
     let body = runner.read("body.md");
     assert!(body.starts_with("<!-- perfgate:perf -->"), "{body}");
     assert!(body.contains(r"traverse\_graph"));
+}
+
+#[test]
+fn the_junit_input_chooses_where_the_file_goes() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    let chosen = runner.path("workspace/reports/perf/junit.xml");
+    inputs.push(("INPUT_JUNIT", chosen.display().to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(Path::new(&runner.outputs()["junit"]), chosen);
+    let junit = std::fs::read_to_string(&chosen).unwrap();
+    assert!(junit.contains("traverse_graph"));
+    assert!(!runner.path("workspace/.perfgate").exists());
 }
 
 #[test]

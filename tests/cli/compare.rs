@@ -160,13 +160,17 @@ fn attribution_points_at_the_children_that_changed() {
         1,
     );
     let decide = op(&report, DECIDE);
-    let why = decide["attribution"].as_array().unwrap();
+    let split = &decide["attribution"];
+    // The row is judged on p95, which does not split into children: the split is the mean.
+    assert_eq!(split["basis"], "mean_per_call", "{decide}");
+    let why = split["children"].as_array().unwrap();
     assert_eq!(why[0]["operation"], CLAUDE, "{decide}");
     assert_eq!(why[0]["calls_per_parent_before"], 1.0);
     assert_eq!(why[0]["calls_per_parent_after"], 2.0);
     assert_eq!(why[1]["operation"], TRAVERSE, "{decide}");
     assert_eq!(why[1]["calls_per_parent_after"], 1.0);
     assert!(why[1]["delta_per_call_us"].as_f64().unwrap() > 10_000.0);
+    assert_parts_add_up(split);
     // The children's growth accounts for most of the parent's typical (Hodges–Lehmann) shift.
     let explained: f64 = why.iter().map(|c| c["delta_us"].as_f64().unwrap()).sum();
     let shift = decide["shift_us"].as_f64().unwrap();
@@ -176,7 +180,70 @@ fn attribution_points_at_the_children_that_changed() {
     );
 
     let post = op(&report, POST);
-    assert_eq!(post["attribution"][0]["operation"], DECIDE, "{post}");
+    assert_eq!(
+        post["attribution"]["children"][0]["operation"], DECIDE,
+        "{post}"
+    );
+}
+
+/// The children, the others and the own code add up to the attribution's change.
+fn assert_parts_add_up(split: &Value) {
+    let f = |v: &Value| v.as_f64().unwrap();
+    let children: f64 = split["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| f(&c["delta_us"]))
+        .sum();
+    let sum = children + f(&split["other_children_us"]) + f(&split["own_code_us"]);
+    let change = f(&split["change_us"]);
+    assert!(
+        (sum - change).abs() <= 1e-6 * change.abs().max(1.0),
+        "{sum} vs {change}: {split}"
+    );
+}
+
+#[test]
+fn attribution_adds_up_to_the_row_when_the_metric_is_a_sum_or_a_mean() {
+    for (metric, basis) in [("total", "total_per_run"), ("mean", "mean_per_call")] {
+        let report = compare_json(
+            "viztracer/baseline.json",
+            "viztracer/regressed.json",
+            &["--metric", metric],
+            1,
+        );
+        let decide = op(&report, DECIDE);
+        let split = &decide["attribution"];
+        assert_eq!(split["basis"], basis, "{decide}");
+        assert_parts_add_up(split);
+        // One run a side: the row's figure is the split's (its change, to the µs).
+        let row = decide["delta_us"].as_f64().unwrap();
+        let change = split["change_us"].as_f64().unwrap();
+        assert!(
+            (row - change).abs() < 1e-6 * row.abs(),
+            "{metric}: {row} vs {change}"
+        );
+        // The own code is a part of it: decide_next's self time per run or per call.
+        let own = split["own_code_us"].as_f64().unwrap();
+        assert!(
+            own.abs() < 0.1 * row.abs(),
+            "{metric}: own code {own} of {row}"
+        );
+    }
+    // With the self metric the row is the own code: nothing to split.
+    let report = compare_json(
+        "viztracer/baseline.json",
+        "viztracer/regressed.json",
+        &["--metric", "self"],
+        1,
+    );
+    assert!(
+        report["comparison"]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o.get("attribution").is_none())
+    );
 }
 
 #[test]

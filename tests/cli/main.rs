@@ -16,5 +16,6 @@ mod otlp;
 mod record;
 mod redflags;
 mod reports;
+mod scope;
 mod speedscope;
 mod summary;

@@ -100,7 +100,7 @@ fn one_run_writes_every_format() {
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let printed: Value = serde_json::from_str(&json_stdout).unwrap();
     assert_eq!(written, printed);
-    assert_eq!(written["schema_version"], 2);
+    assert_eq!(written["schema_version"], 3);
     // summary gates nothing: an empty, valid JUnit document.
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"<testsuites name="perfgate" tests="0" failures="0" errors="0""#));
@@ -647,4 +647,75 @@ fn the_comment_leads_with_the_causes_and_stays_short() {
         "{} characters:\n{aa}",
         aa.chars().count()
     );
+}
+
+/// The Markdown of a compare run in GitHub mode, with a pull request's event payload: the
+/// PR comment file and the job summary.
+fn markdown_on_a_pull_request(event: &str, sha: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let event_path = dir.path().join("event.json");
+    std::fs::write(&event_path, event).unwrap();
+    let comment = dir.path().join("comment.md");
+    let summary = dir.path().join("summary.md");
+    let out = perfgate()
+        .args([
+            "compare",
+            &fixture_arg("viztracer/baseline.json"),
+            &fixture_arg("viztracer/regressed.json"),
+            "--markdown",
+            comment.to_str().unwrap(),
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/service")
+        .env("GITHUB_SHA", sha)
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", dir.path().join("output.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    (
+        std::fs::read_to_string(&comment).unwrap(),
+        std::fs::read_to_string(&summary).unwrap(),
+    )
+}
+
+#[test]
+fn on_a_pull_request_own_code_links_to_its_line_at_the_head_commit() {
+    let head = "0123456789abcdef0123456789abcdef01234567";
+    let merge = "fedcba9876543210fedcba9876543210fedcba98";
+    let event = format!(r#"{{"pull_request": {{"number": 7, "head": {{"sha": "{head}"}}}}}}"#);
+    let (comment, summary) = markdown_on_a_pull_request(&event, merge);
+    let base = format!("https://github.com/acme/service/blob/{head}/");
+    for markdown in [&comment, &summary] {
+        // Every link points at a line of a file of this repository that defines the
+        // operation named in front of it.
+        let links: Vec<&str> = markdown.split("<a href=\"").skip(1).collect();
+        assert!(links.len() >= 2, "{markdown}");
+        for link in &links {
+            let url = &link[..link.find('"').unwrap()];
+            let rest = url
+                .strip_prefix(&base)
+                .unwrap_or_else(|| panic!("{url} is not at the PR head"));
+            let (path, line) = rest.split_once("#L").unwrap();
+            let line: usize = line.parse().unwrap();
+            let source = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path),
+            )
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let text = source.lines().nth(line - 1).unwrap();
+            assert!(text.trim_start().starts_with("def "), "{url}: {text}");
+        }
+        let traverse = format!(
+            "<a href=\"{base}tests/fixtures/service/diagnostic.py#L104\">tests/fixtures/service/diagnostic.py:104</a>"
+        );
+        assert!(markdown.contains(&traverse), "{markdown}");
+        assert!(!markdown.contains(merge));
+    }
+    // Outside a pull request the commit is GITHUB_SHA's.
+    let (comment, _) = markdown_on_a_pull_request("{}", merge);
+    assert!(comment.contains(&format!(
+        "https://github.com/acme/service/blob/{merge}/tests/"
+    )));
 }

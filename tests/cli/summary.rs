@@ -90,7 +90,7 @@ fn json_schema_has_the_documented_fields() {
         ],
         0,
     );
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
     let ops = report["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 3);
     for key in [

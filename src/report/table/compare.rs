@@ -162,41 +162,12 @@ fn explanations(ops: &[&OpChange], c: &Comparison) -> String {
     let mut lines = Vec::new();
     for o in ops {
         lines.push(format!("{}: {}", terminal(&o.name), text::reason(o, c)));
-        if o.attribution.is_empty() {
-            continue;
+        if let Some(split) = text::attribution(o, usize::MAX) {
+            lines.push(format!(
+                "  why: {}",
+                terminal(&format!("{} {split}", o.name))
+            ));
         }
-        let children: Vec<String> = o
-            .attribution
-            .iter()
-            .map(|a| {
-                let mut s = format!("{} {}", terminal(&a.operation), signed_us(a.delta_us));
-                let (cb, ca) = (a.calls_per_parent_before, a.calls_per_parent_after);
-                if cb == 0.0 {
-                    s.push_str(&format!(" (newly called, {}× per call)", fmt_num(ca)));
-                } else if (ca - cb).abs() > 1e-9 {
-                    s.push_str(&format!(
-                        " (now called {}× per call, was {}×)",
-                        fmt_num(ca),
-                        fmt_num(cb)
-                    ));
-                }
-                s
-            })
-            .collect();
-        let parent_delta = o
-            .before
-            .as_ref()
-            .zip(o.after.as_ref())
-            .map_or(String::new(), |(b, a)| {
-                format!(" {}", signed_us(a.value_us - b.value_us))
-            });
-        lines.push(format!(
-            "  why: {} {}{}: {}",
-            terminal(&o.name),
-            c.metric.as_str(),
-            parent_delta,
-            children.join(", ")
-        ));
     }
     lines.join("\n")
 }
@@ -255,7 +226,9 @@ fn quiet_line(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{ChangeReason, Contribution, Metric, TimeJudgement};
+    use crate::outcome::{
+        Attribution, AttributionBasis, ChangeReason, Contribution, Metric, TimeJudgement,
+    };
 
     fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpChange {
         OpChange {
@@ -288,7 +261,7 @@ mod tests {
                 evidence: crate::outcome::Evidence::Calls,
                 count: None,
             },
-            attribution: Vec::new(),
+            attribution: None,
             origin: crate::ops::Origin::Own,
             self_delta_us: None,
             diffuse: false,
@@ -300,24 +273,30 @@ mod tests {
 
     fn model() -> Comparison {
         let mut decide = change("decide_next", ChangeStatus::Regressed, Some(Severity::Fail));
-        decide.attribution = vec![
-            Contribution {
-                operation: "call_claude".into(),
-                delta_us: 290_000.0,
-                calls_per_parent_before: 1.0,
-                calls_per_parent_after: 2.0,
-                delta_per_call_us: 1_000.0,
-                self_delta_us: 10.0,
-            },
-            Contribution {
-                operation: "traverse_graph".into(),
-                delta_us: 18_000.0,
-                calls_per_parent_before: 1.0,
-                calls_per_parent_after: 1.0,
-                delta_per_call_us: 18_000.0,
-                self_delta_us: 100.0,
-            },
-        ];
+        decide.attribution = Some(Attribution {
+            basis: AttributionBasis::MeanPerCall,
+            change_us: 310_000.0,
+            other_children_us: 0.0,
+            own_code_us: 2_000.0,
+            children: vec![
+                Contribution {
+                    operation: "call_claude".into(),
+                    delta_us: 290_000.0,
+                    calls_per_parent_before: 1.0,
+                    calls_per_parent_after: 2.0,
+                    delta_per_call_us: 1_000.0,
+                    self_delta_us: 10.0,
+                },
+                Contribution {
+                    operation: "traverse_graph".into(),
+                    delta_us: 18_000.0,
+                    calls_per_parent_before: 1.0,
+                    calls_per_parent_after: 1.0,
+                    delta_per_call_us: 18_000.0,
+                    self_delta_us: 100.0,
+                },
+            ],
+        });
         // Twice the calls per run (12 → 24), each call as slow as decide_next's.
         let mut claude = change("call_claude", ChangeStatus::Regressed, Some(Severity::Fail));
         claude.count_regressed = true;

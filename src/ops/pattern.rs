@@ -1,11 +1,12 @@
-//! Operation patterns of budgets.toml: a glob on the function name or the operation key
-//! (`call_claude`, `*_query`, `call_claude (diagnostic.py)`), or a regular expression with the
-//! `regex:` prefix (`regex:^get_(session|prerequisite)$`), searched unanchored.
+//! Operation patterns, as budgets.toml, `[scope]` and `--include`/`--exclude` write them: a
+//! glob on the function name or the operation key (`call_claude`, `*_query`,
+//! `call_claude (diagnostic.py)`), or a regular expression with the `regex:` prefix
+//! (`regex:^get_(session|prerequisite)$`), searched unanchored.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-use crate::ops::OpInfo;
+use super::OpInfo;
 
 /// A compiled operation pattern.
 #[derive(Debug, Clone)]
