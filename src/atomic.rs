@@ -41,6 +41,15 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     persist(stage(path, bytes)?, path)
 }
 
+/// Writes `bytes` to `path` whole, only if no file is there: an existing file (even one made
+/// while the bytes were staged) is left alone and the error is `AlreadyExists`.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    stage(path, bytes)?
+        .persist_noclobber(path)
+        .map(drop)
+        .map_err(|e| e.error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
