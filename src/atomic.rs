@@ -183,6 +183,19 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     persist(stage(path, bytes)?)
 }
 
+/// Writes `bytes` to `path` whole, only if no file is there: an existing file (even one made
+/// while the bytes were staged) is left alone and the error is `AlreadyExists`.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    match stage(path, bytes)? {
+        Staged::Replace { tmp, .. } => tmp.persist_noclobber(path).map(drop).map_err(|e| e.error),
+        // A device or a pipe is there already.
+        Staged::Into { target, .. } => Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists", target.display()),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,16 @@ pub enum Command {
     /// machine, then compare them as pairs (see docs/record.md).
     #[command(after_help = EXIT_CODES)]
     Record(RecordArgs),
+    /// Write a starter budgets.toml from traces: the heaviest operations of your own code with
+    /// bands from the observed figures plus headroom, and every detector with its defaults.
+    #[command(after_help = INIT_HELP)]
+    Init(InitArgs),
+    /// Print the shell completion script for SHELL (see docs/install.md for where it goes).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of perfgate: `perfgate man > perfgate.1`.
+    Man,
+    /// Print the JSON Schema of the JSON report (--format json) this perfgate writes.
+    Schema,
 }
 
 const CHECK_HELP: &str = "\
@@ -64,6 +74,15 @@ Exit codes:
      matching nothing with --require-match, or any warning with --fail-on warn
   2  usage, configuration or input error (a missing or invalid budgets file,
      an unreadable trace): nothing was judged";
+
+const INIT_HELP: &str = "\
+The file is checked before it is written: `perfgate check` of the same traces
+passes its budgets. Red flags already in the traces are named on stderr: the
+detectors report them until they are fixed or configured.
+
+Exit codes:
+  0  the file was written
+  2  usage or input error, or the file exists already (nothing was written)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -499,4 +518,29 @@ pub struct RecordArgs {
     /// The command to trace (after `--`) [default: `[record]` command].
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub input: TraceArgs,
+
+    /// The file to write; an existing file is never replaced. `-` writes to standard output.
+    #[arg(short, long, value_name = "FILE", default_value = "budgets.toml")]
+    pub output: String,
+
+    /// How many operations get a budget (the heaviest by total time).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
+
+    /// Room above the observed p95: target = p95 + PCT, flag = p95 + 2 x PCT.
+    #[arg(long, value_name = "PCT", default_value = "25%")]
+    pub headroom: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -5,7 +5,9 @@
 pub(crate) mod baseline;
 mod check;
 pub(crate) mod compare;
+mod docs;
 mod hook;
+mod init;
 pub(crate) mod load;
 pub(crate) mod output;
 mod record;
@@ -48,5 +50,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Baseline(cmd) => baseline::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
         Command::Record(args) => record::run(args, color),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => docs::completions(args.shell),
+        Command::Man => docs::man(),
+        Command::Schema => docs::schema(),
     }
 }

@@ -15,6 +15,7 @@ pub mod budgets;
 pub mod compare;
 pub mod hook;
 pub mod scope;
+pub mod starter;
 
 use std::ops::Range;
 use std::path::Path;

@@ -106,7 +106,7 @@ pub fn charged_call(tree: &CallTree, catalog: &Catalog, i: usize) -> usize {
 }
 
 /// Garbage collection over a set of traces.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GcSummary {
     pub collections: u64,
     /// Time spent collecting, µs.
@@ -121,7 +121,7 @@ pub struct GcSummary {
 }
 
 /// The collections that interrupted one operation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GcOperation {
     pub operation: String,
     pub collections: u64,
@@ -223,7 +223,7 @@ pub fn gc_within(tree: &CallTree, collections: &[Collection], calls: &[u32]) -> 
 }
 
 /// One counter series over a set of traces.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CounterSummary {
     /// `counter.series` (`memory.rss_mb`), or the counter's name alone when its one series
     /// is named like it or `value` (viztracer `log_var`, most Chrome counters).

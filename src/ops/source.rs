@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::identity::short_file;
 
 /// Whose code an operation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     /// A source file of the project (inside the repository, or anywhere outside the

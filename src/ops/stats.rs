@@ -124,7 +124,7 @@ pub fn sorted(values: &[f64]) -> Vec<f64> {
 }
 
 /// The figures of one operation, as `summary` shows them and JSON carries them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OpStats {
     #[serde(skip)]
     pub op: OpId,

@@ -20,7 +20,7 @@ pub mod units;
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// The gate's decision. Ordered: `Pass < Warn < Fail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -39,7 +39,7 @@ impl Verdict {
 }
 
 /// How bad one result is. Ordered: `Warn < Fail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warn,
@@ -47,7 +47,7 @@ pub enum Severity {
 }
 
 /// Which command made the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CommandKind {
     Summary,
@@ -56,7 +56,7 @@ pub enum CommandKind {
 }
 
 /// One trace (or baseline) that went into the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InputInfo {
     /// File name as given (or `<stdin>`, or `REV:PATH` for a git baseline).
     pub source: String,
@@ -76,7 +76,7 @@ pub struct InputInfo {
 }
 
 /// The band a budgeted value falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetStatus {
     /// value ≤ target.
@@ -90,7 +90,7 @@ pub enum BudgetStatus {
 }
 
 /// What a budget's value counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// Microseconds.
@@ -100,7 +100,7 @@ pub enum Unit {
 }
 
 /// The evaluation of one budget (a row of the team's performance table).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BudgetResult {
     /// The budget's name (the table's "Operation" column).
     pub name: String,
@@ -140,7 +140,7 @@ pub struct BudgetResult {
 }
 
 /// Which red flag a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// The same operation called many times in a row under one parent call.
@@ -168,7 +168,7 @@ pub enum FindingKind {
 }
 
 /// A change of calls per parent call between the two sides of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CallsPerParent {
     /// Calls of the operation per call of its parent, before (mean over the parent's calls).
     pub before: f64,
@@ -177,7 +177,7 @@ pub struct CallsPerParent {
 }
 
 /// One red flag found in a trace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub kind: FindingKind,
     pub severity: Severity,
@@ -227,7 +227,7 @@ pub struct Finding {
 }
 
 /// How an operation changed between the two sides of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeStatus {
     Regressed,
@@ -239,7 +239,7 @@ pub enum ChangeStatus {
 }
 
 /// The figures of one operation on one side of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SideFigures {
     pub count: u64,
     /// Calls per run (count / runs).
@@ -252,7 +252,7 @@ pub struct SideFigures {
 /// children's inclusive time, call by call, so a sum (per run) or a mean (per call) splits
 /// exactly; a percentile or a maximum does not (its calls are not the same calls on both
 /// sides), so a row judged on one is explained in the mean per call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttributionBasis {
     /// Inclusive time per run: the row's own figure when the metric is `total`.
@@ -288,7 +288,7 @@ impl AttributionBasis {
 
 /// Where a regressed operation's change went, in one figure (`basis`): `change_us` is
 /// `children` + `other_children_us` + `own_code_us`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Attribution {
     pub basis: AttributionBasis,
     /// The operation's change of inclusive time in the basis, µs.
@@ -302,7 +302,7 @@ pub struct Attribution {
 }
 
 /// A child operation's share of a parent's change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Contribution {
     pub operation: String,
     /// Change of the child's inclusive time under the parent, in the attribution's basis
@@ -319,7 +319,7 @@ pub struct Contribution {
 }
 
 /// One operation of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OpChange {
     pub name: String,
     pub status: ChangeStatus,
@@ -373,7 +373,7 @@ pub struct OpChange {
 }
 
 /// Why a comparison row got its status. Renderers turn it into words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChangeReason {
     /// Only the after side has the operation.
@@ -400,7 +400,7 @@ pub enum ChangeReason {
 }
 
 /// What an operation's time was judged on (docs/compare.md, "Evidence").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
     /// Three or more pairs of runs made side by side (`perfgate record`, `compare --paired`):
@@ -418,7 +418,7 @@ pub enum Evidence {
 }
 
 /// The tail test's counts: calls above the pooled quantile on each side.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TailCounts {
     /// The pooled quantile's level (0.95 for p95, lowered so at least 10 calls lie above it).
     pub level: f64,
@@ -431,7 +431,7 @@ pub struct TailCounts {
 }
 
 /// What the time figures of an operation say, before the call count is considered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeJudgement {
     /// Within the threshold or the noise floor.
@@ -448,7 +448,7 @@ pub enum TimeJudgement {
 }
 
 /// A change of the calls per run beyond the relative threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CountReason {
     pub before_per_run: f64,
     pub after_per_run: f64,
@@ -462,7 +462,7 @@ pub struct CountReason {
 }
 
 /// The figure of an operation a comparison judges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// 95th percentile of the call durations (numpy linear interpolation).
@@ -516,7 +516,7 @@ impl Metric {
 }
 
 /// How much of what the before side measured the after side measured too.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Operations judged on (the project's own code when the traces have any, else all).
     pub before_operations: u64,
@@ -531,7 +531,7 @@ pub struct Coverage {
 
 /// The environment drift estimated from the traces: the median over operations (with 5+ calls
 /// per run and 1 µs+ of self time per call on both sides) of after/before self time per call.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Environment {
     pub ratio: f64,
     pub operations: usize,
@@ -540,7 +540,7 @@ pub struct Environment {
 }
 
 /// A root cause of a comparison's regressions (see `compare::causes`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Cause {
     pub operation: String,
     #[serde(flatten)]
@@ -557,7 +557,7 @@ pub struct Cause {
 }
 
 /// What a cause is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CauseKind {
     /// Its calls got slower.
@@ -583,7 +583,7 @@ pub enum CauseKind {
 }
 
 /// The settings a comparison ran with, and its results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub metric: Metric,
     pub threshold_pct: f64,
@@ -610,7 +610,7 @@ pub struct Comparison {
 }
 
 /// Everything one command run found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub command: CommandKind,
@@ -636,7 +636,7 @@ pub struct Report {
 }
 
 /// Memory as the traces recorded it (viztracer `--log_gc`, counter events).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Memory {
     /// Garbage collections; absent when no trace was made with `--log_gc`.
     #[serde(skip_serializing_if = "Option::is_none")]

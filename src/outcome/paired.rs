@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// The paired estimate for one operation: head relative to base.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PairedEstimate {
     /// Pairs used: those where both values are positive and finite.
     pub pairs: usize,
@@ -26,7 +26,7 @@ pub struct PairedEstimate {
 }
 
 /// How much the timing of unchanged code moved across a session.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SessionDrift {
     /// Per pair, the level of the session: the median over operations of the operation's
     /// base value in that pair divided by the geometric mean of its base values (1.0 = the
@@ -39,7 +39,7 @@ pub struct SessionDrift {
 }
 
 /// One operation in a [`PairedReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PairedOp {
     /// Operation key.
     pub name: String,
@@ -52,7 +52,7 @@ pub struct PairedOp {
 }
 
 /// What the report says about a paired comparison (`report.paired` in the JSON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PairedReport {
     /// Pairs of runs (runs per side).
     pub pairs: u32,

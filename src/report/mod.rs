@@ -6,6 +6,7 @@
 
 use crate::outcome::Report;
 
+pub mod codequality;
 pub mod escape;
 pub mod github;
 pub mod json;
@@ -77,10 +78,16 @@ impl Format {
     pub const JSON: Format = Format(&json::Json);
     pub const JUNIT: Format = Format(&junit::Junit);
     pub const MARKDOWN: Format = Format(&markdown::Markdown);
+    pub const CODEQUALITY: Format = Format(&codequality::CodeQuality);
 
     /// Every format perfgate writes, in the order `--help` lists them.
-    pub const ALL: &'static [Format] =
-        &[Format::TABLE, Format::JSON, Format::JUNIT, Format::MARKDOWN];
+    pub const ALL: &'static [Format] = &[
+        Format::TABLE,
+        Format::JSON,
+        Format::JUNIT,
+        Format::MARKDOWN,
+        Format::CODEQUALITY,
+    ];
 
     pub fn name(self) -> &'static str {
         self.0.name()

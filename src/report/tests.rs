@@ -536,6 +536,48 @@ fn github_snapshot() {
 }
 
 #[test]
+fn codequality_snapshot() {
+    insta::assert_snapshot!("codequality", crate::report::codequality::render(&sample()));
+}
+
+/// What GitLab requires of each issue: the five keys, a severity of its scale, a fingerprint
+/// unique in the report, a path and a line from 1.
+#[test]
+fn codequality_issues_have_what_gitlab_requires() {
+    let report = sample();
+    let text = crate::report::codequality::render(&report);
+    let issues: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let failures_and_warnings = report.count_severity(crate::outcome::Severity::Fail)
+        + report.count_severity(crate::outcome::Severity::Warn);
+    assert_eq!(issues.len(), failures_and_warnings, "{text}");
+    let mut fingerprints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), issues.len(), "{text}");
+    for issue in &issues {
+        assert!(issue["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(
+            issue["check_name"]
+                .as_str()
+                .unwrap()
+                .starts_with("perfgate/")
+        );
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap()),
+            "{issue}"
+        );
+        assert!(!issue["location"]["path"].as_str().unwrap().is_empty());
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+    }
+    // The same report gives the same fingerprints (GitLab compares them across pipelines).
+    assert_eq!(text, crate::report::codequality::render(&report));
+}
+
+#[test]
 fn table_colours_marks_only_when_asked() {
     let report = sample();
     let mut options = RenderOptions::default();
