@@ -559,6 +559,16 @@ pub(crate) mod tests {
         crate::budget::evaluate(&config, &trees, &catalog).findings
     }
 
+    /// The findings of `budgets` on one trace of `spans` read from stack samples (a speedscope
+    /// `sampled` profile), where a "call" is a run of samples.
+    pub(crate) fn findings_sampled(spans: &[(&str, u32, f64, f64)], budgets: &str) -> Vec<Finding> {
+        let config = parse(budgets, "b.toml").unwrap();
+        let mut catalog = Catalog::new(KeyMode::File);
+        let mut sampled = tree(spans, &mut catalog);
+        sampled.notes.sampled = true;
+        crate::budget::evaluate(&config, &[sampled], &catalog).findings
+    }
+
     #[test]
     fn detector_settings_and_their_errors() {
         let c = parse(

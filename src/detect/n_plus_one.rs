@@ -265,4 +265,11 @@ mod tests {
         let other = "[detectors.n_plus_one]\nignore = [\"get_other\"]\n";
         assert_eq!(findings(&query_loop(8, None), other).len(), 1);
     }
+
+    #[test]
+    fn sampled_profiles_have_no_n_plus_one() {
+        // The same loop read from stack samples: six "calls" are six runs of samples.
+        let spans = query_loop(6, None);
+        assert!(crate::detect::tests::findings_sampled(&spans, "").is_empty());
+    }
 }
