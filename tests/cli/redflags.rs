@@ -164,3 +164,28 @@ fn count_based_detectors_do_not_run_on_sampled_profiles_and_say_so_once() {
         "{stderr}"
     );
 }
+
+/// viztracer `--log_func_args`: queries through one generic helper, `db(conn, statement)`,
+/// whose name says nothing about data access; the statements in its logged arguments tell the
+/// queries apart (tests/fixtures/service/queries.py).
+#[test]
+fn statements_logged_as_function_arguments_find_the_n_plus_one_and_the_consecutive_queries() {
+    let findings = |variant: &str, code: i32| -> Vec<Value> {
+        let trace = fixture_arg(&format!("viztracer/queries_{variant}.json"));
+        let report = run_json(&["check", &trace, "--budgets", &shipped_budgets()], code);
+        report["findings"].as_array().cloned().unwrap_or_default()
+    };
+    assert!(findings("clean", 0).is_empty());
+    let n_plus_one = findings("n_plus_one", 1);
+    assert_eq!(n_plus_one.len(), 1, "{n_plus_one:?}");
+    let f = &n_plus_one[0];
+    assert_eq!(f["kind"], "n_plus_one");
+    assert_eq!(f["operation"], "db (queries.py)");
+    assert_eq!(f["parent"], "order_items (queries.py)");
+    assert_eq!(f["count"], 12);
+    let consecutive = findings("consecutive", 0);
+    assert_eq!(consecutive.len(), 1, "{consecutive:?}");
+    assert_eq!(consecutive[0]["kind"], "consecutive_queries");
+    assert_eq!(consecutive[0]["parent"], "session_view (queries.py)");
+    assert_eq!(consecutive[0]["count"], 4);
+}

@@ -72,6 +72,8 @@ pub fn parse(bytes: &[u8]) -> Option<(RawEvent<'_>, usize)> {
             }
             // Async ids and metadata args: left to the serde path.
             b"id" | b"id2" => return None,
+            // viztracer --log_func_args: the arguments may hold a query text, read there.
+            b"args" if c.at_func_args() => return None,
             _ => {
                 c.skip_value()?;
                 0
@@ -219,6 +221,20 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips the value of a key perfgate does not read.
+    /// The value ahead is an object whose first key is `func_args` (viztracer
+    /// `--log_func_args`).
+    fn at_func_args(&mut self) -> bool {
+        if self.peek() != Some(b'{') {
+            return false;
+        }
+        let rest = &self.b[self.i + 1..];
+        let start = rest
+            .iter()
+            .position(|c| !matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
+            .unwrap_or(rest.len());
+        rest[start..].starts_with(b"\"func_args\"")
+    }
+
     fn skip_value(&mut self) -> Option<()> {
         match self.peek()? {
             b'"' => self.plain_str().map(drop),

@@ -15,7 +15,8 @@ use super::flat;
 use super::scan::{EventSink, Scanner, Taken};
 use crate::trace::detect::{describe_binary, describe_non_trace};
 use crate::trace::{
-    Counter, Id, Limits, NameId, ReadContext, Span, Trace, TraceError, Track, TrackId, TrackKey,
+    AttrValue, Counter, Id, Limits, NameId, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
+    TraceError, Track, TrackId, TrackKey,
 };
 
 /// Reads a Chrome trace from its (decompressed) bytes. `progress_total`, when set, prints
@@ -264,12 +265,20 @@ impl Builder {
         }
         let track = self.thread_track(event);
         let name = self.intern(name_bytes(event))?;
+        let index = self.trace.spans.len() as u32;
         self.trace.spans.push(Span {
             name,
             track,
             ts,
             dur,
         });
+        if let Some(sql) = event.args.and_then(|a| func_args_statement(a.get())) {
+            self.trace.span_attrs.push(SpanAttr {
+                span: index,
+                key: SpanAttrKey::DbStatement,
+                value: AttrValue::Str(sql),
+            });
+        }
         Ok(())
     }
 
@@ -700,5 +709,70 @@ mod tests {
         let t = read_trace_from(Box::new(std::io::Cursor::new(bytes)), "t.json", None).unwrap();
         assert!(t.notes.gzip);
         assert_eq!(t.spans.len(), 1);
+    }
+}
+
+/// The query text among the arguments viztracer `--log_func_args` logged for a call
+/// (`{"func_args": {"sql": "'SELECT …'"}}`: each value is the argument's Python `repr`): the
+/// first argument that is a string starting with an SQL verb, unquoted. `None` when there is
+/// none (most calls), which is also the answer for arguments that are not that shape.
+fn func_args_statement(args: &str) -> Option<String> {
+    if !args.contains("\"func_args\"") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(args).ok()?;
+    value
+        .get("func_args")?
+        .as_object()?
+        .values()
+        .filter_map(|v| v.as_str())
+        .find_map(sql_of_repr)
+}
+
+/// `'SELECT …'` or `"SELECT …"` (a Python string's repr) holding a statement, unquoted.
+fn sql_of_repr(repr: &str) -> Option<String> {
+    let inner = repr
+        .strip_prefix('\'')
+        .and_then(|r| r.strip_suffix('\''))
+        .or_else(|| repr.strip_prefix('"').and_then(|r| r.strip_suffix('"')))?;
+    let text = inner.replace("\\n", " ").replace("\\'", "'");
+    let verb: String = text
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    const VERBS: [&str; 6] = ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"];
+    VERBS
+        .contains(&verb.as_str())
+        .then(|| text.trim().to_string())
+}
+
+#[cfg(test)]
+mod func_args_tests {
+    use super::*;
+
+    #[test]
+    fn a_query_text_is_found_among_logged_arguments() {
+        let args = r#"{"func_args": {"conn": "<sqlite3.Connection object at 0x7f>", "sql": "'SELECT name FROM items WHERE id = 3'"}}"#;
+        assert_eq!(
+            func_args_statement(args).as_deref(),
+            Some("SELECT name FROM items WHERE id = 3")
+        );
+        // A repr with an escaped quote and a newline.
+        let args = r#"{"func_args": {"q": "'select *\\nfrom t where n = \\'x\\''"}}"#;
+        assert_eq!(
+            func_args_statement(args).as_deref(),
+            Some("select * from t where n = 'x'")
+        );
+        // Arguments without a statement, or not the viztracer shape: nothing.
+        for args in [
+            r#"{"func_args": {"item_id": "3", "name": "'selection'"}}"#,
+            r#"{"func_args": ["'SELECT 1'"]}"#,
+            r#"{"sql": "'SELECT 1'"}"#,
+            "{}",
+        ] {
+            assert_eq!(func_args_statement(args), None, "{args}");
+        }
     }
 }
