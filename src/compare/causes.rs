@@ -57,19 +57,28 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
             explained.insert(o.name.clone(), by);
         }
     }
+    // A regression that follows from a diffuse one (`<module>` from `main`, whose growth is
+    // spread over children none of which regressed) is diffuse too: no cause is behind it.
+    let diffuse: BTreeSet<String> = operations
+        .iter()
+        .filter(|o| regressed.contains(&o.name) && !explained.contains_key(&o.name))
+        .filter(|o| is_diffuse(o, &regressed))
+        .map(|o| o.name.clone())
+        .collect();
     let mut causes = Vec::new();
     for o in operations.iter_mut() {
         if !regressed.contains(&o.name) {
             continue;
         }
+        let follows_diffuse = root_of(&o.name, &explained).is_some_and(|r| diffuse.contains(r));
         match explained.get(&o.name) {
-            Some(by) => o.explained_by = Some(by.clone()),
-            None if is_diffuse(o, &regressed) => {
+            Some(_) | None if follows_diffuse || diffuse.contains(&o.name) => {
                 // Not a cause of its own: a warning that the whole run may be slower.
                 o.diffuse = true;
                 o.status = ChangeStatus::Unchanged;
                 o.severity = Some(Severity::Warn);
             }
+            Some(by) => o.explained_by = Some(by.clone()),
             None => causes.push(cause(o, sides, &explained, metric)),
         }
     }
@@ -79,6 +88,19 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
             .then(a.operation.cmp(&b.operation))
     });
     causes
+}
+
+/// The end of the `explained_by` chain from `name` (itself when nothing explains it); `None`
+/// on a cycle.
+fn root_of<'a>(name: &'a str, explained: &'a BTreeMap<String, String>) -> Option<&'a str> {
+    let mut at = name;
+    for _ in 0..=explained.len() {
+        match explained.get(at) {
+            Some(by) => at = by,
+            None => return Some(at),
+        }
+    }
+    None
 }
 
 /// For each operation, the operations that call it (on the after side).
@@ -349,4 +371,115 @@ fn added_per_run(o: &OpChange, metric: Metric) -> f64 {
         s.as_ref().map_or(0.0, |f| f.calls_per_run * f.value_us)
     };
     cost(&o.after) - cost(&o.before)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Attribution, AttributionBasis, ChangeReason, Evidence, TimeJudgement};
+
+    /// A time regression of `name` whose growth went into `children` (name, µs) and its own
+    /// code (`own` µs), every child one call per parent call.
+    fn regression(name: &str, children: &[(&str, f64)], own: f64) -> OpChange {
+        let listed: f64 = children.iter().map(|(_, d)| d).sum();
+        OpChange {
+            name: name.into(),
+            status: ChangeStatus::Regressed,
+            severity: Some(Severity::Fail),
+            before: None,
+            after: None,
+            delta_us: Some(listed + own),
+            delta_pct: Some(50.0),
+            p_value: Some(1e-5),
+            test: Some("paired-t".into()),
+            alpha: Some(0.01),
+            evidence: Evidence::Pairs,
+            tail: None,
+            calls_delta_pct: Some(0.0),
+            shift_us: None,
+            shift_ci_us: None,
+            count_regressed: false,
+            reason: ChangeReason::Compared {
+                time: TimeJudgement::Significant,
+                evidence: Evidence::Pairs,
+                count: None,
+            },
+            attribution: Some(Attribution {
+                basis: AttributionBasis::MeanPerCall,
+                change_us: listed + own,
+                children: children
+                    .iter()
+                    .map(|&(op, d)| Contribution {
+                        operation: op.into(),
+                        delta_us: d,
+                        calls_per_parent_before: 1.0,
+                        calls_per_parent_after: 1.0,
+                        delta_per_call_us: d,
+                        self_delta_us: 0.0,
+                    })
+                    .collect(),
+                other_children_us: 0.0,
+                own_code_us: own,
+            }),
+            origin: crate::ops::Origin::Own,
+            self_delta_us: None,
+            diffuse: false,
+            explained_by: None,
+            file: None,
+            line: None,
+        }
+    }
+
+    #[test]
+    fn what_follows_a_diffuse_slowdown_is_diffuse_too() {
+        // `main` grew in `a` and `b`, neither of which regressed on its own: diffuse, a
+        // warning. `<module>` grew in `main`: it follows, and no cause is behind it, so it
+        // must not fail the gate either (it did, with "because of the causes above" and no
+        // cause above).
+        let mut ops = vec![
+            regression("<module>", &[("main", 100.0)], 0.0),
+            regression("main", &[("a", 50.0), ("b", 49.0)], 1.0),
+        ];
+        let empty = crate::ops::Profile::default();
+        let sides = Sides {
+            before: &empty,
+            after: &empty,
+        };
+        let causes = find(&mut ops, &sides, Metric::P95);
+        assert!(causes.is_empty(), "{causes:?}");
+        for o in &ops {
+            assert!(o.diffuse, "{}", o.name);
+            assert_eq!(
+                (o.status, o.severity),
+                (ChangeStatus::Unchanged, Some(Severity::Warn)),
+                "{}",
+                o.name
+            );
+        }
+        // With `a` regressed on its own, `main` is explained by it and `<module>` by `main`:
+        // `a` is the cause, nothing is diffuse.
+        let mut ops = vec![
+            regression("<module>", &[("main", 100.0)], 0.0),
+            regression("main", &[("a", 99.0)], 1.0),
+            regression("a", &[], 99.0),
+        ];
+        let causes = find(&mut ops, &sides, Metric::P95);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert_eq!(causes[0].operation, "a");
+        assert!(
+            ops.iter()
+                .all(|o| !o.diffuse && o.status == ChangeStatus::Regressed)
+        );
+    }
+
+    #[test]
+    fn the_root_of_an_explanation_chain() {
+        let explained: BTreeMap<String, String> = [("x", "y"), ("y", "z"), ("p", "q"), ("q", "p")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(root_of("x", &explained), Some("z"));
+        assert_eq!(root_of("z", &explained), Some("z"));
+        assert_eq!(root_of("p", &explained), None);
+    }
 }

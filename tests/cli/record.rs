@@ -240,7 +240,7 @@ fn the_pre_push_hook_records_and_blocks_a_slowdown_without_a_baseline() {
         return;
     };
     let budgets = format!(
-        "[hook]\nrecord = true\n\n[record]\ncommand = \"app.py\"\ntracer = \"\"\"{tracer}\"\"\"\nruns = 3\nwarmup = 0\n"
+        "[hook]\nrecord = true\n\n[record]\ncommand = \"app.py\"\ntracer = \"\"\"{tracer}\"\"\"\nruns = 5\nwarmup = 0\n"
     );
     let root = tempfile::tempdir().unwrap();
     let work = repo_with_slowdown(root.path(), &budgets);
