@@ -13,6 +13,8 @@ pub mod commands;
 pub(crate) mod compare;
 pub(crate) mod config;
 pub(crate) mod detect;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod hook;
 pub mod log;
 pub(crate) mod ops;

@@ -102,7 +102,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 /// The file as text; bytes that are not UTF-8 (TOML is UTF-8) are an error at their
 /// line:column, like any other mistake in the file.
-fn utf8<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ConfigError> {
+pub(crate) fn utf8<'a>(bytes: &'a [u8], path: &str) -> Result<&'a str, ConfigError> {
     std::str::from_utf8(bytes).map_err(|e| {
         let valid = &bytes[..e.valid_up_to()];
         let text = std::str::from_utf8(valid).unwrap_or_default();

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 pub use detect::read_trace;
 #[cfg(test)]
 pub(crate) use detect::read_trace_from;
-pub use detect::read_trace_limited;
+pub use detect::{read_trace_limited, read_trace_within};
 
 /// One input format: recognised by its first bytes, read into the span model.
 pub(crate) trait Format: Sync {

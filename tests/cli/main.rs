@@ -7,6 +7,7 @@ mod baseline;
 mod check;
 mod common;
 mod compare;
+mod fuzz_regressions;
 mod gitlab;
 mod hardening;
 mod hook;
