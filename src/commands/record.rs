@@ -18,8 +18,9 @@ use crate::record::worktree::BaseCheckout;
 
 use super::{Outcome, compare};
 
-/// Runs per side when neither the flag nor `[record]` says.
-const DEFAULT_RUNS: u32 = 5;
+/// Runs per side when neither the flag nor `[record]` says: on the harness under contention,
+/// 5 pairs found a 2× slowdown in 1 of 10 sessions, 10 pairs in 4 of 4 (docs/compare.md).
+const DEFAULT_RUNS: u32 = 10;
 /// Warm-up runs per side when neither the flag nor `[record]` says.
 const DEFAULT_WARMUP: u32 = 1;
 
