@@ -321,21 +321,29 @@ def scenarios(manifest, smoke):
 # ---------------------------------------------------------------- judging
 
 
+def run_compare(perfgate, before, after, extra=()):
+    """`perfgate compare --no-budgets --format json` of the trace paths; the JSON report, and
+    its verdict with the names of the operations that failed and warned."""
+    cmd = [perfgate, "compare", "--no-budgets", "--format", "json", *extra, "--before"]
+    cmd += [str(b) for b in before] + ["--after"] + [str(a) for a in after]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        raise SystemExit("perfgate failed (%d): %s" % (r.returncode, r.stderr[-2000:]))
+    rep = json.loads(r.stdout)
+    ops = rep["comparison"]["operations"]
+    return rep, {
+        "verdict": rep["verdict"],
+        "fail": [o["name"] for o in ops if o.get("severity") == "fail"],
+        "warn": [o["name"] for o in ops if o.get("severity") == "warn"],
+    }
+
+
 def perfgate_judge(perfgate, out, metric):
     def judge(before, after):
-        cmd = [perfgate, "compare", "--no-budgets", "--metric", metric, "--format", "json", "--before"]
-        cmd += [str(out / b) for b in before] + ["--after"] + [str(out / a) for a in after]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode not in (0, 1):
-            raise SystemExit("perfgate failed (%d): %s" % (r.returncode, r.stderr[-2000:]))
-        rep = json.loads(r.stdout)
-        ops = rep["comparison"]["operations"]
-        return {
-            "verdict": rep["verdict"],
-            "fail": [o["name"] for o in ops if o.get("severity") == "fail"],
-            "warn": [o["name"] for o in ops if o.get("severity") == "warn"],
-            "env_warning": None,
-        }
+        _, verdict = run_compare(
+            perfgate, [out / b for b in before], [out / a for a in after], ["--metric", metric]
+        )
+        return dict(verdict, env_warning=None)
 
     return judge
 

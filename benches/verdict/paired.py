@@ -133,27 +133,11 @@ def run_session(args, directory, variant, condition, seed):
 
 
 def judge(perfgate, directory, pairs, paired):
-    cmd = [perfgate, "compare", "--no-budgets", "--format", "json"]
-    if paired:
-        cmd.append("--paired")
-    cmd += ["--before"] + [str(directory / ("base_%d.json" % k)) for k in range(1, pairs + 1)]
-    cmd += ["--after"] + [str(directory / ("head_%d.json" % k)) for k in range(1, pairs + 1)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode not in (0, 1):
-        raise SystemExit("perfgate failed (%d): %s" % (r.returncode, r.stderr[-2000:]))
-    rep = json.loads(r.stdout)
-    ops = rep["comparison"]["operations"]
-    return {
-        "verdict": rep["verdict"],
-        "fail": [o["name"] for o in ops if o.get("severity") == "fail"],
-        "warn": [o["name"] for o in ops if o.get("severity") == "warn"],
-        "target_ratio": next(
-            ((o["after"] or {}).get("value_us", 0) / (o["before"] or {}).get("value_us", 1)
-             for o in ops if o["name"] == TARGET and o.get("before") and o.get("after")),
-            None,
-        ),
-        "drift_pct": ((rep.get("paired") or {}).get("drift") or {}).get("range_pct"),
-    }
+    names = lambda side: [directory / ("%s_%d.json" % (side, k)) for k in range(1, pairs + 1)]  # noqa: E731
+    rep, verdict = harness.run_compare(
+        perfgate, names("base"), names("head"), ["--paired"] if paired else []
+    )
+    return dict(verdict, drift_pct=((rep.get("paired") or {}).get("drift") or {}).get("range_pct"))
 
 
 def sessions_in(out):
