@@ -123,15 +123,13 @@ class BusyLoops:
         self.n = n
         self.procs = []
 
-    def __enter__(self):
+    def start(self):
         for _ in range(self.n):
             self.procs.append(
                 subprocess.Popen([sys.executable, "-c", "while 1: pass"], stdin=subprocess.DEVNULL)
             )
-        time.sleep(1.0)  # let the scheduler see them
-        return self
 
-    def __exit__(self, *exc):
+    def stop(self):
         for p in self.procs:
             try:
                 os.kill(p.pid, signal.SIGTERM)
@@ -140,6 +138,14 @@ class BusyLoops:
         for p in self.procs:
             p.wait()
         self.procs.clear()
+
+    def __enter__(self):
+        self.start()
+        time.sleep(1.0)  # let the scheduler see them
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 PROBE = """

@@ -26,9 +26,7 @@ import argparse
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -48,30 +46,19 @@ class FlakyContention(threading.Thread):
 
     def __init__(self, busy, mean_toggle, seed):
         super().__init__(daemon=True)
-        self.busy = busy
+        self.loops = harness.BusyLoops(busy)
         self.mean = mean_toggle
         self.rng = random.Random(seed)
         self.stop_event = threading.Event()
-        self.procs = []
         self.timeline = []
         self.t0 = time.time()
 
     def _on(self):
-        for _ in range(self.busy):
-            self.procs.append(
-                subprocess.Popen([sys.executable, "-c", "while 1: pass"], stdin=subprocess.DEVNULL)
-            )
+        self.loops.start()
         self.timeline.append(("on", round(time.time() - self.t0, 2)))
 
     def _off(self):
-        for p in self.procs:
-            try:
-                os.kill(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in self.procs:
-            p.wait()
-        self.procs.clear()
+        self.loops.stop()
         self.timeline.append(("off", round(time.time() - self.t0, 2)))
 
     def run(self):
@@ -84,7 +71,7 @@ class FlakyContention(threading.Thread):
             if on:
                 self._off()
             on = not on
-        if self.procs:
+        if self.loops.procs:
             self._off()
 
     def stop(self):

@@ -16,8 +16,8 @@ use crate::ops::Origin;
 use crate::outcome::{Finding, FindingKind, Severity};
 
 use super::{
-    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, is_expression_frame,
-    pattern_set, query_counts, refuse, select, statement,
+    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, QueryRuns, RawDetector,
+    is_expression_frame, pattern_set, query_counts, select, statement,
 };
 
 const NAME: &str = "consecutive_queries";
@@ -30,24 +30,20 @@ pub const DEFAULT_OPERATIONS: [&str; 2] = ["*execute*", "*query*"];
 #[derive(Debug, Clone)]
 pub struct ConsecutiveQueries {
     pub base: DetectorBase,
-    /// Different queries in a row that make a finding.
-    pub min_count: u64,
-    /// Time the run must take in all, µs (an optional floor; 0 by default).
-    pub min_total_us: f64,
-    /// What a query is.
-    pub operations: PatternSet,
-    /// Operations never counted as queries.
-    pub ignore: PatternSet,
+    /// What a data-access call is, and how long a run makes a finding.
+    pub runs: QueryRuns,
 }
 
 impl Default for ConsecutiveQueries {
     fn default() -> Self {
         ConsecutiveQueries {
             base: DetectorBase::on(Severity::Warn),
-            min_count: 3,
-            min_total_us: 0.0,
-            operations: pattern_set(&DEFAULT_OPERATIONS),
-            ignore: PatternSet::default(),
+            runs: QueryRuns {
+                min_count: 3,
+                min_total_us: 0.0,
+                operations: pattern_set(&DEFAULT_OPERATIONS),
+                ignore: PatternSet::default(),
+            },
         }
     }
 }
@@ -74,27 +70,12 @@ impl Detector for ConsecutiveQueries {
     fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError> {
         let src = section.src;
         let r: RawDetector = section.read()?;
-        refuse(src, &r.min_duration, "min_duration", NAME)?;
         self.base = self.base.read(src, r.enabled, r.severity.as_ref())?;
-        if let Some(n) = &r.min_count {
-            self.min_count = src.count(n, 2)?;
-        }
-        if let Some(t) = &r.min_total {
-            self.min_total_us = src.duration_value(t)?;
-        }
-        if let Some(list) = &r.operations {
-            self.operations = src.patterns(list.get_ref())?;
-        }
-        if let Some(list) = &r.ignore {
-            self.ignore = src.patterns(list.get_ref())?;
-        }
-        Ok(())
+        self.runs.read(src, &r, NAME)
     }
 
     fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
-        let query_op = select(input.catalog, |i| {
-            self.operations.matches_op(i) && !self.ignore.matches_op(i) && !is_expression_frame(i)
-        });
+        let query_op = self.runs.watched(input.catalog);
         let neutral = select(input.catalog, |i| {
             is_expression_frame(i) || (i.origin != Origin::Own && i.file.is_none())
         });
@@ -110,7 +91,7 @@ impl Detector for ConsecutiveQueries {
                     .map(statement::template)
             };
             for p in 0..tree.len() {
-                if queries[p] < self.min_count as u32 {
+                if queries[p] < self.runs.min_count as u32 {
                     continue;
                 }
                 let mut run: Vec<Member> = Vec::new();
@@ -122,7 +103,7 @@ impl Detector for ConsecutiveQueries {
                         }
                     }
                     let total: f64 = run.iter().map(|m| tree.spans[m.at].dur).sum();
-                    if distinct.len() as u64 >= self.min_count && total >= self.min_total_us {
+                    if self.runs.is_finding(distinct.len() as u64, total) {
                         let first = run[0].at;
                         let key = GroupKey::new(
                             FindingKind::ConsecutiveQueries,

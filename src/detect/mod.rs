@@ -286,6 +286,60 @@ pub fn refuse<T>(
     }
 }
 
+/// The settings of a detector of runs of data-access calls under one parent call
+/// (`n_plus_one`, `consecutive_queries`): the keys they share and read alike.
+#[derive(Debug, Clone)]
+pub struct QueryRuns {
+    /// Calls in a run that make a finding.
+    pub min_count: u64,
+    /// Time the run must take in all, µs: an optional floor, 0 by default (the structure is
+    /// the red flag: in CI a query on in-process SQLite takes microseconds).
+    pub min_total_us: f64,
+    /// What a data-access call is.
+    pub operations: PatternSet,
+    /// Operations never counted, although `operations` matches them.
+    pub ignore: PatternSet,
+}
+
+impl QueryRuns {
+    /// `min_count`, `min_total`, `operations` and `ignore` of `r`, over these; a detector of
+    /// runs takes no `min_duration`.
+    pub fn read(
+        &mut self,
+        src: &Source<'_>,
+        r: &RawDetector,
+        detector: &str,
+    ) -> Result<(), ConfigError> {
+        refuse(src, &r.min_duration, "min_duration", detector)?;
+        if let Some(n) = &r.min_count {
+            self.min_count = src.count(n, 2)?;
+        }
+        if let Some(t) = &r.min_total {
+            self.min_total_us = src.duration_value(t)?;
+        }
+        if let Some(list) = &r.operations {
+            self.operations = src.patterns(list.get_ref())?;
+        }
+        if let Some(list) = &r.ignore {
+            self.ignore = src.patterns(list.get_ref())?;
+        }
+        Ok(())
+    }
+
+    /// The operations whose calls are data access, by [`OpId`]: matched by `operations`, not
+    /// by `ignore`, and not an expression frame.
+    pub fn watched(&self, catalog: &Catalog) -> Vec<bool> {
+        select(catalog, |i| {
+            self.operations.matches_op(i) && !self.ignore.matches_op(i) && !is_expression_frame(i)
+        })
+    }
+
+    /// A run of `count` calls taking `total_us` in all makes a finding.
+    pub fn is_finding(&self, count: u64, total_us: f64) -> bool {
+        count >= self.min_count && total_us >= self.min_total_us
+    }
+}
+
 /// A default watch list.
 pub fn pattern_set(patterns: &[&str]) -> PatternSet {
     PatternSet(
@@ -578,7 +632,7 @@ pub(crate) mod tests {
         )
         .unwrap();
         let n_plus_one = c.detectors.get::<n_plus_one::NPlusOne>();
-        assert_eq!(n_plus_one.min_count, 3);
+        assert_eq!(n_plus_one.runs.min_count, 3);
         assert_eq!(n_plus_one.base.severity, Severity::Warn);
         assert!(!c.detectors.get::<blocking_io::BlockingIo>().base.enabled);
         let e = err("[detectors.blocking_io]\nmin_count = 3\n");

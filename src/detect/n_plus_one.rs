@@ -8,12 +8,12 @@
 //! text (OpenTelemetry `db.statement`), queries are grouped by template: the same template
 //! with different literals is the N+1, the same text every time a redundant call.
 
-use crate::config::{ConfigError, PatternSet, Section};
+use crate::config::{ConfigError, Section};
 use crate::outcome::{Finding, FindingKind, Severity};
 
 use super::{
-    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, RawDetector, is_expression_frame,
-    is_own_leaf, pattern_set, refuse, select, statement,
+    Detector, DetectorBase, GroupKey, Groups, Input, Occurrence, QueryRuns, RawDetector,
+    is_own_leaf, pattern_set, statement,
 };
 
 const NAME: &str = "n_plus_one";
@@ -44,25 +44,20 @@ pub const DEFAULT_IGNORE: [&str; 3] = ["*executemany*", "*executescript*", "*bul
 #[derive(Debug, Clone)]
 pub struct NPlusOne {
     pub base: DetectorBase,
-    /// Calls in a row that make a finding.
-    pub min_count: u64,
-    /// Time the run must take in all, µs: an optional floor, 0 by default (the structure is
-    /// the red flag: in CI a query on in-process SQLite takes microseconds).
-    pub min_total_us: f64,
-    /// Child operations watched; calls of other operations in between do not break a run.
-    pub operations: PatternSet,
-    /// Child operations never reported, although `operations` matches them.
-    pub ignore: PatternSet,
+    /// What a data-access call is, and how long a run makes a finding.
+    pub runs: QueryRuns,
 }
 
 impl Default for NPlusOne {
     fn default() -> Self {
         NPlusOne {
             base: DetectorBase::on(Severity::Fail),
-            min_count: 5,
-            min_total_us: 0.0,
-            operations: pattern_set(&DEFAULT_OPERATIONS),
-            ignore: pattern_set(&DEFAULT_IGNORE),
+            runs: QueryRuns {
+                min_count: 5,
+                min_total_us: 0.0,
+                operations: pattern_set(&DEFAULT_OPERATIONS),
+                ignore: pattern_set(&DEFAULT_IGNORE),
+            },
         }
     }
 }
@@ -83,27 +78,12 @@ impl Detector for NPlusOne {
     fn configure(&mut self, section: Section<'_>) -> Result<(), ConfigError> {
         let src = section.src;
         let r: RawDetector = section.read()?;
-        refuse(src, &r.min_duration, "min_duration", NAME)?;
         self.base = self.base.read(src, r.enabled, r.severity.as_ref())?;
-        if let Some(n) = &r.min_count {
-            self.min_count = src.count(n, 2)?;
-        }
-        if let Some(t) = &r.min_total {
-            self.min_total_us = src.duration_value(t)?;
-        }
-        if let Some(list) = &r.operations {
-            self.operations = src.patterns(list.get_ref())?;
-        }
-        if let Some(list) = &r.ignore {
-            self.ignore = src.patterns(list.get_ref())?;
-        }
-        Ok(())
+        self.runs.read(src, &r, NAME)
     }
 
     fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
-        let watched = select(input.catalog, |i| {
-            self.operations.matches_op(i) && !self.ignore.matches_op(i) && !is_expression_frame(i)
-        });
+        let watched = self.runs.watched(input.catalog);
         let mut groups = Groups::default();
         for (t, (tree, family)) in input.trees.iter().zip(input.links).enumerate() {
             // A span with a query text (OpenTelemetry db.statement) is data access whatever
@@ -118,7 +98,7 @@ impl Detector for NPlusOne {
                 let mut run_template: Option<String> = None;
                 let mut close = |run: &mut Vec<usize>| {
                     let total: f64 = run.iter().map(|&i| tree.spans[i].dur).sum();
-                    if run.len() as u64 >= self.min_count && total >= self.min_total_us {
+                    if self.runs.is_finding(run.len() as u64, total) {
                         // The same text every time: not a loop over ids, the same query again.
                         let first = tree.statement(run[0]);
                         let redundant =

@@ -131,13 +131,13 @@ impl StructureChange {
                 {
                     FindingKind::RepeatedCallIntroduced
                 } else if n_plus_one.base.enabled
-                    && n_plus_one.operations.matches_op(&cinfo)
-                    && !n_plus_one.ignore.matches_op(&cinfo)
+                    && n_plus_one.runs.operations.matches_op(&cinfo)
+                    && !n_plus_one.runs.ignore.matches_op(&cinfo)
                     // Own code that calls nothing: a generator's resumptions, not queries.
                     && !(cinfo.origin == Origin::Own
                         && cinfo.file.is_some()
                         && child.children.is_empty())
-                    && per_after >= n_plus_one.min_count as f64
+                    && per_after >= n_plus_one.runs.min_count as f64
                     && per_after > 2.0 * per_before
                 {
                     FindingKind::NPlusOneIntroduced
