@@ -398,6 +398,7 @@ mod tests {
             calls_delta_pct: Some(0.0),
             shift_us: None,
             shift_ci_us: None,
+            mean_ratio: None,
             count_regressed: false,
             reason: ChangeReason::Compared {
                 time: TimeJudgement::Significant,

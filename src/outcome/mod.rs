@@ -347,6 +347,11 @@ pub struct OpChange {
     /// Hodges–Lehmann shift estimate and its confidence interval, µs.
     pub shift_us: Option<f64>,
     pub shift_ci_us: Option<(f64, f64)>,
+    /// With one run per side (`calls` evidence): the mean call's after / before. The
+    /// single-run bar holds the smaller of it and the metric's ratio, so a p95 moved by a few
+    /// preempted calls of one run does not fail while the typical call stayed put.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_ratio: Option<f64>,
     /// The call count changed (per run), which is a regression of its own.
     pub count_regressed: bool,
     /// Why the status was chosen: the rules that decided it, with their figures.

@@ -44,6 +44,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         calls_delta_pct: Some(0.0),
         shift_us: None,
         shift_ci_us: None,
+        mean_ratio: None,
         count_regressed: false,
         reason: ChangeReason::Compared {
             time: TimeJudgement::Within,

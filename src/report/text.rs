@@ -236,6 +236,19 @@ fn trim_alpha(a: f64) -> String {
     }
 }
 
+/// What held a significant one-run slowdown below the 1.5× bar: the metric itself, or (when
+/// the metric cleared it) the mean call, which a few slow calls of one run move less.
+fn below_bar_phrase(o: &OpChange) -> String {
+    let metric_ratio = o.delta_pct.map(|p| 1.0 + p / 100.0);
+    match (o.mean_ratio, metric_ratio) {
+        (Some(mean), Some(metric)) if mean < metric && metric >= 1.5 => format!(
+            "its mean call moved only {}× (below 1.5×: a few slow calls moved the tail)",
+            trim_ratio(mean)
+        ),
+        _ => "below 1.5×".to_string(),
+    }
+}
+
 fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Comparison) -> String {
     let on = match evidence {
         Evidence::Runs => " (per-run geometric mean)",
@@ -263,9 +276,10 @@ fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Compar
             format!("{change}: not significant ({})", test_phrase(o, c))
         }
         TimeJudgement::BelowSingleRunBar => format!(
-            "{change}: significant ({}) but below 1.5× with one run per side, which a busy \
+            "{change}: significant ({}) but {} with one run per side, which a busy \
              machine alone can cause; compare 3+ runs per side",
-            test_phrase(o, c)
+            test_phrase(o, c),
+            below_bar_phrase(o)
         ),
         TimeJudgement::Significant if o.diffuse => format!(
             "{change}: significant ({}), but spread over what it calls, none of which \

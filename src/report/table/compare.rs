@@ -255,6 +255,7 @@ mod tests {
             calls_delta_pct: Some(0.0),
             shift_us: Some(300_000.0),
             shift_ci_us: Some((250_000.0, 350_000.0)),
+            mean_ratio: None,
             count_regressed: false,
             reason: ChangeReason::Compared {
                 time: TimeJudgement::Significant,
