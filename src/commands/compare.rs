@@ -12,7 +12,7 @@ use crate::compare::paired::PairedReport;
 use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
 use crate::detect::Detectors;
-use crate::detect::structure_change::StructureChange;
+use crate::detect::structure_change::{self, StructureChange};
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
@@ -206,7 +206,9 @@ fn structure_changes(
     let mut found = detectors
         .get::<StructureChange>()
         .compare(detectors, before, after, catalog);
-    found.append(&mut report.findings);
+    let after_side = std::mem::take(&mut report.findings);
+    let mut rest = structure_change::drop_restated(&mut found, after_side);
+    found.append(&mut rest);
     report.findings = found;
 }
 

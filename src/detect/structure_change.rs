@@ -173,3 +173,29 @@ impl StructureChange {
         out
     }
 }
+
+/// The after side's findings without those a structure change already says: the repeated
+/// call (or N+1) of the same operation under the same parent is one problem, told once, by
+/// the finding that also says what it was before ("now called 2× per `decide_next`, was
+/// 1×"). The structure change keeps the higher of the two severities.
+pub fn drop_restated(changes: &mut [Finding], after_side: Vec<Finding>) -> Vec<Finding> {
+    let mut kept = Vec::with_capacity(after_side.len());
+    for f in after_side {
+        let kind = match f.kind {
+            FindingKind::RepeatedCall => FindingKind::RepeatedCallIntroduced,
+            FindingKind::NPlusOne => FindingKind::NPlusOneIntroduced,
+            _ => {
+                kept.push(f);
+                continue;
+            }
+        };
+        let same = changes
+            .iter_mut()
+            .find(|c| c.kind == kind && c.operation == f.operation && c.parent == f.parent);
+        match same {
+            Some(c) => c.severity = c.severity.max(f.severity),
+            None => kept.push(f),
+        }
+    }
+    kept
+}

@@ -490,7 +490,8 @@ flag = "1200ms"
         .iter()
         .map(|f| f["kind"].as_str().unwrap())
         .collect();
-    assert!(kinds.contains(&"repeated_call"), "{kinds:?}");
+    // Told once: the structure change says it, with what it was before.
+    assert_eq!(kinds, ["repeated_call_introduced"], "{kinds:?}");
     let flagged = run_json(
         &[
             "compare",
@@ -639,4 +640,44 @@ fn paired_sides_are_judged_pair_by_pair_and_must_have_as_many_runs() {
     assert_eq!(report["paired"]["order"], "as given");
     // Pairs cancel the machine's drift: no whole-run environment estimate.
     assert!(report["comparison"]["environment"].is_null(), "{report}");
+}
+
+#[test]
+fn a_repeated_call_introduced_is_told_once_with_the_higher_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = dir.path().join("budgets.toml");
+    let (b, a) = (
+        fixture_arg("viztracer/baseline.json"),
+        fixture_arg("viztracer/regressed.json"),
+    );
+    let findings = |toml: &str| {
+        std::fs::write(&budgets, toml).unwrap();
+        let report = run_json(
+            &["compare", &b, &a, "--budgets", budgets.to_str().unwrap()],
+            1,
+        );
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["parent"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // The after side's repeated call of call_claude under decide_next is the structure
+    // change's finding; the stricter of the two severities stands.
+    let found = findings("[detectors.structure_change]\nseverity = \"warn\"\n");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "repeated_call_introduced");
+    assert_eq!(found[0].1, "fail");
+    assert!(found[0].2.starts_with("decide_next"), "{found:?}");
+    // Without the structure change, the after side's detector still finds it.
+    let found = findings("[detectors.structure_change]\nenabled = false\n");
+    let kinds: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(kinds, ["repeated_call"], "{found:?}");
 }

@@ -292,7 +292,10 @@ fn the_action_records_base_and_head_without_a_baseline() {
     let Some(tracer) = tracer() else {
         return;
     };
-    // The tracer in [record]; the command and the runs from the action's inputs.
+    // The tracer in [record]; the command and the runs from the action's inputs. 5 pairs,
+    // not 3: with 20 calls a run, a run's p95 is its second-slowest call, and on a busy
+    // machine a few 5 ms sleeps overshoot to 8 ms in one base run; 3 pairs (t with 2
+    // degrees of freedom) then left even a 6× slowdown at p ≈ 0.01 in some runs of this test.
     let budgets = format!("[record]\ntracer = \"\"\"{tracer}\"\"\"\nwarmup = 0\n");
     let root = tempfile::tempdir().unwrap();
     let work = repo_with_slowdown(root.path(), &budgets);
@@ -322,7 +325,7 @@ fn the_action_records_base_and_head_without_a_baseline() {
         .env("RUNNER_TEMP", runner.path())
         .env("INPUT_RECORD", "true")
         .env("INPUT_RECORD_COMMAND", "app.py")
-        .env("INPUT_RECORD_RUNS", "3")
+        .env("INPUT_RECORD_RUNS", "5")
         .env("INPUT_COMMENT", "false")
         .output()
         .unwrap();
@@ -333,7 +336,7 @@ fn the_action_records_base_and_head_without_a_baseline() {
     let summary = std::fs::read_to_string(runner.path().join("summary.md")).unwrap();
     assert!(summary.contains("slow\\_work"), "{summary}");
     assert!(
-        summary.contains("paired: 3 pairs, interleaved (ABBA)"),
+        summary.contains("paired: 5 pairs, interleaved (ABBA)"),
         "{summary}"
     );
     let outputs = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
@@ -341,7 +344,7 @@ fn the_action_records_base_and_head_without_a_baseline() {
     assert!(outputs.contains("exit-code=1"), "{outputs}");
     for side in ["base", "head"] {
         assert!(
-            work.join(format!(".perfgate/record/{side}_3.json"))
+            work.join(format!(".perfgate/record/{side}_5.json"))
                 .is_file()
         );
     }
