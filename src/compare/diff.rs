@@ -359,9 +359,14 @@ fn assess_pairs(b: &OpProfile, a: &OpProfile, settings: &Settings) -> Option<Ass
     }
     let (before_us, after_us) = paired::geo_means(&vb, &va);
     let beyond = beyond_thresholds(before_us, after_us, settings);
+    let slower = after_us > before_us;
     let (p_value, test) = if beyond {
-        let (p, test) = pairs_test(&vb, &va, estimate.p_value, after_us > before_us);
-        (Some(p), Some(test))
+        let (p, test) = pairs_test(&vb, &va, estimate.p_value, slower);
+        match mean_pairs_test(b, a, settings, slower) {
+            Some((pm, mtest)) if pm < p => (Some((2.0 * pm).min(1.0)), Some(mtest)),
+            Some(_) => (Some((2.0 * p).min(1.0)), Some(test)),
+            None => (Some(p), Some(test)),
+        }
     } else {
         (None, None)
     };
@@ -375,6 +380,42 @@ fn assess_pairs(b: &OpProfile, a: &OpProfile, settings: &Settings) -> Option<Ass
         tail: None,
         mean_ratio: None,
     })
+}
+
+/// For a tail metric (p95, max), the same pairs' test on the mean call of each run: a run's
+/// p95 of a few dozen calls is one of its slowest calls, which a busy moment moves, while
+/// its mean call is steadier, so a slowdown of every call shows there first. `None` for
+/// other metrics, or when the mean call did not move beyond the thresholds in the same
+/// direction (a location test does not speak for a tail that moved alone).
+fn mean_pairs_test(
+    b: &OpProfile,
+    a: &OpProfile,
+    settings: &Settings,
+    slower: bool,
+) -> Option<(f64, &'static str)> {
+    tail_level(settings.metric)?;
+    let means = |op: &OpProfile| -> Vec<f64> {
+        op.per_run
+            .iter()
+            .map(|r| Metric::Mean.of_run(r).unwrap_or(f64::NAN))
+            .collect()
+    };
+    let (mb, ma) = (means(b), means(a));
+    let estimate = paired::paired_ratio(&mb, &ma, settings.alpha)?;
+    let (before, after) = paired::geo_means(&mb, &ma);
+    if estimate.pairs < MIN_RUNS
+        || (after > before) != slower
+        || !beyond_thresholds(before, after, settings)
+    {
+        return None;
+    }
+    let (p, test) = pairs_test(&mb, &ma, estimate.p_value, slower);
+    let test = if test == "paired-t" {
+        "paired-t-mean"
+    } else {
+        "paired-welch-mean"
+    };
+    Some((p, test))
 }
 
 /// The decision of [`assess_pairs`]: the paired t test's one-sided p-value (half the
@@ -809,6 +850,60 @@ mod tests {
         assert_eq!(c.test.as_deref(), Some("paired-t"));
         assert_eq!(c.status, ChangeStatus::Regressed, "{c:?}");
         assert!((c.delta_pct.unwrap() - 20.0).abs() < 1e-6, "{c:?}");
+    }
+
+    #[test]
+    fn pairs_judge_a_tail_metric_also_on_the_mean_call_of_each_run() {
+        // 3 pairs of 20 calls, head 6× slower in every call; a few calls of some runs
+        // overshoot (a busy moment), so each run's p95, one of its two slowest calls, jumps
+        // about while its mean call barely moves. What `perfgate record` saw in a test: the
+        // p95 pairs alone gave p ≈ 0.01; the runs' mean calls make it plain.
+        let run = |centre: f64, overshoot: &[f64]| {
+            let mut v = calls(20, centre);
+            for (d, o) in v.iter_mut().rev().zip(overshoot) {
+                *d = centre * o;
+            }
+            v
+        };
+        let before = vec![
+            run(5_000.0, &[1.7, 1.6]),
+            run(5_000.0, &[1.8, 1.65]),
+            run(5_000.0, &[1.0, 1.0]),
+        ];
+        let after = vec![
+            run(30_000.0, &[1.1, 1.0]),
+            run(30_000.0, &[1.25, 1.15]),
+            run(30_000.0, &[1.16, 1.12]),
+        ];
+        let c = paired_change(&before, &after);
+        assert_eq!(c.evidence, Evidence::Pairs);
+        assert!(c.test.as_deref().unwrap().ends_with("-mean"), "{c:?}");
+        assert!(c.p_value.unwrap() < 0.001, "{c:?}");
+        // The p95 alone: the same pairs' test on each run's p95 is far weaker.
+        let p95 = |runs: &[Vec<f64>]| -> Vec<f64> {
+            let o = op(runs);
+            o.per_run
+                .iter()
+                .map(|r| Metric::P95.of_run(r).unwrap())
+                .collect()
+        };
+        let (vb, va) = (p95(&before), p95(&after));
+        let estimate = paired::paired_ratio(&vb, &va, 0.01).unwrap();
+        let (p_tail, _) = pairs_test(&vb, &va, estimate.p_value, true);
+        assert!(p_tail > 10.0 * c.p_value.unwrap(), "{p_tail} vs {c:?}");
+        assert_eq!(c.status, ChangeStatus::Regressed, "{c:?}");
+        // The row still shows the p95 (geometric mean over the pairs).
+        assert!(c.delta_pct.unwrap() > 300.0, "{c:?}");
+
+        // A tail that moved alone (2 of 20 calls 1.6× slower in every head run): the p95
+        // moved 60 %, the mean call 6 %, below the threshold, so the location test does not
+        // speak for it.
+        let steady: Vec<Vec<f64>> = (0..3).map(|_| run(5_000.0, &[1.0, 1.0])).collect();
+        let tail: Vec<Vec<f64>> = (0..3).map(|_| run(5_000.0, &[1.6, 1.6])).collect();
+        let c = paired_change(&steady, &tail);
+        assert!(c.delta_pct.unwrap() > 50.0, "{c:?}");
+        assert!(c.p_value.is_some(), "{c:?}");
+        assert!(!c.test.as_deref().unwrap_or("").ends_with("-mean"), "{c:?}");
     }
 
     #[test]

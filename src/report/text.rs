@@ -216,6 +216,18 @@ fn test_phrase(o: &OpChange, c: &Comparison) -> String {
             c.before_runs.min(c.after_runs),
             p_phrase(p)
         ),
+        (Some(test @ ("paired-t-mean" | "paired-welch-mean")), _) => format!(
+            "{} on the mean call of each run of {} interleaved pairs (the smallest of four: \
+             paired t and Welch, on the runs' {} and on their mean call, times 4), {}, {at}",
+            if test == "paired-t-mean" {
+                "paired t"
+            } else {
+                "Welch t"
+            },
+            c.before_runs.min(c.after_runs),
+            c.metric.as_str(),
+            p_phrase(p)
+        ),
         (Some("welch-runs"), _) => format!(
             "Welch t on {}+{} runs, {}, {at}",
             c.before_runs,
