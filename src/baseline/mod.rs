@@ -388,6 +388,7 @@ fn round_run(r: &RunFigures) -> RunFigures {
         p50_us: round_ns(r.p50_us),
         p95_us: round_ns(r.p95_us),
         max_us: round_ns(r.max_us),
+        min_us: round_ns(r.min_us),
         self_us: round_ns(r.self_us),
     }
 }

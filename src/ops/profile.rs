@@ -65,6 +65,9 @@ pub struct RunFigures {
     pub p50_us: f64,
     pub p95_us: f64,
     pub max_us: f64,
+    /// The fastest call of the run (absent, 0, in files written before it existed).
+    #[serde(default)]
+    pub min_us: f64,
     /// Self time of all calls in the run (absent in files written before it existed).
     #[serde(default)]
     pub self_us: f64,
@@ -282,6 +285,7 @@ fn run_figures(d: &[f64]) -> RunFigures {
         p50_us: percentile(d, 0.5),
         p95_us: percentile(d, 0.95),
         max_us: d[d.len() - 1],
+        min_us: d[0],
         self_us: 0.0,
     }
 }
@@ -363,6 +367,7 @@ mod tests {
             p50_us: percentile(&d, 0.5),
             p95_us: percentile(&d, 0.95),
             max_us: d[d.len() - 1],
+            min_us: d[0],
             self_us: calls.iter().map(|&i| s.self_us[i]).sum(),
         }
     }

@@ -331,8 +331,9 @@ pub struct OpChange {
     pub delta_pct: Option<f64>,
     /// One-sided p-value of the test that decided (`test`), in the direction of the change.
     pub p_value: Option<f64>,
-    /// The test: `paired-t`, `paired-welch`, `paired-t-mean`, `paired-welch-mean`,
-    /// `welch-runs`, `fisher-tail` or `mann-whitney`.
+    /// The test: `paired-t`, `paired-welch` (on the metric), `paired-t-mean`,
+    /// `paired-welch-mean`, `paired-t-min`, `paired-welch-min` (on a steadier figure of each
+    /// run, for p95/max), `welch-runs`, `fisher-tail` or `mann-whitney`.
     pub test: Option<String>,
     /// The level `p_value` was held to: the comparison's α shared by the operations tested
     /// (Holm's step-down), when a test ran.

@@ -216,18 +216,31 @@ fn test_phrase(o: &OpChange, c: &Comparison) -> String {
             c.before_runs.min(c.after_runs),
             p_phrase(p)
         ),
-        (Some(test @ ("paired-t-mean" | "paired-welch-mean")), _) => format!(
-            "{} on the mean call of each run of {} interleaved pairs (the smallest of four: \
-             paired t and Welch, on the runs' {} and on their mean call, times 4), {}, {at}",
-            if test == "paired-t-mean" {
-                "paired t"
-            } else {
-                "Welch t"
-            },
-            c.before_runs.min(c.after_runs),
-            c.metric.as_str(),
-            p_phrase(p)
-        ),
+        (
+            Some(
+                test
+                @ ("paired-t-mean" | "paired-welch-mean" | "paired-t-min" | "paired-welch-min"),
+            ),
+            _,
+        ) => {
+            let (how, figure) = test
+                .strip_prefix("paired-")
+                .and_then(|t| t.split_once('-'))
+                .unwrap_or(("t", "mean"));
+            format!(
+                "{} on each run's {} over {} interleaved pairs (the smallest p of the tests on \
+                 the runs' {}, mean call and fastest call, times their number), {}, {at}",
+                if how == "t" { "paired t" } else { "Welch t" },
+                if figure == "min" {
+                    "fastest call"
+                } else {
+                    "mean call"
+                },
+                c.before_runs.min(c.after_runs),
+                c.metric.as_str(),
+                p_phrase(p)
+            )
+        }
         (Some("welch-runs"), _) => format!(
             "Welch t on {}+{} runs, {}, {at}",
             c.before_runs,
