@@ -67,6 +67,9 @@ pub struct Settings {
     /// With one or two runs per side (calls as the samples), the smallest after/before ratio
     /// that fails (default 1.5); a significant change between the threshold and it warns.
     pub single_run_fail_ratio: f64,
+    /// With one run per side, a significant slowdown whose mean call moved less than this
+    /// (default 1.3) is within what two runs of the same code differ by: not warned about.
+    pub single_run_warn_ratio: f64,
     /// Run `k` of before and run `k` of after were made side by side (`perfgate record`,
     /// `compare --paired`): with 3+ pairs the per-pair ratios are the samples.
     pub paired: bool,
@@ -82,6 +85,7 @@ impl Default for Settings {
             min_samples: 5,
             min_coverage: 0.5,
             single_run_fail_ratio: 1.5,
+            single_run_warn_ratio: 1.3,
             paired: false,
         }
     }

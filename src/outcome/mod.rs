@@ -450,6 +450,10 @@ pub enum TimeJudgement {
     /// Significant and beyond both, but with one run per side and below the single-run bar
     /// (1.5×): one run varies this much on a busy machine. A warning: compare more runs.
     BelowSingleRunBar,
+    /// Significant and beyond both, but with one run per side and the mean call moved less
+    /// than the single-run noise band (1.3×): what two runs of the same code differ by on an
+    /// idle machine. Reported, not warned about: compare more runs.
+    WithinSingleRunNoise,
     /// Beyond both and significant.
     Significant,
 }

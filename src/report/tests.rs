@@ -403,7 +403,9 @@ pub fn assert_consistent(c: &Comparison) {
                 if let ChangeReason::Compared { time, count, .. } = &o.reason {
                     let alpha = c.alpha / c.tested.max(1) as f64;
                     match time {
-                        TimeJudgement::Significant | TimeJudgement::BelowSingleRunBar => {
+                        TimeJudgement::Significant
+                        | TimeJudgement::BelowSingleRunBar
+                        | TimeJudgement::WithinSingleRunNoise => {
                             assert!(o.p_value.unwrap() < alpha, "{name}: p ≥ α / tested");
                         }
                         TimeJudgement::NotSignificant => {
@@ -416,6 +418,9 @@ pub fn assert_consistent(c: &Comparison) {
                     }
                     if *time == TimeJudgement::BelowSingleRunBar {
                         assert!(delta > 0.0 && o.severity == Some(Severity::Warn), "{name}");
+                    }
+                    if *time == TimeJudgement::WithinSingleRunNoise {
+                        assert!(o.mean_ratio.unwrap() < 1.3, "{name}");
                     }
                     if let Some(count) = count {
                         assert_eq!(count.before_per_run, b.calls_per_run, "{name}");

@@ -306,6 +306,12 @@ fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Compar
             test_phrase(o, c),
             below_bar_phrase(o)
         ),
+        TimeJudgement::WithinSingleRunNoise => format!(
+            "{change}: significant ({}) but its mean call moved only {}×, within what two \
+             runs of the same code differ by (1.3×); compare 3+ runs per side to judge it",
+            test_phrase(o, c),
+            trim_ratio(o.mean_ratio.unwrap_or(1.0))
+        ),
         TimeJudgement::Significant if o.diffuse => format!(
             "{change}: significant ({}), but spread over what it calls, none of which \
              regressed on its own: a slower machine does this; compare 3+ runs per side",
