@@ -4,9 +4,11 @@
 mod action;
 mod architecture;
 mod baseline;
+mod budget_bounds;
 mod check;
 mod common;
 mod compare;
+mod compare_memory;
 mod fuzz_regressions;
 mod gitlab;
 mod hardening;
