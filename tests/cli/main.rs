@@ -9,6 +9,7 @@ mod check;
 mod common;
 mod compare;
 mod compare_memory;
+mod consumers;
 mod fuzz_regressions;
 mod gitlab;
 mod hardening;
