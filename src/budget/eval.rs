@@ -1,6 +1,7 @@
 //! Band evaluation: each budget's calls (pattern, file, `within` scope), its metric's value,
 //! and the band it falls in: ≤ target on target, ≤ flag acceptable (warn), above flag flagged
-//! (fail); no call at all is "no match" (warn, or fail with `require_match`).
+//! (fail); no call at all is "no match" (warn, or fail with `require_match`). A `count`
+//! budget with `at_least` is "too few" below it, before any band.
 
 use rustc_hash::FxHashMap;
 
@@ -194,13 +195,15 @@ pub fn evaluate_budget(
         None => metric_value(budget.metric, calls, trees, links)
             .or((budget.metric == Metric::Count).then_some(0.0)),
     };
-    let status = value.map_or(BudgetStatus::NoMatch, |v| {
-        band(v, budget.target, budget.flag)
+    let status = value.map_or(BudgetStatus::NoMatch, |v| match budget.at_least {
+        Some(low) if v < low.calls as f64 => BudgetStatus::TooFew,
+        _ => band(v, budget.target, budget.flag),
     });
     let severity = match status {
         BudgetStatus::OnTarget => None,
         BudgetStatus::Acceptable => Some(Severity::Warn),
         BudgetStatus::Flagged => Some(Severity::Fail),
+        BudgetStatus::TooFew => budget.at_least.map(|low| low.severity),
         BudgetStatus::NoMatch if require_match => Some(Severity::Fail),
         BudgetStatus::NoMatch => Some(Severity::Warn),
     };
@@ -220,8 +223,9 @@ pub fn evaluate_budget(
             Unit::Us
         },
         value,
-        target: budget.target,
-        flag: budget.flag,
+        target: budget.target.is_finite().then_some(budget.target),
+        flag: budget.flag.is_finite().then_some(budget.flag),
+        at_least: budget.at_least.map(|low| low.calls),
         status,
         severity,
         operations,

@@ -8,13 +8,14 @@ use anyhow::{Context, anyhow, bail};
 use crate::baseline::git::BaseRef;
 use crate::budget;
 use crate::cli::CompareArgs;
+use crate::compare::memory::SideMemory;
 use crate::compare::paired::PairedReport;
 use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
 use crate::detect::Detectors;
 use crate::detect::structure_change::{self, StructureChange};
-use crate::ops::{CallTree, Catalog, Profile};
-use crate::outcome::{CommandKind, InputInfo, Report};
+use crate::ops::{CallTree, Catalog, Profile, memory};
+use crate::outcome::{CommandKind, InputInfo, Memory, Report};
 use crate::units;
 
 use super::output::{self, OutputSettings};
@@ -105,6 +106,7 @@ pub fn run_with(
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
     let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
     let before_sampled = crate::detect::any_sampled(&before.trees);
+    let before_memory = side_memory(&before.trees, &catalog);
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
@@ -120,7 +122,18 @@ pub fn run_with(
     if args.allow_incomplete {
         load::allow_incomplete(&mut report.inputs);
     }
-    report.comparison = Some(compare::compare(&before.profile, &after.profile, &settings));
+    let mut comparison = compare::compare(&before.profile, &after.profile, &settings);
+    comparison.memory = compare::memory::change(
+        SideMemory {
+            memory: &before_memory,
+            runs: before.profile.runs,
+        },
+        SideMemory {
+            memory: &side_memory(&after.trees, &catalog),
+            runs: after.profile.runs,
+        },
+    );
+    report.comparison = Some(comparison);
     if settings.paired {
         report.paired =
             PairedReport::from_profiles(&before.profile, &after.profile, &settings, "as given");
@@ -145,6 +158,14 @@ pub fn run_with(
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;
     Ok(Outcome::from_verdict(verdict, args.verdict.fail_on))
+}
+
+/// Garbage collection and counter series of one side's traces (none for a baseline).
+fn side_memory(trees: &[CallTree], catalog: &Catalog) -> Memory {
+    Memory {
+        gc: memory::gc_summary(trees, catalog),
+        counters: memory::counter_summaries(trees),
+    }
 }
 
 /// The budgets file: `--budgets`, else `./budgets.toml` when it exists, unless `--no-budgets`.

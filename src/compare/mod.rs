@@ -4,13 +4,15 @@
 //!
 //! - [`stats`]: Mann–Whitney U and Hodges–Lehmann (checked against scipy's vectors);
 //! - [`diff`]: the status of each operation (the rules are in docs/compare.md);
-//! - [`attribution`]: which children explain a regressed operation.
+//! - [`attribution`]: which children explain a regressed operation;
+//! - [`memory`]: garbage collection and counters set side by side (informational).
 
 pub mod attribution;
 pub mod causes;
 pub mod coverage;
 pub mod diff;
 pub mod environment;
+pub mod memory;
 pub mod paired;
 pub mod stats;
 
@@ -165,6 +167,8 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
         coverage: coverage::coverage(before, after, settings.min_coverage),
         causes,
         operations,
+        // Set by the caller from the traces' memory (`memory::change`): profiles hold none.
+        memory: None,
     }
 }
 

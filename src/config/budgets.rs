@@ -7,6 +7,7 @@ use std::ops::Range;
 use serde::Deserialize;
 
 use super::{ConfigError, Pattern, Source, Sp};
+use crate::outcome::Severity;
 use crate::outcome::units::human_us;
 use crate::units::{DURATION_HINT, parse_band, parse_duration};
 
@@ -97,8 +98,19 @@ pub struct Budget {
     pub counter: Option<String>,
     pub metric: Metric,
     /// µs for durations, calls for counts, the counter's own unit for counter budgets.
+    /// `f64::INFINITY` when a `count` budget has only a lower bound (`at_least`).
     pub target: f64,
     pub flag: f64,
+    /// A `count` budget's lower bound: fewer calls are "too few" ("must be called").
+    pub at_least: Option<LowerBound>,
+}
+
+/// `at_least = N` (and `at_least_severity`): the fewest calls a `count` budget accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LowerBound {
+    pub calls: u64,
+    /// What fewer calls add to the verdict (default fail).
+    pub severity: Severity,
 }
 
 /// Reads the `[[budget]]` tables; `default_metric` is `[defaults] metric`.
@@ -143,6 +155,8 @@ pub(super) struct RawBudget {
     target: Option<Sp<toml::Value>>,
     acceptable: Option<Sp<toml::Value>>,
     flag: Option<Sp<toml::Value>>,
+    at_least: Option<Sp<i64>>,
+    at_least_severity: Option<Sp<String>>,
 }
 
 pub(super) fn metric(src: &Source, m: &Sp<String>) -> Result<Metric, ConfigError> {
@@ -204,7 +218,23 @@ fn budget(src: &Source, sp: &Sp<RawBudget>, default_metric: Metric) -> Result<Bu
         ));
     }
     let numeric = metric.is_count() || is_counter;
-    let (target, flag) = thresholds(src, b, metric, numeric, sp.span())?;
+    let at_least = lower_bound(src, b, metric)?;
+    let (target, flag) = if at_least.is_some() && upper_bound_missing(b) {
+        (f64::INFINITY, f64::INFINITY)
+    } else {
+        thresholds(src, b, metric, numeric, sp.span())?
+    };
+    if let (Some(low), Some(n)) = (at_least, &b.at_least)
+        && low.calls as f64 > flag
+    {
+        return Err(src.error(
+            n.span(),
+            format!(
+                "at_least ({} calls) is above flag ({flag} calls): no count could pass; lower at_least or raise flag",
+                low.calls
+            ),
+        ));
+    }
     Ok(Budget {
         name,
         operation: src.pattern(subject)?,
@@ -214,7 +244,53 @@ fn budget(src: &Source, sp: &Sp<RawBudget>, default_metric: Metric) -> Result<Bu
         metric,
         target,
         flag,
+        at_least,
     })
+}
+
+/// No `target`, `flag` or `acceptable`: a budget with only a lower bound.
+fn upper_bound_missing(b: &RawBudget) -> bool {
+    b.target.is_none() && b.flag.is_none() && b.acceptable.is_none()
+}
+
+/// `at_least` and `at_least_severity`: only on `count` budgets, at least 1 call.
+fn lower_bound(
+    src: &Source,
+    b: &RawBudget,
+    metric: Metric,
+) -> Result<Option<LowerBound>, ConfigError> {
+    let Some(n) = &b.at_least else {
+        if let Some(s) = &b.at_least_severity {
+            return Err(src.error(
+                s.span(),
+                "at_least_severity says what too few calls add to the verdict; add at_least = <calls>",
+            ));
+        }
+        return Ok(None);
+    };
+    if metric != Metric::Count {
+        return Err(src.error(
+            n.span(),
+            format!(
+                "at_least is the fewest calls of a count budget; this budget's metric is \"{}\" (write metric = \"count\")",
+                metric.as_str()
+            ),
+        ));
+    }
+    if *n.get_ref() < 1 {
+        return Err(src.error(
+            n.span(),
+            "at_least must be 1 or more: a count is never below 0 (at_least = 1: must be called)",
+        ));
+    }
+    let severity = match &b.at_least_severity {
+        Some(s) => src.severity(s)?,
+        None => Severity::Fail,
+    };
+    Ok(Some(LowerBound {
+        calls: *n.get_ref() as u64,
+        severity,
+    }))
 }
 
 /// Counter budgets take the metrics of values (max, min, last, growth); call budgets every

@@ -13,6 +13,7 @@ use serde::Serialize;
 pub use crate::ops::memory::{CounterSummary, GcSummary};
 use crate::ops::{OpStats, Origin};
 
+pub mod memory_change;
 pub mod paired;
 pub mod units;
 
@@ -85,6 +86,9 @@ pub enum BudgetStatus {
     Acceptable,
     /// value > flag: the gate fails.
     Flagged,
+    /// A `count` budget's calls are fewer than its `at_least` (a function that must be called
+    /// was not): fails, or warns with `at_least_severity = "warn"`.
+    TooFew,
     /// The budget matched no operation in the traces.
     NoMatch,
 }
@@ -109,8 +113,15 @@ pub struct BudgetResult {
     pub unit: Unit,
     /// The measured value; `None` when nothing matched.
     pub value: Option<f64>,
-    pub target: f64,
-    pub flag: f64,
+    /// The upper thresholds; absent for a `count` budget with only a lower bound
+    /// (`at_least`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<f64>,
+    /// A `count` budget's fewest calls (`at_least`): fewer is `too_few`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u64>,
     pub status: BudgetStatus,
     /// Severity this result adds to the verdict (`None` when on target).
     pub severity: Option<Severity>,
@@ -618,6 +629,10 @@ pub struct Comparison {
     pub causes: Vec<Cause>,
     /// Regressions first, then warnings, improvements, added, removed, and the rest.
     pub operations: Vec<OpChange>,
+    /// Garbage collection and counters before and after, when a side recorded them
+    /// (informational: never judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<memory_change::MemoryChange>,
 }
 
 /// Everything one command run found.

@@ -130,8 +130,8 @@ fn budget(b: &BudgetResult) -> Option<Annotation> {
     } else {
         b.target
     };
-    let over = match b.value {
-        Some(v) if threshold > 0.0 => v / threshold,
+    let over = match (b.value, threshold) {
+        (Some(v), Some(t)) if t > 0.0 => v / t,
         _ => 0.0,
     };
     Some(Annotation {

@@ -290,8 +290,8 @@ fn budget_case(b: &BudgetResult, report: &Report) -> Case {
             b.value
                 .map_or("-".into(), |v| text::budget_value(b.unit, v))
         ),
-        format!("target: {}", text::budget_value(b.unit, b.target)),
-        format!("flag: {}", text::budget_value(b.unit, b.flag)),
+        format!("target: {}", text::budget_target_cell(b)),
+        format!("flag: {}", text::budget_threshold(b.unit, b.flag)),
         format!("status: {}", text::budget_status(b.status)),
         format!("samples: {}", b.samples),
     ];

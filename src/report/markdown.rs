@@ -16,6 +16,7 @@
 use super::escape::markdown as escape_markdown;
 use super::text;
 use crate::ops::{OpStats, Origin};
+use crate::outcome::memory_change::MemoryChange;
 use crate::outcome::units::{fmt_p, human_us, signed_pct, signed_us};
 use crate::outcome::{
     BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, OpChange, Report, Severity,
@@ -208,6 +209,9 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
     ))];
     if let Some(c) = &report.comparison {
         comparison_sections(c, &mut sections, options.source_links.as_deref());
+        if let Some(m) = &c.memory {
+            sections.push(memory_section(m));
+        }
         if let Some(p) = &report.paired {
             let line = esc(&super::text::paired_line(p));
             sections.push(Section::text(format!("{line}\n")));
@@ -483,6 +487,34 @@ fn comparison_sections(c: &Comparison, sections: &mut Vec<Section>, links: Optio
     }
 }
 
+/// Garbage collection and counters before and after, folded: informational, so the first
+/// rows a long comment loses.
+fn memory_section(m: &MemoryChange) -> Section {
+    let rows = text::memory_rows(m)
+        .into_iter()
+        .map(|r| {
+            format!(
+                "| {} | {} | {} | {} |",
+                esc(&r.what),
+                esc(&r.before),
+                esc(&r.after),
+                esc(&r.change)
+            )
+        })
+        .collect();
+    let mut s = Section::table(
+        format!(
+            "<details>\n<summary>Memory ({})</summary>\n\n",
+            text::MEMORY_NOTE
+        ),
+        &["", ">Before", ">After", ">Change"],
+        rows,
+        1,
+    );
+    s.outro = "\n</details>\n".into();
+    s
+}
+
 /// The operations that neither regressed nor improved, counted: their rows are in the JSON
 /// report, not in a comment a reviewer reads.
 fn rest_line(rest: &[&OpChange]) -> String {
@@ -624,8 +656,8 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
                 esc(&b.metric),
                 b.value
                     .map_or("-".into(), |v| text::budget_value(b.unit, v)),
-                text::budget_value(b.unit, b.target),
-                text::budget_value(b.unit, b.flag),
+                text::budget_target_cell(b),
+                text::budget_threshold(b.unit, b.flag),
                 text::budget_status(b.status)
             )
         })

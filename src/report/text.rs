@@ -3,12 +3,13 @@
 //!
 //! The text is NOT escaped: each renderer escapes it for its own sink (see [`super::escape`]).
 
+use crate::outcome::memory_change::{GcFigures, MemoryChange};
 use crate::outcome::paired::PairedReport;
 use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     AttributionBasis, BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus,
-    Comparison, Contribution, CountReason, Evidence, Finding, FindingKind, GcSummary, Metric,
-    OpChange, TimeJudgement, Unit,
+    Comparison, Contribution, CountReason, CounterSummary, Evidence, Finding, FindingKind,
+    GcSummary, Metric, OpChange, TimeJudgement, Unit,
 };
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
@@ -20,21 +21,55 @@ pub fn budget_value(unit: Unit, value: f64) -> String {
     }
 }
 
+/// A budget's threshold in its unit, `-` when the budget has none (a `count` budget with only
+/// `at_least`).
+pub fn budget_threshold(unit: Unit, value: Option<f64>) -> String {
+    value.map_or("-".into(), |v| budget_value(unit, v))
+}
+
+/// The target as a table cell shows it: `800ms`; with a lower bound (`at_least`) the range
+/// on target, `1..5`, or `≥ 1` when there is no upper one.
+pub fn budget_target_cell(b: &BudgetResult) -> String {
+    match (b.at_least, b.target) {
+        (Some(low), Some(t)) => format!("{low}..{}", budget_value(b.unit, t)),
+        (Some(low), None) => format!("≥ {low}"),
+        (None, t) => budget_threshold(b.unit, t),
+    }
+}
+
 /// The band a budget result falls in, as people say it.
 pub fn budget_status(status: BudgetStatus) -> &'static str {
     match status {
         BudgetStatus::OnTarget => "on target",
         BudgetStatus::Acceptable => "acceptable",
         BudgetStatus::Flagged => "flagged",
+        BudgetStatus::TooFew => "too few calls",
         BudgetStatus::NoMatch => "no match",
+    }
+}
+
+/// `1 call`, `3 calls`.
+fn calls(n: f64) -> String {
+    let n = budget_value(Unit::Count, n);
+    if n == "1" {
+        "1 call".into()
+    } else {
+        format!("{n} calls")
     }
 }
 
 /// One line: `p95 of call_claude is 812ms, above the flag 600ms (target 300ms)`.
 pub fn budget_line(b: &BudgetResult) -> String {
-    let target = budget_value(b.unit, b.target);
-    let flag = budget_value(b.unit, b.flag);
+    let target = budget_threshold(b.unit, b.target);
+    let flag = budget_threshold(b.unit, b.flag);
     match (b.status, b.value) {
+        (BudgetStatus::TooFew, v) => format!(
+            "{}: expected at least {}, got {}{}",
+            b.name,
+            calls(b.at_least.unwrap_or(0) as f64),
+            v.map_or("none".into(), |v| budget_value(b.unit, v)),
+            did_you_mean(b)
+        ),
         (BudgetStatus::NoMatch, _) | (_, None) => {
             format!(
                 "{}: no call in the traces matches its operation pattern \"{}\"{}",
@@ -45,11 +80,14 @@ pub fn budget_line(b: &BudgetResult) -> String {
         }
         (status, Some(v)) => {
             let v = budget_value(b.unit, v);
-            let band = match status {
-                BudgetStatus::Flagged => format!("above the flag {flag} (target {target})"),
-                BudgetStatus::Acceptable => {
+            let band = match (status, b.at_least, b.flag) {
+                (BudgetStatus::Flagged, _, _) => {
+                    format!("above the flag {flag} (target {target})")
+                }
+                (BudgetStatus::Acceptable, _, _) => {
                     format!("above the target {target}, within the flag {flag}")
                 }
+                (_, Some(low), None) => format!("at least {} as required", calls(low as f64)),
                 _ => format!("within the target {target} (flag {flag})"),
             };
             format!("{}: {} is {v}, {band}", b.name, b.metric)
@@ -66,6 +104,84 @@ pub fn gc_line(gc: &GcSummary) -> String {
         human_us(gc.max_us),
         gc.collected
     )
+}
+
+/// What the memory rows of a comparison are: facts shown, never judged.
+pub const MEMORY_NOTE: &str =
+    "informational: memory fails the gate only through a `gc` or `counter` budget";
+
+/// One row of a comparison's memory table: what, before, after, the change.
+pub struct MemoryRow {
+    pub what: String,
+    pub before: String,
+    pub after: String,
+    pub change: String,
+}
+
+/// The memory of a comparison as rows: garbage collection per run (collections, time, the
+/// longest), then each counter's growth and maximum. A side that did not record it shows `-`.
+pub fn memory_rows(m: &MemoryChange) -> Vec<MemoryRow> {
+    let mut rows = Vec::new();
+    if let Some(gc) = &m.gc {
+        let figure =
+            |f: fn(&GcFigures) -> f64| (gc.before.as_ref().map(f), gc.after.as_ref().map(f));
+        let (b, a) = figure(|g| g.collections_per_run);
+        rows.push(memory_row(
+            "GC collections per run".into(),
+            b,
+            a,
+            fmt_num,
+            signed_value,
+        ));
+        let (b, a) = figure(|g| g.total_us_per_run);
+        rows.push(memory_row(
+            "GC time per run".into(),
+            b,
+            a,
+            human_us,
+            signed_us,
+        ));
+        let (b, a) = figure(|g| g.max_us);
+        rows.push(memory_row("longest GC".into(), b, a, human_us, signed_us));
+    }
+    for c in &m.counters {
+        let growth = |s: &Option<CounterSummary>| s.as_ref().map(|s| s.growth);
+        let max = |s: &Option<CounterSummary>| s.as_ref().map(|s| s.max);
+        rows.push(memory_row(
+            format!("{} growth", c.name),
+            growth(&c.before),
+            growth(&c.after),
+            signed_value,
+            signed_value,
+        ));
+        rows.push(memory_row(
+            format!("{} max", c.name),
+            max(&c.before),
+            max(&c.after),
+            fmt_num,
+            signed_value,
+        ));
+    }
+    rows
+}
+
+fn memory_row(
+    what: String,
+    before: Option<f64>,
+    after: Option<f64>,
+    show: fn(f64) -> String,
+    signed: fn(f64) -> String,
+) -> MemoryRow {
+    let side = |v: Option<f64>| v.map_or("-".to_string(), show);
+    MemoryRow {
+        what,
+        before: side(before),
+        after: side(after),
+        change: match (before, after) {
+            (Some(b), Some(a)) => signed(a - b),
+            _ => "-".into(),
+        },
+    }
 }
 
 /// A change of a counter with its sign: `+3`, `-0.50`, `0`.

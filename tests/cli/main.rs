@@ -4,10 +4,14 @@
 mod action;
 mod architecture;
 mod baseline;
+mod budget_bounds;
 mod check;
 mod common;
 mod compare;
+mod compare_memory;
+mod consumers;
 mod fuzz_regressions;
+mod github_schemas;
 mod gitlab;
 mod hardening;
 mod hook;

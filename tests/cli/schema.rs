@@ -113,6 +113,17 @@ fn real_reports_of_every_command_follow_the_committed_schema() {
                 &after_runs,
             ],
         ),
+        // Memory before and after (viztracer --log_gc, a counter).
+        json_report(
+            d,
+            "compare_memory",
+            &[
+                "compare",
+                "--no-budgets",
+                &fixture_arg("viztracer/gc_alloc.json.gz"),
+                &fixture_arg("viztracer/gc_leak.json.gz"),
+            ],
+        ),
     ];
     let (ok, output) = validate(&python, &files);
     assert!(ok, "{output}");

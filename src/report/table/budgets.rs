@@ -3,9 +3,10 @@
 use comfy_table::{Cell, Color, ColumnConstraint, Width};
 
 use crate::outcome::units::human_us;
-use crate::outcome::{BudgetResult, BudgetStatus, Unit};
+use crate::outcome::{BudgetResult, BudgetStatus, Severity, Unit};
 use crate::report::RenderOptions;
 use crate::report::escape::terminal;
+use crate::report::text;
 
 use super::{colored, new_table, num};
 
@@ -44,15 +45,15 @@ pub fn render(budgets: &[BudgetResult], options: &RenderOptions) -> String {
             [
                 b.samples.to_string(),
                 b.value.map_or("-".into(), |v| amount(v, b.unit)),
-                amount(b.target, b.unit),
-                amount(b.flag, b.unit),
+                text::budget_target_cell(b),
+                b.flag.map_or("-".into(), |f| amount(f, b.unit)),
             ]
         })
         .collect();
     for (b, numbers) in budgets.iter().zip(&rows) {
         let mut row = vec![Cell::new(describe(b))];
         row.extend(numbers.iter().map(|n| num(n.as_str())));
-        row.push(status(b.status, options));
+        row.push(status(b, options));
         table.add_row(row);
     }
     // Numbers and marks never wrap: at 80 columns the names take what is left.
@@ -114,21 +115,24 @@ fn amount(v: f64, unit: Unit) -> String {
     }
 }
 
-/// A mark that reads without colour: ✓ on target, ▲ acceptable, ✗ flagged, ? no match.
+/// A mark that reads without colour: ✓ on target, ▲ acceptable, ✗ flagged, ✗ too few calls,
+/// ? no match.
 fn status_text(s: BudgetStatus) -> &'static str {
     match s {
         BudgetStatus::OnTarget => "✓ on target",
         BudgetStatus::Acceptable => "▲ acceptable",
         BudgetStatus::Flagged => "✗ flagged",
+        BudgetStatus::TooFew => "✗ too few calls",
         BudgetStatus::NoMatch => "? no match",
     }
 }
 
-fn status(s: BudgetStatus, options: &RenderOptions) -> Cell {
-    let color = match s {
-        BudgetStatus::OnTarget => Color::Green,
-        BudgetStatus::Acceptable | BudgetStatus::NoMatch => Color::Yellow,
-        BudgetStatus::Flagged => Color::Red,
+/// The status cell, coloured by what it adds to the verdict.
+fn status(b: &BudgetResult, options: &RenderOptions) -> Cell {
+    let color = match b.severity {
+        None => Color::Green,
+        Some(Severity::Warn) => Color::Yellow,
+        Some(Severity::Fail) => Color::Red,
     };
-    colored(status_text(s), color, options)
+    colored(status_text(b.status), color, options)
 }

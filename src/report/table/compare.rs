@@ -372,6 +372,7 @@ mod tests {
             before_runs: 1,
             after_runs: 1,
             operations: vec![decide, claude, tail, faster, added, quiet],
+            memory: None,
         }
     }
 

@@ -1,8 +1,9 @@
 //! The memory section: garbage collections with the operations they interrupted, and the
-//! counter series (first, min, max, last, growth).
+//! counter series (first, min, max, last, growth); in a comparison, both sides' figures.
 
 use super::{new_table, num};
 use crate::outcome::Memory;
+use crate::outcome::memory_change::MemoryChange;
 use crate::outcome::units::{fmt_num, human_us};
 use crate::report::RenderOptions;
 use crate::report::escape::terminal;
@@ -56,4 +57,21 @@ pub fn render(memory: &Memory, options: &RenderOptions) -> String {
         parts.push(table.to_string());
     }
     parts.join("\n\n")
+}
+
+/// A comparison's memory: garbage collection per run and counters, before and after.
+pub fn render_change(memory: &MemoryChange, options: &RenderOptions) -> String {
+    let mut table = new_table(
+        options,
+        &["Memory (informational)", "Before", "After", "Change"],
+    );
+    for row in text::memory_rows(memory) {
+        table.add_row(vec![
+            comfy_table::Cell::new(terminal(&row.what)),
+            num(row.before),
+            num(row.after),
+            num(row.change),
+        ]);
+    }
+    format!("{table}\n({})", text::MEMORY_NOTE)
 }

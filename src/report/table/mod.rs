@@ -42,6 +42,9 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
     let mut sections: Vec<String> = Vec::new();
     if let Some(c) = &report.comparison {
         sections.push(compare::render(c, options));
+        if let Some(m) = c.memory.as_ref().filter(|_| !options.brief) {
+            sections.push(memory::render_change(m, options));
+        }
         if let Some(p) = &report.paired {
             let line = terminal(&crate::report::text::paired_line(p));
             sections.push(wrap_text(&line, options.width));
