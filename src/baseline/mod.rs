@@ -31,7 +31,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ops::{ChildEdge, KeyMode, OpProfile, Profile, RunFigures};
+use crate::ops::{ChildEdge, KeyMode, OpProfile, Origin, Profile, RunFigures};
 
 /// The version of the file format written by this perfgate.
 pub const FORMAT_VERSION: u32 = 1;
@@ -107,6 +107,11 @@ struct FileOp {
     file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     line: Option<u32>,
+    /// `"library"` for library code: its `file` is then a module path (`json/decoder.py`)
+    /// that cannot tell itself from a file of the repository once saved. Absent otherwise
+    /// (and in older baselines): the file is located again when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<Origin>,
     count: u64,
     total_us: f64,
     self_us: f64,
@@ -479,7 +484,7 @@ fn merge_op(key: &str, profiles: &[&Profile]) -> OpProfile {
         sum.self_us = round_ns(sum.self_us + e.self_us);
     }
     OpProfile {
-        origin: Default::default(),
+        origin: first.origin,
         function: first.function.clone(),
         file: first.file.clone(),
         line: first.line,
@@ -505,6 +510,7 @@ fn to_file_op(op: &OpProfile) -> FileOp {
         function: op.function.clone(),
         file: op.file.clone(),
         line: op.line,
+        origin: (op.origin == Origin::Library).then_some(Origin::Library),
         count: op.count,
         total_us: op.total_us,
         self_us: op.self_us,
@@ -518,7 +524,9 @@ fn to_file_op(op: &OpProfile) -> FileOp {
 
 fn from_file_op(op: FileOp) -> OpProfile {
     OpProfile {
-        origin: Default::default(),
+        // Library when saved so; else own until the catalog locates the file
+        // (`commands::baseline`).
+        origin: op.origin.unwrap_or_default(),
         function: op.function,
         file: op.file,
         line: op.line,
@@ -633,6 +641,23 @@ mod tests {
         assert_eq!((s[0], s[MAX_SAMPLE - 1]), (1.0, 100.0));
         // 3000 calls stand behind `a`: its values dominate the middle ranks.
         assert_eq!(s[MAX_SAMPLE / 2], 5.0);
+    }
+
+    #[test]
+    fn a_library_module_path_stays_library_through_the_file_and_a_merge() {
+        let (mut b, _) = shard(1, 2, true, "w");
+        for (key, origin) in [("parent", Origin::Library), ("other", Origin::Own)] {
+            let op = b.profile.operations.get_mut(key).unwrap();
+            op.file = Some(format!("{key}.py"));
+            op.origin = origin;
+        }
+        let text = b.to_json();
+        // Only the library operation says so; own code is located again when read.
+        assert_eq!(text.matches("\"origin\":\"library\"").count(), 1, "{text}");
+        let read = Baseline::from_slice(text.as_bytes(), "b.json").unwrap();
+        let merged = Baseline::merge(&[(read.clone(), "a".into()), (read, "b".into())]).unwrap();
+        assert_eq!(merged.profile.operations["parent"].origin, Origin::Library);
+        assert_eq!(merged.profile.operations["other"].origin, Origin::Own);
     }
 
     /// A shard of `runs` runs with `parent` (calls `count`, each call 10 µs, half of it in

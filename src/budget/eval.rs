@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use crate::ops::identity::short_file;
 use crate::ops::tree::ChildLinks;
-use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, memory, percentile};
+use crate::ops::{CallTree, Catalog, NO_PARENT, OpId, Origin, memory, percentile};
 use crate::outcome::{BudgetResult, BudgetStatus, Severity, Unit};
 
 use crate::config::{Budget, Metric};
@@ -237,6 +237,7 @@ pub fn evaluate_budget(
         },
         file: first.and_then(|i| i.file.clone()),
         line: first.and_then(|i| i.line),
+        origin: first.map_or(Origin::Unknown, |i| i.origin),
         within: budget.within.as_ref().map(|w| w.text.clone()),
         counter: budget.counter.clone(),
         did_you_mean: if ops.is_empty() && budget.counter.is_none() {

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use crate::baseline::git::BaseRef;
 use crate::baseline::{Baseline, open_side};
 use crate::cli::{BaselineCommand, BaselineMergeArgs, BaselineSaveArgs};
-use crate::ops::{CallTree, Catalog, OpInfo, Origin, Profile, scope};
+use crate::ops::{CallTree, Catalog, OpInfo, Profile, scope};
 use crate::outcome::InputInfo;
 
 use super::{Outcome, load};
@@ -144,7 +144,8 @@ pub fn side_profile(
             function: op.function.clone(),
             file: op.file.clone(),
             line: op.line,
-            origin: Origin::Unknown,
+            // A saved library module path stays library; anything else is located.
+            origin: op.origin,
         });
         // A baseline saved by an older perfgate may hold absolute paths.
         op.file.clone_from(&catalog.info(id).file);

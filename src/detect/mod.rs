@@ -548,6 +548,7 @@ impl Group {
             source: tree.source.clone(),
             file: info.file.clone(),
             line: info.line,
+            origin: info.origin,
             per_parent: None,
             share: None,
             max_share: None,

@@ -160,6 +160,7 @@ impl StructureChange {
                     source: after.sources.join(", "),
                     file: pinfo.file.clone(),
                     line: pinfo.line,
+                    origin: pinfo.origin,
                     per_parent: Some(CallsPerParent {
                         before: per_before,
                         after: per_after,

@@ -114,7 +114,9 @@ impl Catalog {
     }
 
     /// Registers an operation by its info (used by baselines, which store keys). Its file is
-    /// located against the repository here, whatever the caller set as path and origin.
+    /// located against the repository here, whatever the caller set as path; the origin too,
+    /// unless the caller says `Library` (a baseline's saved module path such as `random.py`,
+    /// which would otherwise read as a file of the repository).
     pub fn intern(&mut self, mut info: OpInfo) -> OpId {
         if let Some(&id) = self.by_key.get(&info.key) {
             return id;
@@ -122,11 +124,16 @@ impl Catalog {
         (info.file, info.origin) = match info.file.take() {
             Some(file) => {
                 let sources = &self.sources;
-                let (shown, origin) = self
+                let (shown, located) = self
                     .located
                     .entry(file)
                     .or_insert_with_key(|f| sources.locate(f))
                     .clone();
+                let origin = if info.origin == Origin::Library {
+                    Origin::Library
+                } else {
+                    located
+                };
                 (Some(shown), origin)
             }
             None => (None, Origin::Unknown),
@@ -152,5 +159,42 @@ impl Catalog {
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(key: &str, file: &str, origin: Origin) -> OpInfo {
+        OpInfo {
+            key: key.into(),
+            function: key.into(),
+            file: Some(file.into()),
+            line: Some(1),
+            origin,
+        }
+    }
+
+    #[test]
+    fn a_saved_library_path_stays_library_and_other_paths_are_located() {
+        let mut catalog = Catalog::new(KeyMode::File);
+        // `random.py` alone reads as a relative file of the project...
+        let own = catalog.intern(info("a", "random.py", Origin::Unknown));
+        assert_eq!(catalog.info(own).origin, Origin::Own);
+        // ...unless the baseline that saved it says it is a library module.
+        let library = catalog.intern(info("b", "random.py", Origin::Library));
+        assert_eq!(catalog.info(library).origin, Origin::Library);
+        // What the caller says of own code does not override the location.
+        let located = catalog.intern(info(
+            "c",
+            "/usr/lib/python3.11/json/decoder.py",
+            Origin::Own,
+        ));
+        assert_eq!(catalog.info(located).origin, Origin::Library);
+        assert_eq!(
+            catalog.info(located).file.as_deref(),
+            Some("json/decoder.py")
+        );
     }
 }

@@ -137,6 +137,9 @@ pub struct BudgetResult {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Whose code that (first) matched operation is: `own`, `library` or `unknown` (nothing
+    /// matched). Only own code is linked to its line in GitHub mode.
+    pub origin: Origin,
     /// The `within` scope pattern, when the budget has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub within: Option<String>,
@@ -225,8 +228,11 @@ pub struct Finding {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Whose code `file` is: `own`, `library` or `unknown`. Only own code is linked to its
+    /// line in GitHub mode.
+    pub origin: Origin,
     /// Structure changes found by compare: calls per parent call on both sides. `file` and
-    /// `line` are then the parent's, where the calls are made.
+    /// `line` (and `origin`) are then the parent's, where the calls are made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_parent: Option<CallsPerParent>,
     /// GC pressure: the share (0..1) of the operation's time spent in the collections that

@@ -217,11 +217,12 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
             sections.push(Section::text(format!("{line}\n")));
         }
     }
+    let links = options.source_links.as_deref();
     if !report.findings.is_empty() {
-        sections.push(findings_section(&report.findings));
+        sections.push(findings_section(&report.findings, links));
     }
     if !report.budgets.is_empty() {
-        sections.push(budgets_section(&report.budgets));
+        sections.push(budgets_section(&report.budgets, links));
     }
     if report.command == CommandKind::Summary && !report.operations.is_empty() {
         operations_sections(&report.operations, &mut sections);
@@ -609,7 +610,7 @@ fn location_suffix(file: &Option<String>, line: Option<u32>) -> String {
     text::location(file, line).map_or(String::new(), |l| format!("<br><sub>{}</sub>", esc(&l)))
 }
 
-fn findings_section(findings: &[Finding]) -> Section {
+fn findings_section(findings: &[Finding], links: Option<&str>) -> Section {
     let rows = findings
         .iter()
         .map(|f| {
@@ -618,7 +619,7 @@ fn findings_section(findings: &[Finding]) -> Section {
                 mark(Some(f.severity)),
                 esc(text::finding_kind(f)),
                 esc(&f.operation),
-                location_suffix(&f.file, f.line),
+                own_location(&f.file, f.line, f.origin, links),
                 text::finding_calls(f),
                 human_us(f.total_us),
                 esc(&text::finding_sentence(f))
@@ -641,7 +642,7 @@ fn findings_section(findings: &[Finding]) -> Section {
     )
 }
 
-fn budgets_section(budgets: &[BudgetResult]) -> Section {
+fn budgets_section(budgets: &[BudgetResult], links: Option<&str>) -> Section {
     // Failing and warning budgets first so a cut keeps them.
     let mut ordered: Vec<&BudgetResult> = budgets.iter().collect();
     ordered.sort_by_key(|b| std::cmp::Reverse(b.severity));
@@ -652,7 +653,7 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
                 "| {} | {}{} | {} | {} | {} | {} | {} |",
                 mark(b.severity),
                 esc(&b.name),
-                budget_suffix(b),
+                budget_suffix(b, links),
                 esc(&b.metric),
                 b.value
                     .map_or("-".into(), |v| text::budget_value(b.unit, v)),
@@ -673,12 +674,13 @@ fn budgets_section(budgets: &[BudgetResult]) -> Section {
     )
 }
 
-/// Under a budget's name: where its operation is, or, when nothing matched, what it looked for.
-fn budget_suffix(b: &BudgetResult) -> String {
+/// Under a budget's name: where its operation is (linked when it is own code, see
+/// [`own_location`]), or, when nothing matched, what it looked for.
+fn budget_suffix(b: &BudgetResult, links: Option<&str>) -> String {
     if b.operations.is_empty() {
         format!("<br><sub>no call matches {}</sub>", esc(&b.pattern))
     } else {
-        location_suffix(&b.file, b.line)
+        own_location(&b.file, b.line, b.origin, links)
     }
 }
 

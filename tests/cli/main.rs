@@ -11,6 +11,7 @@ mod compare;
 mod compare_memory;
 mod consumers;
 mod fuzz_regressions;
+mod github_links;
 mod github_schemas;
 mod gitlab;
 mod hardening;
