@@ -2,15 +2,17 @@
 //! dorny/test-reporter and mikepenz/action-junit-report, their own TypeScript (vendored under
 //! tests/consumers/, with their licenses and upstream commits), bundled with esbuild and run
 //! by node with their own XML libraries (xml2js, xml-js) from `.ci/node` (.ci/run installs
-//! them). Each annotation must land on the repository-relative source file, at the `def` line
-//! of the function it is about.
+//! them); and EnricoMi/publish-unit-test-result-action, its own Python (vendored the same
+//! way) run with junitparser by the Python of `PERFGATE_TEST_PYTHON`. Each annotation must
+//! land on the repository-relative source file, at the `def` line of the function it is
+//! about.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{perfgate, tool_available};
+use crate::common::{perfgate, python_with, tool_available};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -59,9 +61,43 @@ fn bundle(consumer: &str, dir: &Path) -> PathBuf {
 /// The annotations a consumer makes of `junit`: (path, line, title), run from the repository
 /// root as a workflow step runs in the checkout.
 fn annotations(script: &Path, junit: &Path) -> Vec<(String, u64, String)> {
-    let out = Command::new("node")
-        .arg(script)
-        .arg(junit)
+    let mut node = Command::new("node");
+    node.arg(script).arg(junit);
+    harness_annotations(node, &script.display().to_string())
+}
+
+/// Python with junitparser, the one library EnricoMi's JUnit reading needs.
+fn enricomi_python() -> Option<PathBuf> {
+    let python = python_with("junitparser");
+    tool_available(
+        "Python with junitparser (PERFGATE_TEST_PYTHON; .ci/requirements.txt)",
+        python.is_some(),
+    )
+    .then_some(python)
+    .flatten()
+}
+
+/// The annotations EnricoMi/publish-unit-test-result-action makes of `junit`.
+fn enricomi_annotations(python: &Path, junit: &Path) -> Vec<(String, u64, String)> {
+    let mut cmd = Command::new(python);
+    cmd.arg(
+        root()
+            .join("tests/consumers")
+            .join(ENRICOMI)
+            .join("harness.py"),
+    )
+    .arg(junit)
+    // No __pycache__ beside the vendored sources.
+    .env("PYTHONDONTWRITEBYTECODE", "1");
+    harness_annotations(cmd, ENRICOMI)
+}
+
+const ENRICOMI: &str = "enricomi-publish-unit-test-result-action";
+
+/// Runs a consumer's harness from the repository root, as a workflow step runs in the
+/// checkout, and reads the annotations it prints, one JSON object a line.
+fn harness_annotations(mut harness: Command, name: &str) -> Vec<(String, u64, String)> {
+    let out = harness
         .current_dir(root())
         .env("GITHUB_WORKSPACE", root())
         .output()
@@ -69,8 +105,7 @@ fn annotations(script: &Path, junit: &Path) -> Vec<(String, u64, String)> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "{}: {stdout}\n{}",
-        script.display(),
+        "{name}: {stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     // mikepenz's parser logs to standard output too (`::debug::`, one line per annotation).
@@ -145,15 +180,10 @@ fn check_annotations(consumer: &str, got: &[(String, u64, String)], junit: &Path
         .collect()
 }
 
-#[test]
-fn dorny_and_mikepenz_annotate_the_source_lines_of_the_regression_example() {
-    if !consumers_installed() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    // The README's example: the committed baseline against the regressed trace.
-    let report = junit(
-        dir.path(),
+/// The JUnit of the README's example: the committed baseline against the regressed trace.
+fn regression_junit(dir: &Path) -> PathBuf {
+    junit(
+        dir,
         "regression",
         &[
             "compare",
@@ -162,16 +192,66 @@ fn dorny_and_mikepenz_annotate_the_source_lines_of_the_regression_example() {
             "--budgets",
             "budgets.toml",
         ],
+    )
+}
+
+/// Annotations on the regression example: on each of the causes' and their caller's lines.
+fn check_regression_annotations(consumer: &str, got: &[(String, u64, String)], report: &Path) {
+    let functions = check_annotations(consumer, got, report);
+    for cause in ["traverse_graph", "call_claude", "decide_next"] {
+        assert!(
+            functions.iter().any(|f| f == cause),
+            "{consumer}: no annotation on {cause}: {got:#?}"
+        );
+    }
+}
+
+/// The JUnit of a `check` with a flagged budget on traverse_graph and an N+1.
+fn check_junit(dir: &Path) -> PathBuf {
+    let budgets = dir.join("budgets.toml");
+    std::fs::write(
+        &budgets,
+        "[[budget]]\nname = \"Graph traversal\"\noperation = \"traverse_graph\"\n\
+         target = \"5ms\"\nflag = \"10ms\"\n",
+    )
+    .unwrap();
+    junit(
+        dir,
+        "check",
+        &[
+            "check",
+            "tests/fixtures/viztracer/n_plus_one.json",
+            "--budgets",
+            budgets.to_str().unwrap(),
+        ],
+    )
+}
+
+/// The budget on traverse_graph's def; the N+1 on the function called in the loop.
+fn check_budget_and_red_flag_annotations(
+    consumer: &str,
+    got: &[(String, u64, String)],
+    report: &Path,
+) {
+    let mut functions = check_annotations(consumer, got, report);
+    functions.sort();
+    assert_eq!(
+        functions,
+        ["get_prerequisite", "traverse_graph"],
+        "{consumer}: {got:#?}"
     );
+}
+
+#[test]
+fn dorny_and_mikepenz_annotate_the_source_lines_of_the_regression_example() {
+    if !consumers_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = regression_junit(dir.path());
     for consumer in ["dorny-test-reporter", "mikepenz-action-junit-report"] {
         let got = annotations(&bundle(consumer, dir.path()), &report);
-        let functions = check_annotations(consumer, &got, &report);
-        for cause in ["traverse_graph", "call_claude", "decide_next"] {
-            assert!(
-                functions.iter().any(|f| f == cause),
-                "{consumer}: no annotation on {cause}: {got:#?}"
-            );
-        }
+        check_regression_annotations(consumer, &got, &report);
     }
 }
 
@@ -181,32 +261,31 @@ fn dorny_and_mikepenz_annotate_a_flagged_budget_and_a_red_flag() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let budgets = dir.path().join("budgets.toml");
-    std::fs::write(
-        &budgets,
-        "[[budget]]\nname = \"Graph traversal\"\noperation = \"traverse_graph\"\n\
-         target = \"5ms\"\nflag = \"10ms\"\n",
-    )
-    .unwrap();
-    let report = junit(
-        dir.path(),
-        "check",
-        &[
-            "check",
-            "tests/fixtures/viztracer/n_plus_one.json",
-            "--budgets",
-            budgets.to_str().unwrap(),
-        ],
-    );
+    let report = check_junit(dir.path());
     for consumer in ["dorny-test-reporter", "mikepenz-action-junit-report"] {
         let got = annotations(&bundle(consumer, dir.path()), &report);
-        let mut functions = check_annotations(consumer, &got, &report);
-        functions.sort();
-        // The budget on traverse_graph's def; the N+1 on the function called in the loop.
-        assert_eq!(
-            functions,
-            ["get_prerequisite", "traverse_graph"],
-            "{consumer}: {got:#?}"
-        );
+        check_budget_and_red_flag_annotations(consumer, &got, &report);
     }
+}
+
+#[test]
+fn enricomi_annotates_the_source_lines_of_the_regression_example() {
+    let Some(python) = enricomi_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = regression_junit(dir.path());
+    let got = enricomi_annotations(&python, &report);
+    check_regression_annotations(ENRICOMI, &got, &report);
+}
+
+#[test]
+fn enricomi_annotates_a_flagged_budget_and_a_red_flag() {
+    let Some(python) = enricomi_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = check_junit(dir.path());
+    let got = enricomi_annotations(&python, &report);
+    check_budget_and_red_flag_annotations(ENRICOMI, &got, &report);
 }
