@@ -163,13 +163,7 @@ fn suites(report: &Report, options: &JunitOptions) -> Vec<Suite> {
     if checked || !report.budgets.is_empty() {
         suites.push(Suite {
             name: "budgets",
-            cases: unique(
-                report
-                    .budgets
-                    .iter()
-                    .map(|b| budget_case(b, report))
-                    .collect(),
-            ),
+            cases: unique(report.budgets.iter().map(budget_case).collect()),
         });
     }
     if let Some(c) = &report.comparison {
@@ -181,13 +175,7 @@ fn suites(report: &Report, options: &JunitOptions) -> Vec<Suite> {
     if checked || !report.findings.is_empty() {
         suites.push(Suite {
             name: "detectors",
-            cases: unique(
-                report
-                    .findings
-                    .iter()
-                    .map(|f| finding_case(f, report))
-                    .collect(),
-            ),
+            cases: unique(report.findings.iter().map(finding_case).collect()),
         });
     }
     suites
@@ -281,7 +269,7 @@ fn outcome(severity: Option<Severity>, message: String, body: String) -> Outcome
     }
 }
 
-fn budget_case(b: &BudgetResult, report: &Report) -> Case {
+fn budget_case(b: &BudgetResult) -> Case {
     let mut body = vec![
         format!("budget: {}", b.name),
         format!("metric: {}", b.metric),
@@ -305,12 +293,7 @@ fn budget_case(b: &BudgetResult, report: &Report) -> Case {
         (Unit::Us, Some(v)) => v / 1e6,
         _ => 0.0,
     };
-    let (file, line) = own_location(
-        report,
-        b.operations.first().map(String::as_str),
-        &b.file,
-        b.line,
-    );
+    let (file, line) = own_location(&b.file, b.line, b.origin);
     let function = b.operations.first().unwrap_or(&b.pattern);
     push_frame(&mut body, &file, line, function);
     Case {
@@ -374,7 +357,7 @@ fn change_case(o: &OpChange, c: &Comparison) -> Case {
     }
 }
 
-fn finding_case(f: &Finding, report: &Report) -> Case {
+fn finding_case(f: &Finding) -> Case {
     let mut body = vec![
         text::finding_sentence(f),
         format!("kind: {}", text::finding_kind(f)),
@@ -399,7 +382,7 @@ fn finding_case(f: &Finding, report: &Report) -> Case {
     if let Some(p) = &f.parent {
         name.push_str(&format!(" under {p}"));
     }
-    let (file, line) = own_location(report, Some(&f.operation), &f.file, f.line);
+    let (file, line) = own_location(&f.file, f.line, f.origin);
     push_frame(&mut body, &file, line, &f.operation);
     Case {
         name,
@@ -433,24 +416,16 @@ fn change_location(o: &OpChange, c: &Comparison) -> (Option<String>, Option<u32>
         .unwrap_or((None, None))
 }
 
-/// The location of a budget's or finding's operation for the `file`/`line` attributes, unless
-/// the comparison knows the operation as library code (a module path such as
-/// `json/decoder.py` is no file of the repository to annotate).
+/// The location of a budget's or finding's operation for the `file`/`line` attributes, when
+/// it is the project's own code: a library's module path such as `json/decoder.py` is no
+/// file of the repository to annotate.
 fn own_location(
-    report: &Report,
-    operation: Option<&str>,
     file: &Option<String>,
     line: Option<u32>,
+    origin: Origin,
 ) -> (Option<String>, Option<u32>) {
-    let library = operation.is_some_and(|name| {
-        report.comparison.iter().any(|c| {
-            c.operations
-                .iter()
-                .any(|o| o.name == name && o.origin != Origin::Own)
-        })
-    });
     match file {
-        Some(f) if !library && !f.starts_with('<') => (Some(f.clone()), line),
+        Some(f) if origin == Origin::Own && !f.starts_with('<') => (Some(f.clone()), line),
         _ => (None, None),
     }
 }

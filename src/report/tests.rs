@@ -206,7 +206,7 @@ pub fn sample() -> Report {
             source: "after.json".into(),
             file: Some("a,b:c.py".into()),
             line: Some(7),
-            origin: crate::ops::Origin::Library,
+            origin: crate::ops::Origin::Own,
             per_parent: None,
             share: None,
             max_share: None,

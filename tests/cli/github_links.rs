@@ -1,7 +1,7 @@
 //! GitHub mode links the project's own source lines in every section of the PR comment and
 //! the job summary: budget rows and red-flag rows as regression rows, at the pull request's
 //! head commit; library operations (a module path such as `random.py`, no file of the
-//! repository) are named but never linked.
+//! repository) are named but never linked, nor given to JUnit's `file` attribute.
 
 use std::path::{Path, PathBuf};
 
@@ -138,4 +138,55 @@ fn budget_and_red_flag_rows_link_own_code_at_the_head_commit_and_not_libraries()
 
         assert!(!markdown.contains(MERGE));
     }
+}
+
+#[test]
+fn junit_locates_own_budgets_and_not_library_ones_without_a_comparison() {
+    // `check` has no comparison to learn the origin from: the budget result carries it.
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = dir.path().join("budgets.toml");
+    std::fs::write(
+        &budgets,
+        "[[budget]]\nname = \"Random draw\"\noperation = \"Random.uniform\"\n\
+         target = \"1us\"\nflag = \"2us\"\n\
+         [[budget]]\nname = \"Graph traversal\"\noperation = \"traverse_graph\"\n\
+         target = \"5ms\"\nflag = \"10ms\"\n",
+    )
+    .unwrap();
+    let junit = dir.path().join("check.xml");
+    let out = perfgate()
+        .current_dir(root())
+        .arg("check")
+        .arg("tests/fixtures/viztracer/regressed.json")
+        .arg("--budgets")
+        .arg(&budgets)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let testcase = |name: &str| {
+        xml.lines()
+            .find(|l| l.contains(&format!("<testcase name=\"{name} [p95]\"")))
+            .unwrap_or_else(|| panic!("no testcase {name}:\n{xml}"))
+            .to_string()
+    };
+    let library = testcase("Random draw");
+    assert!(!library.contains("file="), "{library}");
+    let own = testcase("Graph traversal");
+    let line = own
+        .split("line=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no line: {own}"));
+    assert!(
+        own.contains("file=\"tests/fixtures/service/diagnostic.py\""),
+        "{own}"
+    );
+    assert_eq!(
+        def_at("tests/fixtures/service/diagnostic.py", line),
+        "traverse_graph"
+    );
 }
