@@ -5,7 +5,8 @@
 //!   runner shows no more per step), most important first: comparison regressions by added time,
 //!   then budgets by how far over their threshold, then findings by time; a `::notice` says how
 //!   many were left out. `file=` and `line=` come from the report, made relative to
-//!   `GITHUB_WORKSPACE` when under it. Every message and property is escaped
+//!   `GITHUB_WORKSPACE` when under it, for the project's own code only (a library's module
+//!   path such as `json/decoder.py` is no file of the repository). Every message and property is escaped
 //!   ([`super::escape::workflow_data`], [`super::escape::workflow_property`]).
 //! - [`outputs`]: `name=value` lines for `$GITHUB_OUTPUT` (values are numbers and fixed words).
 
@@ -13,6 +14,7 @@ use std::path::Path;
 
 use super::escape::{workflow_data, workflow_property};
 use super::text;
+use crate::ops::Origin;
 use crate::outcome::{
     BudgetResult, ChangeStatus, CommandKind, Comparison, Finding, Metric, OpChange, Report,
     Severity,
@@ -103,7 +105,7 @@ fn change(o: &OpChange, c: &Comparison) -> Option<Annotation> {
         severity,
         title: format!("{title}: {}", o.name),
         message,
-        file: o.file.clone(),
+        file: own_file(&o.file, o.origin),
         line: o.line,
         weight: (3, added_time_per_run(o, c.metric)),
     })
@@ -138,7 +140,7 @@ fn budget(b: &BudgetResult) -> Option<Annotation> {
         severity,
         title: format!("perfgate: budget {}", b.name),
         message: text::budget_line(b),
-        file: b.file.clone(),
+        file: own_file(&b.file, b.origin),
         line: b.line,
         weight: (2, over),
     })
@@ -149,10 +151,15 @@ fn finding(f: &Finding) -> Annotation {
         severity: f.severity,
         title: format!("perfgate: {}", text::finding_kind(f)),
         message: format!("{}\n{}", text::finding_line(f), text::finding_sentence(f)),
-        file: f.file.clone(),
+        file: own_file(&f.file, f.origin),
         line: f.line,
         weight: (1, f.total_us),
     }
+}
+
+/// The file to annotate: the location's, when it is the project's own code.
+fn own_file(file: &Option<String>, origin: Origin) -> Option<String> {
+    file.clone().filter(|_| origin == Origin::Own)
 }
 
 /// `name=value` lines for `$GITHUB_OUTPUT`. `verdict` only when the command gates something.

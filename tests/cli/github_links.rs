@@ -190,3 +190,56 @@ fn junit_locates_own_budgets_and_not_library_ones_without_a_comparison() {
         "traverse_graph"
     );
 }
+
+#[test]
+fn github_annotations_point_at_own_code_and_not_at_library_module_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = dir.path().join("budgets.toml");
+    std::fs::write(
+        &budgets,
+        "[[budget]]\nname = \"Random draw\"\noperation = \"Random.uniform\"\n\
+         target = \"1us\"\nflag = \"2us\"\n\
+         [[budget]]\nname = \"Graph traversal\"\noperation = \"traverse_graph\"\n\
+         target = \"5ms\"\nflag = \"10ms\"\n",
+    )
+    .unwrap();
+    let out = perfgate()
+        .current_dir(root())
+        .args([
+            "compare",
+            "baselines/diagnostic.json",
+            "tests/fixtures/viztracer/regressed.json",
+            "--github",
+            "--budgets",
+        ])
+        .arg(&budgets)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // Workflow commands go to standard error, beside the diagnostics.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let annotation = |title: &str| {
+        stderr
+            .lines()
+            .find(|l| l.starts_with("::") && l.contains(title))
+            .unwrap_or_else(|| panic!("no annotation {title}:\n{stderr}"))
+            .to_string()
+    };
+    let library = annotation("budget Random draw");
+    assert!(!library.contains("file="), "{library}");
+    let own = annotation("budget Graph traversal");
+    let line: usize = own
+        .split("line=")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line: {own}"));
+    assert!(
+        own.contains("file=tests/fixtures/service/diagnostic.py,"),
+        "{own}"
+    );
+    assert_eq!(
+        def_at("tests/fixtures/service/diagnostic.py", line),
+        "traverse_graph"
+    );
+}
