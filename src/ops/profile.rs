@@ -38,7 +38,8 @@ pub struct OpProfile {
     pub file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
-    /// Whose code it is; set from the catalog, not stored in baselines.
+    /// Whose code it is; set from the catalog. Baselines store only `library` (see
+    /// `baseline::FileOp`): own code is located again when read.
     #[serde(skip)]
     pub origin: super::Origin,
     /// Calls in all runs.
