@@ -14,6 +14,7 @@
 //! line, with what was open closed.
 
 use super::escape::markdown as escape_markdown;
+use super::location;
 use super::text;
 use crate::ops::{OpStats, Origin};
 use crate::outcome::units::{fmt_p, human_us, signed_pct, signed_us};
@@ -544,32 +545,18 @@ fn own_location(
     origin: Origin,
     links: Option<&str>,
 ) -> String {
-    let (Some(base), Some(path), Some(n), Origin::Own) = (links, file.as_deref(), line, origin)
-    else {
+    let (Some(base), Some(path), Some(n)) = (
+        links,
+        location::repository_file(file.as_deref(), origin),
+        line,
+    ) else {
         return location_suffix(file, line);
     };
-    if path.starts_with('/') || path.starts_with('<') || path.contains("..") {
-        return location_suffix(file, line);
-    }
     format!(
         "<br><sub><a href=\"{base}{}#L{n}\">{}</a></sub>",
-        url_path(path),
+        location::uri_path(path),
         esc(&format!("{path}:{n}"))
     )
-}
-
-/// A relative path as a URL path: every byte but unreserved characters and `/`
-/// percent-encoded (so no quote, space or angle bracket reaches the attribute).
-fn url_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `<br><sub>diagnostic.py:42</sub>` under a name, when the location is known.

@@ -20,6 +20,7 @@ mod otlp;
 mod record;
 mod redflags;
 mod reports;
+mod sarif;
 mod schema;
 mod scope;
 mod speedscope;
