@@ -6,6 +6,7 @@
 
 use crate::outcome::Report;
 
+pub mod chart;
 pub mod codequality;
 pub mod escape;
 pub mod github;

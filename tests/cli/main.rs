@@ -4,6 +4,7 @@
 mod action;
 mod architecture;
 mod baseline;
+mod charts;
 mod check;
 mod common;
 mod compare;
