@@ -16,6 +16,8 @@
 //!   its parent, never a figure or a line), the same on every run, so code scanning tracks one
 //!   alert across pushes.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::location::{repository_file, uri_path};
@@ -32,6 +34,11 @@ const SCHEMA: &str =
 
 /// The base the relative source paths are under: the repository's root.
 const SRCROOT: &str = "%SRCROOT%";
+
+/// Results of a run GitHub code scanning accepts (a log with more is rejected): errors are
+/// kept first, then warnings, then notes; the count left out is in the invocation's
+/// properties.
+pub const MAX_RESULTS: usize = 25_000;
 
 /// The key of perfgate's fingerprint in `partialFingerprints` (GitHub computes its own
 /// `primaryLocationLineHash` from the source line; this one does not move with the line).
@@ -80,6 +87,13 @@ struct InvocationProperties {
     command: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict: Option<&'static str>,
+    /// Results left out beyond [`MAX_RESULTS`].
+    #[serde(rename = "omittedResults", skip_serializing_if = "is_zero")]
+    omitted_results: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A `reportingDescriptor`: what one rule checks.
@@ -183,10 +197,14 @@ struct Draft {
 
 /// Renders the report as a SARIF 2.1.0 log with one run.
 pub fn render(report: &Report) -> String {
-    let drafts = drafts(report);
+    let mut drafts = drafts(report);
+    // Stable: within a level, the order of the report.
+    drafts.sort_by_key(|d| level_rank(d.level));
+    let omitted_results = drafts.len().saturating_sub(MAX_RESULTS);
+    drafts.truncate(MAX_RESULTS);
     let fallback = fallback_location(report);
     let mut rules: Vec<Rule> = Vec::new();
-    let mut fingerprints: Vec<String> = Vec::new();
+    let mut fingerprints: HashMap<String, usize> = HashMap::new();
     let results = drafts
         .into_iter()
         .map(|d| {
@@ -242,6 +260,7 @@ pub fn render(report: &Report) -> String {
                 properties: InvocationProperties {
                     command: command_name(report),
                     verdict: report.verdict.map(|v| v.as_str()),
+                    omitted_results,
                 },
             }],
             results,
@@ -297,13 +316,13 @@ fn rule_index(rules: &mut Vec<Rule>, words: RuleWords) -> usize {
 
 /// `fingerprint`, or with `-2`, `-3` when an earlier result of the run has it (two red flags
 /// of one kind on one operation and parent, found in two traces).
-fn unique(fingerprint: String, seen: &mut Vec<String>) -> String {
-    let repeats = seen.iter().filter(|f| **f == fingerprint).count();
-    seen.push(fingerprint.clone());
-    if repeats == 0 {
+fn unique(fingerprint: String, seen: &mut HashMap<String, usize>) -> String {
+    let repeats = seen.entry(fingerprint.clone()).or_insert(0);
+    *repeats += 1;
+    if *repeats == 1 {
         fingerprint
     } else {
-        format!("{fingerprint}-{}", repeats + 1)
+        format!("{fingerprint}-{repeats}")
     }
 }
 
@@ -393,6 +412,15 @@ fn command_name(report: &Report) -> &'static str {
         crate::outcome::CommandKind::Summary => "summary",
         crate::outcome::CommandKind::Check => "check",
         crate::outcome::CommandKind::Compare => "compare",
+    }
+}
+
+/// Errors first, then warnings, then notes.
+fn level_rank(level: &str) -> u8 {
+    match level {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
     }
 }
 
@@ -695,6 +723,34 @@ mod tests {
                 .unwrap()
                 .contains("follows from the_cause")
         );
+    }
+
+    #[test]
+    fn results_beyond_what_code_scanning_accepts_are_counted_errors_kept_first() {
+        let mut report = sample();
+        let c = report.comparison.as_mut().unwrap();
+        let mut warned = c
+            .operations
+            .iter()
+            .find(|o| o.severity.is_some() && o.explained_by.is_none())
+            .unwrap()
+            .clone();
+        warned.severity = Some(Severity::Warn);
+        for i in 0..MAX_RESULTS {
+            let mut o = warned.clone();
+            o.name = format!("warned_{i}");
+            c.operations.push(o);
+        }
+        let total = report.count_severity(Severity::Fail) + report.count_severity(Severity::Warn);
+        let log = log(&report);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), MAX_RESULTS);
+        assert_eq!(
+            log["runs"][0]["invocations"][0]["properties"]["omittedResults"],
+            total - MAX_RESULTS
+        );
+        let errors = report.count_severity(Severity::Fail);
+        assert!(results[..errors].iter().all(|r| r["level"] == "error"));
     }
 
     #[test]
