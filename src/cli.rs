@@ -197,6 +197,10 @@ pub struct OutputArgs {
     #[arg(long, value_name = "N", default_value_t = crate::report::junit::DEFAULT_MAX_CASES)]
     pub junit_max_cases: usize,
 
+    /// Markdown comment and job summary: no Mermaid chart of the causes (before and after).
+    #[arg(long)]
+    pub no_charts: bool,
+
     /// Terminal table: only what failed or warned (no on-target budgets, improvements or
     /// counts of unchanged operations). The pre-push hook uses it.
     #[arg(long)]

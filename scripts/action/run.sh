@@ -9,9 +9,9 @@
 #   INPUT_BEFORE, INPUT_AFTER (whitespace-separated), INPUT_BASE_REF, INPUT_BUDGETS,
 #   INPUT_FAIL_ON, INPUT_COMMENT (true/false), INPUT_COMMENT_ID, INPUT_ARGS (extra arguments),
 #   INPUT_RECORD (true/false), INPUT_RECORD_COMMAND, INPUT_RECORD_RUNS
-#   INPUT_JUNIT (where the JUnit file goes), PR_NUMBER, PR_HEAD_REPO (empty outside pull
-#   requests), GITHUB_REPOSITORY, GH_TOKEN, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP,
-#   GITHUB_WORKSPACE.
+#   INPUT_JUNIT (where the JUnit file goes), INPUT_SARIF (where a SARIF log goes; empty: none),
+#   PR_NUMBER, PR_HEAD_REPO (empty outside pull requests), GITHUB_REPOSITORY, GH_TOKEN,
+#   GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_WORKSPACE.
 # Exit status: perfgate's (0 pass, 1 the gate failed, 2 error).
 set -euo pipefail
 
@@ -25,6 +25,12 @@ mkdir -p "$(dirname "$junit")"
 markdown="$out_dir/comment.md"
 report="$out_dir/report.json"
 rm -f "$junit" "$markdown" "$report"
+# The SARIF log only when asked (github/codeql-action/upload-sarif reads it from the workspace).
+sarif="${INPUT_SARIF:-}"
+if [ -n "$sarif" ]; then
+    mkdir -p "$(dirname "$sarif")"
+    rm -f "$sarif"
+fi
 
 output() { [ -z "${GITHUB_OUTPUT:-}" ] || printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
 
@@ -59,6 +65,7 @@ if [ -n "${INPUT_ARGS:-}" ]; then
     args+=("${extra[@]}")
 fi
 args+=(--github --junit "$junit" --markdown "$markdown" --json "$report" --comment-id "$comment_id")
+[ -z "$sarif" ] || args+=(--sarif "$sarif")
 # The command to record comes last, after `--` (else record reads [record] of budgets.toml).
 [ "${#command_words[@]}" -eq 0 ] || args+=(-- "${command_words[@]}")
 
@@ -72,6 +79,7 @@ output exit-code "$code"
 [ ! -f "$junit" ] || output junit "$junit"
 [ ! -f "$markdown" ] || output markdown "$markdown"
 [ ! -f "$report" ] || output report "$report"
+[ -z "$sarif" ] || [ ! -f "$sarif" ] || output sarif "$sarif"
 
 # Leaves the comment for a workflow_run workflow with a write token to post (see
 # .github/actions/post-comment and docs/github-action.md).

@@ -119,6 +119,7 @@ impl OutputSettings {
                     max_chars: None,
                     max_bytes: None,
                     source_links: github.as_ref().and_then(|_| source_link_base()),
+                    no_charts: args.no_charts,
                 },
                 junit: JunitOptions {
                     max_cases: args.junit_max_cases,

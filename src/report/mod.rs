@@ -6,12 +6,15 @@
 
 use crate::outcome::Report;
 
+pub mod chart;
 pub mod codequality;
 pub mod escape;
 pub mod github;
 pub mod json;
 pub mod junit;
+pub mod location;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 pub mod text;
 
@@ -79,6 +82,7 @@ impl Format {
     pub const JUNIT: Format = Format(&junit::Junit);
     pub const MARKDOWN: Format = Format(&markdown::Markdown);
     pub const CODEQUALITY: Format = Format(&codequality::CodeQuality);
+    pub const SARIF: Format = Format(&sarif::Sarif);
 
     /// Every format perfgate writes, in the order `--help` lists them.
     pub const ALL: &'static [Format] = &[
@@ -87,6 +91,7 @@ impl Format {
         Format::JUNIT,
         Format::MARKDOWN,
         Format::CODEQUALITY,
+        Format::SARIF,
     ];
 
     pub fn name(self) -> &'static str {

@@ -528,6 +528,7 @@ fn markdown_snapshot() {
         max_chars: None,
         max_bytes: None,
         source_links: None,
+        no_charts: false,
     };
     insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
 }
@@ -676,6 +677,7 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
             max_chars: Some(usize::MAX),
             max_bytes: None,
             source_links: None,
+            no_charts: false,
         },
     );
     assert!(
@@ -819,7 +821,7 @@ fn junit_counts_equal_the_testcases() {
 /// A test that needs `what` goes on without it: a failure when env `CI` is set (.ci/run
 /// installs every tool), elsewhere a note straight to the terminal (libtest captures the
 /// `eprintln!` of a passing test, which would make the skip silent).
-fn skip(what: &str) {
+pub(crate) fn skip(what: &str) {
     let test = std::thread::current()
         .name()
         .unwrap_or("a test")

@@ -635,3 +635,34 @@ fn the_workflow_run_half_posts_the_artifact_only_for_the_commit_it_is_about() {
             .starts_with("<!-- perfgate:perfgate -->\nreport")
     );
 }
+
+#[test]
+fn the_sarif_input_writes_a_log_for_upload_sarif_and_names_it_in_the_outputs() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    let chosen = runner.path("workspace/.perfgate/perfgate.sarif");
+    inputs.push(("INPUT_SARIF", chosen.display().to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(Path::new(&runner.outputs()["sarif"]), chosen);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&chosen).unwrap()).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["level"] == "error"
+            && r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("traverse_graph")),
+        "{log:#}"
+    );
+
+    // Without the input, no SARIF log and no output.
+    let runner = Runner::new();
+    let out = run_action(&runner, &pr_inputs("viztracer/regressed.json"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!runner.outputs().contains_key("sarif"));
+}
