@@ -34,12 +34,14 @@ pub struct Side {
 
 /// Loads one side from its arguments (trace files, `-`, glob patterns expanded here, baseline
 /// files, `REV:PATH` baselines in git; with `base_ref`, baselines read at that revision),
-/// registering operations in `catalog` (shared by both sides). `label` is `before`/`after`.
+/// registering operations in `catalog` (shared by both sides), taking the traces `ahead` has
+/// read already. `label` is `before`/`after`.
 pub fn load_side(
     args: &[String],
     catalog: &mut Catalog,
     label: &str,
     base_ref: Option<&BaseRef>,
+    ahead: &mut load::ReadAhead,
 ) -> anyhow::Result<Side> {
     let mut expanded = Vec::new();
     for arg in args {
@@ -48,7 +50,7 @@ pub fn load_side(
     let (baselines, paths) = super::baseline::find_baselines(&expanded, base_ref)
         .with_context(|| format!("{label} side"))?;
     // Already expanded above: the baselines among them were picked out first.
-    let (trees, mut inputs) = load::load_paths(&paths, catalog, Some(label))?;
+    let (trees, mut inputs) = load::load_paths_with(&paths, catalog, Some(label), ahead)?;
     let profile = if baselines.is_empty() {
         Profile::from_trees(&trees, catalog)
     } else {
@@ -104,13 +106,29 @@ pub fn run_with(
         .base_ref
         .as_deref()
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
-    let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    // The two sides' traces are read one ahead on their own thread, so that the after side's
+    // first trace is read while the before side's last is built into its call tree.
+    let mut ahead = load::ReadAhead::start(
+        &load::expand_args(&before_args)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(load::expand_args(&after_args).unwrap_or_default())
+            .collect::<Vec<_>>(),
+        load::limits()?,
+    );
+    let mut before = load_side(
+        &before_args,
+        &mut catalog,
+        "before",
+        base_ref.as_ref(),
+        &mut ahead,
+    )?;
     let before_sampled = crate::detect::any_sampled(&before.trees);
     let before_memory = side_memory(&before.trees, &catalog);
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
-    let after = load_side(&after_args, &mut catalog, "after", None)?;
+    let after = load_side(&after_args, &mut catalog, "after", None, &mut ahead)?;
     load::note_scope(&catalog);
 
     if settings.paired {

@@ -22,6 +22,7 @@ mod live;
 mod memory_async;
 mod metrics;
 mod otlp;
+mod parallel_read;
 mod record;
 mod redflags;
 mod reports;
