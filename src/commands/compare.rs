@@ -13,6 +13,7 @@ use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
 use crate::detect::Detectors;
 use crate::detect::structure_change::StructureChange;
+use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
 use crate::ops::{CallTree, Catalog, Profile};
 use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
@@ -105,6 +106,10 @@ pub fn run_with(
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
     let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
     let before_sampled = crate::detect::any_sampled(&before.trees);
+    let draws_call_paths = output_settings.draws_call_paths();
+    // The before side's call paths are taken before its trees are freed.
+    let mut call_paths = (draws_call_paths && !before.trees.is_empty())
+        .then(|| CallPaths::of(&before.trees, PathSide::Before));
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
@@ -121,6 +126,15 @@ pub fn run_with(
         load::allow_incomplete(&mut report.inputs);
     }
     report.comparison = Some(compare::compare(&before.profile, &after.profile, &settings));
+    if draws_call_paths {
+        draw_call_paths(&mut report, call_paths.take(), &after.trees, &catalog);
+    }
+    if output_settings.wants_any(crate::report::DISTRIBUTION_FORMATS)
+        && let Some(c) = &report.comparison
+    {
+        report.pictures.distributions =
+            compare::distributions::of_causes(&c.causes, &before.profile, &after.profile);
+    }
     if settings.paired {
         report.paired =
             PairedReport::from_profiles(&before.profile, &after.profile, &settings, "as given");
@@ -145,6 +159,28 @@ pub fn run_with(
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;
     Ok(Outcome::from_verdict(verdict, args.verdict.fail_on))
+}
+
+/// The call paths of both sides for the flame graph, or why there are none (a side read from
+/// a baseline keeps no call trees).
+fn draw_call_paths(
+    report: &mut Report,
+    before: Option<CallPaths>,
+    after: &[CallTree],
+    catalog: &Catalog,
+) {
+    match before {
+        Some(mut paths) if !after.is_empty() => {
+            paths.add(after, PathSide::After);
+            report.pictures.call_paths = Some(paths.table(catalog, TableLimits::DEFAULT));
+        }
+        _ => {
+            let why = "no flame graph: a side is a baseline file, which keeps no call paths; \
+                       compare traces to draw one";
+            crate::log::say!("perfgate: note: {why}");
+            report.pictures.call_paths_missing = Some(why.to_string());
+        }
+    }
 }
 
 /// The budgets file: `--budgets`, else `./budgets.toml` when it exists, unless `--no-budgets`.

@@ -8,7 +8,9 @@ use crate::outcome::Report;
 
 pub mod codequality;
 pub mod escape;
+pub mod flamegraph;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -69,6 +71,13 @@ pub trait Renderer: Sync {
     fn render(&self, report: &Report, settings: &RenderSettings) -> String;
 }
 
+/// The formats that draw the report's call paths ([`crate::outcome::pictures`]): the commands
+/// compute them only when one of these is asked for.
+pub const CALL_PATH_FORMATS: &[Format] = &[Format::FLAMEGRAPH, Format::HTML];
+
+/// The formats that draw the causes' call durations (the HTML report's distribution plots).
+pub const DISTRIBUTION_FORMATS: &[Format] = &[Format::HTML];
+
 /// An output format, from the registry [`Format::ALL`].
 #[derive(Clone, Copy)]
 pub struct Format(&'static dyn Renderer);
@@ -79,6 +88,8 @@ impl Format {
     pub const JUNIT: Format = Format(&junit::Junit);
     pub const MARKDOWN: Format = Format(&markdown::Markdown);
     pub const CODEQUALITY: Format = Format(&codequality::CodeQuality);
+    pub const FLAMEGRAPH: Format = Format(&flamegraph::FlameGraph);
+    pub const HTML: Format = Format(&html::Html);
 
     /// Every format perfgate writes, in the order `--help` lists them.
     pub const ALL: &'static [Format] = &[
@@ -87,6 +98,8 @@ impl Format {
         Format::JUNIT,
         Format::MARKDOWN,
         Format::CODEQUALITY,
+        Format::FLAMEGRAPH,
+        Format::HTML,
     ];
 
     pub fn name(self) -> &'static str {
