@@ -11,7 +11,10 @@
 #   INPUT_RECORD (true/false), INPUT_RECORD_COMMAND, INPUT_RECORD_RUNS
 #   INPUT_JUNIT (where the JUnit file goes), PR_NUMBER, PR_HEAD_REPO (empty outside pull
 #   requests), GITHUB_REPOSITORY, GH_TOKEN, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP,
-#   GITHUB_WORKSPACE.
+#   GITHUB_WORKSPACE, GITHUB_SERVER_URL and GITHUB_RUN_ID (the link to the pictures).
+# The HTML report and the flame graph go to the directory of the `pictures` output, which
+# action.yml uploads as the artifact perfgate-pictures-COMMENT_ID; the comment and the job
+# summary link to the run's artifacts.
 # Exit status: perfgate's (0 pass, 1 the gate failed, 2 error).
 set -euo pipefail
 
@@ -24,7 +27,9 @@ junit="${INPUT_JUNIT:-${GITHUB_WORKSPACE:-$PWD}/.perfgate/junit-${INPUT_COMMENT_
 mkdir -p "$(dirname "$junit")"
 markdown="$out_dir/comment.md"
 report="$out_dir/report.json"
-rm -f "$junit" "$markdown" "$report"
+pictures="$out_dir/pictures"
+rm -rf "$junit" "$markdown" "$report" "$pictures"
+mkdir -p "$pictures"
 
 output() { [ -z "${GITHUB_OUTPUT:-}" ] || printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
 
@@ -59,6 +64,7 @@ if [ -n "${INPUT_ARGS:-}" ]; then
     args+=("${extra[@]}")
 fi
 args+=(--github --junit "$junit" --markdown "$markdown" --json "$report" --comment-id "$comment_id")
+args+=(--html "$pictures/report.html" --flamegraph "$pictures/flamegraph.svg")
 # The command to record comes last, after `--` (else record reads [record] of budgets.toml).
 [ "${#command_words[@]}" -eq 0 ] || args+=(-- "${command_words[@]}")
 
@@ -72,6 +78,21 @@ output exit-code "$code"
 [ ! -f "$junit" ] || output junit "$junit"
 [ ! -f "$markdown" ] || output markdown "$markdown"
 [ ! -f "$report" ] || output report "$report"
+
+# The pictures: uploaded by action.yml as an artifact of this run; the comment and the job
+# summary say where (a line well within the room perfgate leaves under GitHub's comment limit).
+if [ -f "$pictures/report.html" ]; then
+    output pictures "$pictures"
+    artifact="perfgate-pictures-${comment_id}"
+    if [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_RUN_ID:-}" ]; then
+        where="[${artifact}](${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}#artifacts)"
+    else
+        where="\`${artifact}\` of this workflow run"
+    fi
+    link="**Pictures:** the HTML report and the differential flame graph are in the artifact ${where}."
+    [ ! -f "$markdown" ] || printf '\n%s\n' "$link" >>"$markdown"
+    [ -z "${GITHUB_STEP_SUMMARY:-}" ] || printf '\n%s\n' "$link" >>"$GITHUB_STEP_SUMMARY"
+fi
 
 # Leaves the comment for a workflow_run workflow with a write token to post (see
 # .github/actions/post-comment and docs/github-action.md).

@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use inferno::flamegraph::{self, Options, Palette, color::BasicPalette};
+use inferno::flamegraph::{self, Options, Palette, TextTruncateDirection, color::BasicPalette};
 
 use super::escape;
 use super::{RenderSettings, Renderer};
@@ -71,6 +71,8 @@ fn options(table: &CallPathTable) -> Options<'static> {
     o.factor = 0.001;
     o.min_width = table.min_share * 100.0;
     o.name_type = "".into();
+    // Names start with the function: cut their end, not their start, when a frame is narrow.
+    o.text_truncate_direction = TextTruncateDirection::Right;
     let runs = |n: u32| format!("{n} run{}", if n == 1 { "" } else { "s" });
     let merged = if table.merged_paths > 0 {
         format!(

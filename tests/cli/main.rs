@@ -17,6 +17,7 @@ mod live;
 mod memory_async;
 mod metrics;
 mod otlp;
+mod pictures;
 mod record;
 mod redflags;
 mod reports;
