@@ -94,7 +94,7 @@ fn options(table: &CallPathTable) -> Options<'static> {
             ));
         }
         None => {
-            o.title = "perfgate summary: call paths".into();
+            o.title = "perfgate: call paths".into();
             o.subtitle = Some(format!(
                 "time per run over {}, calls merged by call path{merged}",
                 runs(table.runs)

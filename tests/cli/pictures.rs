@@ -484,3 +484,21 @@ fn summary_tree_of_an_unknown_name_is_an_input_error() {
         "{err}"
     );
 }
+
+#[test]
+fn check_draws_its_traces_and_the_graph_goes_to_standard_output_too() {
+    let trace = fixture_arg("viztracer/n_plus_one.json");
+    let budgets = fixture_arg("../../budgets.toml");
+    let dir = render(&["check", &trace, "--budgets", &budgets], 1);
+    let svg = std::fs::read_to_string(dir.path().join("graph.svg")).unwrap();
+    assert!(svg.contains(">perfgate: call paths<"), "{svg}");
+    assert!(
+        svg.contains("<title>execute_query (diagnostic.py) ("),
+        "{svg}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains(r#"id="budgets""#) && html.contains(r#"id="findings""#));
+    // --format flamegraph: the same SVG on standard output.
+    let (out, _) = run(&["summary", &trace, "--format", "flamegraph"], 0);
+    assert!(out.starts_with("<?xml") && out.contains("<title>post_answer (diagnostic.py) ("));
+}
