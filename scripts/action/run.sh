@@ -79,8 +79,21 @@ output exit-code "$code"
 [ ! -f "$markdown" ] || output markdown "$markdown"
 [ ! -f "$report" ] || output report "$report"
 
+# Whether FILE with LINE appended stays within LIMIT characters (UTF-8 lead bytes, as
+# comment.sh counts them) or, with `bytes`, LIMIT bytes: perfgate fills the comment and the
+# summary up to GitHub's limits, so the link is added only when it fits.
+fits() {
+    local file=$1 line=$2 limit=$3 unit=${4:-chars} size
+    if [ "$unit" = bytes ]; then
+        size="$(wc -c <"$file")"
+    else
+        size="$(LC_ALL=C tr -d '\200-\277' <"$file" | wc -c)"
+    fi
+    [ $((size + ${#line} + 2)) -le "$limit" ]
+}
+
 # The pictures: uploaded by action.yml as an artifact of this run; the comment and the job
-# summary say where (a line well within the room perfgate leaves under GitHub's comment limit).
+# summary say where.
 if [ -f "$pictures/report.html" ]; then
     output pictures "$pictures"
     artifact="perfgate-pictures-${comment_id}"
@@ -90,8 +103,12 @@ if [ -f "$pictures/report.html" ]; then
         where="\`${artifact}\` of this workflow run"
     fi
     link="**Pictures:** the HTML report and the differential flame graph are in the artifact ${where}."
-    [ ! -f "$markdown" ] || printf '\n%s\n' "$link" >>"$markdown"
-    [ -z "${GITHUB_STEP_SUMMARY:-}" ] || printf '\n%s\n' "$link" >>"$GITHUB_STEP_SUMMARY"
+    if [ -f "$markdown" ] && fits "$markdown" "$link" 65536; then
+        printf '\n%s\n' "$link" >>"$markdown"
+    fi
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && fits "$GITHUB_STEP_SUMMARY" "$link" 1048576 bytes; then
+        printf '\n%s\n' "$link" >>"$GITHUB_STEP_SUMMARY"
+    fi
 fi
 
 # Leaves the comment for a workflow_run workflow with a write token to post (see

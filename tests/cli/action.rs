@@ -435,6 +435,50 @@ fn the_pictures_are_written_for_upload_and_linked_from_comment_and_summary() {
 }
 
 #[test]
+fn the_pictures_link_is_left_out_of_a_comment_already_at_the_limit() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    // A stand-in perfgate (first on PATH) that fills the comment to GitHub's 65,536
+    // characters, as perfgate does with a long report, and writes the pictures.
+    let stub = runner.path("bin/perfgate");
+    std::fs::write(
+        &stub,
+        r#"#!/bin/sh
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --markdown) md=$2 ;;
+        --html) html=$2 ;;
+        --flamegraph) svg=$2 ;;
+    esac
+    shift
+done
+{ printf '<!-- perfgate:perf -->\n'; head -c 65512 /dev/zero | tr '\0' x; printf '\n'; } >"$md"
+echo '<!DOCTYPE html>' >"$html"
+echo '<svg/>' >"$svg"
+exit 1
+"#,
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    inputs.push(("GITHUB_SERVER_URL", "https://forge.invalid".to_string()));
+    inputs.push(("GITHUB_RUN_ID", "4242".to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // The comment is posted whole, without the link that would not fit; the summary has it.
+    let body = runner.read("body.md");
+    assert_eq!(body.chars().count(), 65_536, "sent as perfgate wrote it");
+    assert!(!body.contains("perfgate-pictures-perf"));
+    assert!(runner.read("summary.md").contains("perfgate-pictures-perf"));
+}
+
+#[test]
 fn the_junit_input_chooses_where_the_file_goes() {
     if !have_bash() {
         return;

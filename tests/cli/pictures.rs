@@ -25,6 +25,13 @@ fn have_chromium() -> bool {
     tool_available("chromium", runs)
 }
 
+/// Held while chromium runs: no timing test of `record` runs beside a busy browser.
+fn browser_lock() -> std::sync::MutexGuard<'static, ()> {
+    crate::record::TIMING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
 /// Headless chromium with the flags every run takes; `--virtual-time-budget` lets the page's
 /// scripts run before the DOM is dumped.
 fn chromium(extra: &[&str]) -> Command {
@@ -43,6 +50,7 @@ fn chromium(extra: &[&str]) -> Command {
 
 /// The DOM of `file` after its scripts ran.
 fn dump_dom(file: &Path) -> String {
+    let _quiet = browser_lock();
     let out = chromium(&["--dump-dom"])
         .arg(format!("file://{}", file.display()))
         .output()
@@ -368,6 +376,7 @@ fn recording_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
 
 /// The hosts chromium asked the proxy for while showing `file`.
 fn hosts_requested(file: &Path) -> BTreeSet<String> {
+    let _quiet = browser_lock();
     let (port, seen) = recording_proxy();
     let proxy = format!("--proxy-server=http://127.0.0.1:{port}");
     let _ = chromium(&[&proxy, "--proxy-bypass-list=<-loopback>", "--dump-dom"])
