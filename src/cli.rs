@@ -266,6 +266,17 @@ pub struct SummaryArgs {
     #[arg(long, value_name = "FILE")]
     pub budgets: Option<PathBuf>,
 
+    /// Show where the time of the slowest calls of this operation goes: the call paths
+    /// beneath them, with their time and share (a name, glob or regex: as in budgets.toml).
+    /// The table then lists only the operations it matches.
+    #[arg(long, value_name = "NAME")]
+    pub tree: Option<String>,
+
+    /// With --tree: how many of the slowest calls to take.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "tree",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub tree_calls: u32,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

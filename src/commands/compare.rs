@@ -14,6 +14,7 @@ use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
 use crate::detect::Detectors;
 use crate::detect::structure_change::{self, StructureChange};
+use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
 use crate::ops::{CallTree, Catalog, Profile, memory};
 use crate::outcome::{CommandKind, InputInfo, Memory, Report};
 use crate::units;
@@ -125,6 +126,10 @@ pub fn run_with(
     )?;
     let before_sampled = crate::detect::any_sampled(&before.trees);
     let before_memory = side_memory(&before.trees, &catalog);
+    let draws_call_paths = output_settings.draws_call_paths();
+    // The before side's call paths are taken before its trees are freed.
+    let mut call_paths = (draws_call_paths && !before.trees.is_empty())
+        .then(|| CallPaths::of(&before.trees, PathSide::Before));
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
@@ -152,6 +157,15 @@ pub fn run_with(
         },
     );
     report.comparison = Some(comparison);
+    if draws_call_paths {
+        draw_call_paths(&mut report, call_paths.take(), &after.trees, &catalog);
+    }
+    if output_settings.wants_any(crate::report::DISTRIBUTION_FORMATS)
+        && let Some(c) = &report.comparison
+    {
+        report.pictures.distributions =
+            compare::distributions::of_causes(&c.causes, &before.profile, &after.profile);
+    }
     if settings.paired {
         report.paired =
             PairedReport::from_profiles(&before.profile, &after.profile, &settings, "as given");
@@ -183,6 +197,28 @@ fn side_memory(trees: &[CallTree], catalog: &Catalog) -> Memory {
     Memory {
         gc: memory::gc_summary(trees, catalog),
         counters: memory::counter_summaries(trees),
+    }
+}
+
+/// The call paths of both sides for the flame graph, or why there are none (a side read from
+/// a baseline keeps no call trees).
+fn draw_call_paths(
+    report: &mut Report,
+    before: Option<CallPaths>,
+    after: &[CallTree],
+    catalog: &Catalog,
+) {
+    match before {
+        Some(mut paths) if !after.is_empty() => {
+            paths.add(after, PathSide::After);
+            report.pictures.call_paths = Some(paths.table(catalog, TableLimits::DEFAULT));
+        }
+        _ => {
+            let why = "no flame graph: a side is a baseline file, which keeps no call paths; \
+                       compare traces to draw one";
+            crate::log::say!("perfgate: note: {why}");
+            report.pictures.call_paths_missing = Some(why.to_string());
+        }
     }
 }
 

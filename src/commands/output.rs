@@ -131,6 +131,21 @@ impl OutputSettings {
     }
 }
 
+impl OutputSettings {
+    /// Whether any output (standard output or a file) is in one of `formats`: the commands
+    /// compute the pictures' data only then.
+    pub fn wants_any(&self, formats: &[Format]) -> bool {
+        formats
+            .iter()
+            .any(|f| self.format == *f || self.files.iter().any(|(g, _)| g == f))
+    }
+
+    /// Whether an output draws call paths (a flame graph).
+    pub fn draws_call_paths(&self) -> bool {
+        self.wants_any(crate::report::CALL_PATH_FORMATS)
+    }
+}
+
 /// In GitHub mode, where the project's source files are on the server at the commit being
 /// judged: `{GITHUB_SERVER_URL}/{GITHUB_REPOSITORY}/blob/{sha}/`, the sha being the pull
 /// request's head (`pull_request.head.sha` of the event at `GITHUB_EVENT_PATH`; `GITHUB_SHA` is

@@ -23,6 +23,7 @@ mod memory_async;
 mod metrics;
 mod otlp;
 mod parallel_read;
+mod pictures;
 mod record;
 mod redflags;
 mod reports;
