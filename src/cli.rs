@@ -197,6 +197,10 @@ pub struct OutputArgs {
     #[arg(long, value_name = "N", default_value_t = crate::report::junit::DEFAULT_MAX_CASES)]
     pub junit_max_cases: usize,
 
+    /// Markdown comment and job summary: no Mermaid chart of the causes (before and after).
+    #[arg(long)]
+    pub no_charts: bool,
+
     /// Terminal table: only what failed or warned (no on-target budgets, improvements or
     /// counts of unchanged operations). The pre-push hook uses it.
     #[arg(long)]
@@ -261,6 +265,17 @@ pub struct SummaryArgs {
     /// budgets.toml whose `[scope]` applies [default: ./budgets.toml when it exists].
     #[arg(long, value_name = "FILE")]
     pub budgets: Option<PathBuf>,
+
+    /// Show where the time of the slowest calls of this operation goes: the call paths
+    /// beneath them, with their time and share (a name, glob or regex: as in budgets.toml).
+    /// The table then lists only the operations it matches.
+    #[arg(long, value_name = "NAME")]
+    pub tree: Option<String>,
+
+    /// With --tree: how many of the slowest calls to take.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "tree",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub tree_calls: u32,
 
     #[command(flatten)]
     pub output: OutputArgs,

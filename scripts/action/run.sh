@@ -9,9 +9,13 @@
 #   INPUT_BEFORE, INPUT_AFTER (whitespace-separated), INPUT_BASE_REF, INPUT_BUDGETS,
 #   INPUT_FAIL_ON, INPUT_COMMENT (true/false), INPUT_COMMENT_ID, INPUT_ARGS (extra arguments),
 #   INPUT_RECORD (true/false), INPUT_RECORD_COMMAND, INPUT_RECORD_RUNS
-#   INPUT_JUNIT (where the JUnit file goes), PR_NUMBER, PR_HEAD_REPO (empty outside pull
-#   requests), GITHUB_REPOSITORY, GH_TOKEN, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP,
-#   GITHUB_WORKSPACE.
+#   INPUT_JUNIT (where the JUnit file goes), INPUT_SARIF (where a SARIF log goes; empty: none),
+#   PR_NUMBER, PR_HEAD_REPO (empty outside pull requests), GITHUB_REPOSITORY, GH_TOKEN,
+#   GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_WORKSPACE, GITHUB_SERVER_URL and
+#   GITHUB_RUN_ID (the link to the pictures).
+# The HTML report and the flame graph go to the directory of the `pictures` output, which
+# action.yml uploads as the artifact perfgate-pictures-COMMENT_ID; the comment and the job
+# summary link to the run's artifacts.
 # Exit status: perfgate's (0 pass, 1 the gate failed, 2 error).
 set -euo pipefail
 
@@ -24,7 +28,15 @@ junit="${INPUT_JUNIT:-${GITHUB_WORKSPACE:-$PWD}/.perfgate/junit-${INPUT_COMMENT_
 mkdir -p "$(dirname "$junit")"
 markdown="$out_dir/comment.md"
 report="$out_dir/report.json"
-rm -f "$junit" "$markdown" "$report"
+pictures="$out_dir/pictures"
+rm -rf "$junit" "$markdown" "$report" "$pictures"
+mkdir -p "$pictures"
+# The SARIF log only when asked (github/codeql-action/upload-sarif reads it from the workspace).
+sarif="${INPUT_SARIF:-}"
+if [ -n "$sarif" ]; then
+    mkdir -p "$(dirname "$sarif")"
+    rm -f "$sarif"
+fi
 
 output() { [ -z "${GITHUB_OUTPUT:-}" ] || printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
 
@@ -59,6 +71,8 @@ if [ -n "${INPUT_ARGS:-}" ]; then
     args+=("${extra[@]}")
 fi
 args+=(--github --junit "$junit" --markdown "$markdown" --json "$report" --comment-id "$comment_id")
+[ -z "$sarif" ] || args+=(--sarif "$sarif")
+args+=(--html "$pictures/report.html" --flamegraph "$pictures/flamegraph.svg")
 # The command to record comes last, after `--` (else record reads [record] of budgets.toml).
 [ "${#command_words[@]}" -eq 0 ] || args+=(-- "${command_words[@]}")
 
@@ -72,6 +86,39 @@ output exit-code "$code"
 [ ! -f "$junit" ] || output junit "$junit"
 [ ! -f "$markdown" ] || output markdown "$markdown"
 [ ! -f "$report" ] || output report "$report"
+[ -z "$sarif" ] || [ ! -f "$sarif" ] || output sarif "$sarif"
+
+# Whether FILE with LINE appended stays within LIMIT characters (UTF-8 lead bytes, as
+# comment.sh counts them) or, with `bytes`, LIMIT bytes: perfgate fills the comment and the
+# summary up to GitHub's limits, so the link is added only when it fits.
+fits() {
+    local file=$1 line=$2 limit=$3 unit=${4:-chars} size
+    if [ "$unit" = bytes ]; then
+        size="$(wc -c <"$file")"
+    else
+        size="$(LC_ALL=C tr -d '\200-\277' <"$file" | wc -c)"
+    fi
+    [ $((size + ${#line} + 2)) -le "$limit" ]
+}
+
+# The pictures: uploaded by action.yml as an artifact of this run; the comment and the job
+# summary say where.
+if [ -f "$pictures/report.html" ]; then
+    output pictures "$pictures"
+    artifact="perfgate-pictures-${comment_id}"
+    if [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_RUN_ID:-}" ]; then
+        where="[${artifact}](${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}#artifacts)"
+    else
+        where="\`${artifact}\` of this workflow run"
+    fi
+    link="**Pictures:** the HTML report and the differential flame graph are in the artifact ${where}."
+    if [ -f "$markdown" ] && fits "$markdown" "$link" 65536; then
+        printf '\n%s\n' "$link" >>"$markdown"
+    fi
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && fits "$GITHUB_STEP_SUMMARY" "$link" 1048576 bytes; then
+        printf '\n%s\n' "$link" >>"$GITHUB_STEP_SUMMARY"
+    fi
+fi
 
 # Leaves the comment for a workflow_run workflow with a write token to post (see
 # .github/actions/post-comment and docs/github-action.md).

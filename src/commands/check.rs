@@ -4,6 +4,7 @@
 use crate::budget;
 use crate::cli::CheckArgs;
 use crate::config::{self, Config};
+use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
 use crate::ops::memory;
 use crate::outcome::{BudgetStatus, CommandKind, Memory, Report};
 
@@ -37,6 +38,10 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
         gc: memory::gc_summary(&trees, &catalog),
         counters: memory::counter_summaries(&trees),
     };
+    if settings.draws_call_paths() {
+        let paths = CallPaths::of(&trees, PathSide::After);
+        report.pictures.call_paths = Some(paths.table(&catalog, TableLimits::DEFAULT));
+    }
     let verdict = report.computed_verdict();
     report.verdict = Some(verdict);
     output::emit(&report, &settings)?;

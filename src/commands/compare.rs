@@ -14,6 +14,7 @@ use crate::compare::{self, Settings, SettingsOverrides};
 use crate::config;
 use crate::detect::Detectors;
 use crate::detect::structure_change::{self, StructureChange};
+use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
 use crate::ops::{CallTree, Catalog, Profile, memory};
 use crate::outcome::{CommandKind, InputInfo, Memory, Report};
 use crate::units;
@@ -34,12 +35,14 @@ pub struct Side {
 
 /// Loads one side from its arguments (trace files, `-`, glob patterns expanded here, baseline
 /// files, `REV:PATH` baselines in git; with `base_ref`, baselines read at that revision),
-/// registering operations in `catalog` (shared by both sides). `label` is `before`/`after`.
+/// registering operations in `catalog` (shared by both sides), taking the traces `ahead` has
+/// read already. `label` is `before`/`after`.
 pub fn load_side(
     args: &[String],
     catalog: &mut Catalog,
     label: &str,
     base_ref: Option<&BaseRef>,
+    ahead: &mut load::ReadAhead,
 ) -> anyhow::Result<Side> {
     let mut expanded = Vec::new();
     for arg in args {
@@ -48,7 +51,7 @@ pub fn load_side(
     let (baselines, paths) = super::baseline::find_baselines(&expanded, base_ref)
         .with_context(|| format!("{label} side"))?;
     // Already expanded above: the baselines among them were picked out first.
-    let (trees, mut inputs) = load::load_paths(&paths, catalog, Some(label))?;
+    let (trees, mut inputs) = load::load_paths_with(&paths, catalog, Some(label), ahead)?;
     let profile = if baselines.is_empty() {
         Profile::from_trees(&trees, catalog)
     } else {
@@ -104,13 +107,33 @@ pub fn run_with(
         .base_ref
         .as_deref()
         .map(|r| BaseRef::parse(r, std::env::var("GITHUB_BASE_REF").ok()));
-    let mut before = load_side(&before_args, &mut catalog, "before", base_ref.as_ref())?;
+    // The two sides' traces are read one ahead on their own thread, so that the after side's
+    // first trace is read while the before side's last is built into its call tree.
+    let mut ahead = load::ReadAhead::start(
+        &load::expand_args(&before_args)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(load::expand_args(&after_args).unwrap_or_default())
+            .collect::<Vec<_>>(),
+        load::limits()?,
+    );
+    let mut before = load_side(
+        &before_args,
+        &mut catalog,
+        "before",
+        base_ref.as_ref(),
+        &mut ahead,
+    )?;
     let before_sampled = crate::detect::any_sampled(&before.trees);
     let before_memory = side_memory(&before.trees, &catalog);
+    let draws_call_paths = output_settings.draws_call_paths();
+    // The before side's call paths are taken before its trees are freed.
+    let mut call_paths = (draws_call_paths && !before.trees.is_empty())
+        .then(|| CallPaths::of(&before.trees, PathSide::Before));
     // Only the after side's call trees are used (budgets): free the before side's before the
     // after side is read; on large traces they are most of the memory.
     before.trees = Vec::new();
-    let after = load_side(&after_args, &mut catalog, "after", None)?;
+    let after = load_side(&after_args, &mut catalog, "after", None, &mut ahead)?;
     load::note_scope(&catalog);
 
     if settings.paired {
@@ -134,6 +157,15 @@ pub fn run_with(
         },
     );
     report.comparison = Some(comparison);
+    if draws_call_paths {
+        draw_call_paths(&mut report, call_paths.take(), &after.trees, &catalog);
+    }
+    if output_settings.wants_any(crate::report::DISTRIBUTION_FORMATS)
+        && let Some(c) = &report.comparison
+    {
+        report.pictures.distributions =
+            compare::distributions::of_causes(&c.causes, &before.profile, &after.profile);
+    }
     if settings.paired {
         report.paired =
             PairedReport::from_profiles(&before.profile, &after.profile, &settings, "as given");
@@ -165,6 +197,28 @@ fn side_memory(trees: &[CallTree], catalog: &Catalog) -> Memory {
     Memory {
         gc: memory::gc_summary(trees, catalog),
         counters: memory::counter_summaries(trees),
+    }
+}
+
+/// The call paths of both sides for the flame graph, or why there are none (a side read from
+/// a baseline keeps no call trees).
+fn draw_call_paths(
+    report: &mut Report,
+    before: Option<CallPaths>,
+    after: &[CallTree],
+    catalog: &Catalog,
+) {
+    match before {
+        Some(mut paths) if !after.is_empty() => {
+            paths.add(after, PathSide::After);
+            report.pictures.call_paths = Some(paths.table(catalog, TableLimits::DEFAULT));
+        }
+        _ => {
+            let why = "no flame graph: a side is a baseline file, which keeps no call paths; \
+                       compare traces to draw one";
+            crate::log::say!("perfgate: note: {why}");
+            report.pictures.call_paths_missing = Some(why.to_string());
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::cli::{KeyArg, ScopeArgs};
 use crate::config::{self, Config};
 use crate::ops::{CallTree, Catalog, KeyMode, Scope, SourceRoots, scope, source};
 use crate::outcome::{InputInfo, Severity};
-use crate::trace::{Limits, Trace, TraceSource, read_trace_limited};
+use crate::trace::{Limits, ReadError, Trace, TraceSource, read_trace_limited};
 
 /// An empty catalog for the command's traces, keyed by `key`, that shows source files relative
 /// to the repository being worked on and keeps the operations of `scope`.
@@ -177,11 +177,23 @@ pub fn load_trees(
     load_paths(&expand_args(args)?, catalog, side)
 }
 
-/// [`load_trees`] of paths already expanded.
+/// [`load_trees`] of paths already expanded; each trace is read while the one before it is
+/// built into its call tree ([`ReadAhead`]).
 pub fn load_paths(
     paths: &[String],
     catalog: &mut Catalog,
     side: Option<&str>,
+) -> anyhow::Result<(Vec<CallTree>, Vec<InputInfo>)> {
+    let mut ahead = ReadAhead::start(paths, limits()?);
+    load_paths_with(paths, catalog, side, &mut ahead)
+}
+
+/// [`load_paths`], taking the traces that `ahead` has read already.
+pub fn load_paths_with(
+    paths: &[String],
+    catalog: &mut Catalog,
+    side: Option<&str>,
+    ahead: &mut ReadAhead,
 ) -> anyhow::Result<(Vec<CallTree>, Vec<InputInfo>)> {
     if paths.iter().filter(|p| p.as_str() == "-").count() > 1 {
         bail!("standard input ('-') can be read only once");
@@ -190,9 +202,10 @@ pub fn load_paths(
     let mut trees = Vec::with_capacity(paths.len());
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
-        let source = TraceSource::parse(path);
-        let trace =
-            read_trace_limited(&source, limits).with_context(|| "could not read the trace")?;
+        let read = ahead
+            .take(path)
+            .unwrap_or_else(|| read_trace_limited(&TraceSource::parse(path), limits));
+        let trace = read.with_context(|| "could not read the trace")?;
         refuse_empty(&trace)?;
         let warnings = trace.notes.warnings();
         for w in &warnings {
@@ -213,4 +226,55 @@ pub fn load_paths(
         trees.push(scope::prune_tree(CallTree::build(trace, catalog), catalog));
     }
     Ok((trees, inputs))
+}
+
+/// Trace files read on a thread of their own, one ahead of the command: while one trace is
+/// built into its call tree (one core), the next is read (the reader of a large file uses
+/// every core). At most one trace waits, so memory grows by one trace, not by all of them.
+/// Standard input is never read ahead.
+pub struct ReadAhead {
+    /// The paths still to come, in the order the thread reads them.
+    queue: std::collections::VecDeque<String>,
+    reads: Option<std::sync::mpsc::Receiver<Result<Trace, ReadError>>>,
+}
+
+impl ReadAhead {
+    /// Starts reading `paths` (in order, standard input left out) within `limits`.
+    pub fn start(paths: &[String], limits: Limits) -> ReadAhead {
+        let queue: std::collections::VecDeque<String> = paths
+            .iter()
+            .filter(|p| p.as_str() != "-")
+            .cloned()
+            .collect();
+        // A rendezvous channel: the thread hands over a trace only when it is asked for,
+        // and then reads the next one.
+        let (sender, reads) = std::sync::mpsc::sync_channel(0);
+        let todo: Vec<String> = queue.iter().cloned().collect();
+        std::thread::spawn(move || {
+            for path in todo {
+                let read = read_trace_limited(&TraceSource::parse(&path), limits);
+                if sender.send(read).is_err() {
+                    return;
+                }
+            }
+        });
+        ReadAhead {
+            queue,
+            reads: Some(reads),
+        }
+    }
+
+    /// The trace of `path` if it was read ahead (skipping the paths before it, which were not
+    /// asked for as traces: baselines); `None` when it must be read now.
+    fn take(&mut self, path: &str) -> Option<Result<Trace, ReadError>> {
+        let at = self.queue.iter().position(|p| p == path)?;
+        let reads = self.reads.as_ref()?;
+        for _ in 0..at {
+            self.queue.pop_front();
+            // A path not asked for as a trace (a baseline): its read is dropped.
+            drop(reads.recv().ok()?);
+        }
+        self.queue.pop_front();
+        reads.recv().ok()
+    }
 }

@@ -119,6 +119,7 @@ impl OutputSettings {
                     max_chars: None,
                     max_bytes: None,
                     source_links: github.as_ref().and_then(|_| source_link_base()),
+                    no_charts: args.no_charts,
                 },
                 junit: JunitOptions {
                     max_cases: args.junit_max_cases,
@@ -127,6 +128,21 @@ impl OutputSettings {
             files: args.files.0.clone(),
             github,
         })
+    }
+}
+
+impl OutputSettings {
+    /// Whether any output (standard output or a file) is in one of `formats`: the commands
+    /// compute the pictures' data only then.
+    pub fn wants_any(&self, formats: &[Format]) -> bool {
+        formats
+            .iter()
+            .any(|f| self.format == *f || self.files.iter().any(|(g, _)| g == f))
+    }
+
+    /// Whether an output draws call paths (a flame graph).
+    pub fn draws_call_paths(&self) -> bool {
+        self.wants_any(crate::report::CALL_PATH_FORMATS)
     }
 }
 

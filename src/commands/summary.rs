@@ -1,9 +1,12 @@
 //! `perfgate summary`: where the time goes, per operation, in one or more traces.
 
-use anyhow::Context;
+use anyhow::{Context, anyhow, bail};
 
 use crate::cli::{SortArg, SummaryArgs};
+use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
 use crate::ops::memory;
+use crate::ops::pattern::Pattern;
+use crate::ops::slowest::{TreeLimits, slowest_calls};
 use crate::ops::table::build_table;
 use crate::ops::{OpFilter, SortKey};
 use crate::outcome::{CommandKind, Memory, Report};
@@ -25,6 +28,28 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
     let mut report = Report::new(CommandKind::Summary);
     report.inputs = inputs;
     report.operations = build_table(&trees, &catalog, &filter, sort_key(args.sort));
+    if settings.draws_call_paths() {
+        let paths = CallPaths::of(&trees, PathSide::After);
+        report.pictures.call_paths = Some(paths.table(&catalog, TableLimits::DEFAULT));
+    }
+    if let Some(name) = &args.tree {
+        let pattern = Pattern::new(name).map_err(|e| anyhow!("--tree: {e}"))?;
+        let limits = TreeLimits {
+            calls: args.tree_calls as usize,
+            ..TreeLimits::DEFAULT
+        };
+        let Some(slowest) = slowest_calls(&trees, &catalog, &pattern, limits) else {
+            bail!(
+                "--tree '{}': no operation of the traces matches it (see `perfgate summary` for \
+                 their names)",
+                terminal(name)
+            );
+        };
+        report
+            .operations
+            .retain(|o| slowest.operations.contains(&o.name));
+        report.pictures.slowest = Some(slowest);
+    }
     report.memory = Memory {
         gc: memory::gc_summary(&trees, &catalog),
         counters: memory::counter_summaries(&trees),

@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod causes;
 pub mod coverage;
 pub mod diff;
+pub mod distributions;
 pub mod environment;
 pub mod memory;
 pub mod paired;

@@ -4,12 +4,14 @@
 //! A [`Catalog`] is shared by every trace of one command (both sides of a comparison), so an
 //! [`OpId`] means the same operation everywhere in that command.
 
+pub mod callpaths;
 pub mod coroutine;
 pub mod identity;
 pub mod memory;
 pub mod pattern;
 pub mod profile;
 pub mod scope;
+pub mod slowest;
 pub mod source;
 pub mod stats;
 pub mod table;

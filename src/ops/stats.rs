@@ -115,6 +115,43 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The linear-interpolation percentiles of `values` at each of `qs` (ascending, in 0..=1):
+/// bit for bit what [`percentile`] gives on the sorted values, found by selection
+/// (`select_nth_unstable`) instead of a sort: a few linear passes over shrinking parts of the
+/// values. `values` is reordered. NaN for each when empty.
+pub fn select_percentiles<const N: usize>(values: &mut [f64], qs: [f64; N]) -> [f64; N] {
+    let n = values.len();
+    let mut out = [f64::NAN; N];
+    if n <= 1 {
+        return out.map(|_| values.first().copied().unwrap_or(f64::NAN));
+    }
+    // values[..from] are settled: each is no larger than any value at or after `from`, and
+    // values[from - 1] is the order statistic of rank from - 1.
+    let mut from = 0;
+    for (slot, q) in out.iter_mut().zip(qs) {
+        let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(n - 1);
+        if lo >= from {
+            values[from..].select_nth_unstable_by(lo - from, f64::total_cmp);
+            from = lo + 1;
+        }
+        let at_lo = values[lo];
+        let at_hi = if hi == lo {
+            at_lo
+        } else {
+            // The next order statistic: the smallest of the values after rank `lo`.
+            values[lo + 1..]
+                .iter()
+                .copied()
+                .min_by(f64::total_cmp)
+                .unwrap_or(at_lo)
+        };
+        *slot = at_lo + (h - lo as f64) * (at_hi - at_lo);
+    }
+    out
+}
+
 /// Sorts a copy of `values` ascending.
 #[cfg(test)]
 pub fn sorted(values: &[f64]) -> Vec<f64> {
@@ -160,7 +197,8 @@ impl OpStats {
         )
     }
 
-    /// Figures of one operation's calls (sorted in place); `None` when it was never called.
+    /// Figures of one operation's calls (reordered in place by the selection of the
+    /// percentiles); `None` when it was never called.
     pub fn from_durations(calls: OpDurations, catalog: &Catalog) -> Option<OpStats> {
         let OpDurations {
             op,
@@ -170,9 +208,12 @@ impl OpStats {
         if d.is_empty() {
             return None;
         }
-        d.sort_unstable_by(f64::total_cmp);
-        let info = catalog.info(op);
+        // Call order: the sum does not depend on the reordering the selection leaves.
         let total: f64 = d.iter().sum();
+        let min = d.iter().copied().min_by(f64::total_cmp).unwrap_or(f64::NAN);
+        let max = d.iter().copied().max_by(f64::total_cmp).unwrap_or(f64::NAN);
+        let [p50, p90, p95, p99] = select_percentiles(&mut d, [0.50, 0.90, 0.95, 0.99]);
+        let info = catalog.info(op);
         Some(OpStats {
             op,
             name: info.key.clone(),
@@ -184,12 +225,12 @@ impl OpStats {
             total_us: total,
             self_us,
             mean_us: total / d.len() as f64,
-            min_us: d[0],
-            p50_us: percentile(&d, 0.50),
-            p90_us: percentile(&d, 0.90),
-            p95_us: percentile(&d, 0.95),
-            p99_us: percentile(&d, 0.99),
-            max_us: d[d.len() - 1],
+            min_us: min,
+            p50_us: p50,
+            p90_us: p90,
+            p95_us: p95,
+            p99_us: p99,
+            max_us: max,
         })
     }
 }
@@ -209,5 +250,35 @@ mod tests {
         assert!(close(percentile(&v, 0.99), 9.76));
         assert_eq!(percentile(&[7.0], 0.95), 7.0);
         assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn selected_percentiles_are_bit_for_bit_those_of_the_sorted_values() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let qs = [0.0, 0.01, 0.5, 0.9, 0.95, 0.99, 1.0];
+        for round in 0..2_000 {
+            let n = (next() % 300) as usize;
+            // Few distinct values in some rounds: ties, and both zeros.
+            let distinct = if round % 3 == 0 { 4 } else { 1 << 20 };
+            let values: Vec<f64> = (0..n)
+                .map(|_| match next() % distinct {
+                    0 => -0.0,
+                    v => v as f64 / 7.0,
+                })
+                .collect();
+            let sorted = sorted(&values);
+            let mut scratch = values.clone();
+            let selected = select_percentiles(&mut scratch, qs);
+            for (q, got) in qs.iter().zip(selected) {
+                let want = percentile(&sorted, *q);
+                assert_eq!(got.to_bits(), want.to_bits(), "n={n} q={q} {values:?}");
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::ops::{OpStats, Origin};
 
 pub mod memory_change;
 pub mod paired;
+pub mod pictures;
 pub mod units;
 
 /// Version of the JSON schema written by `--format json`.
@@ -665,6 +666,9 @@ pub struct Report {
     /// Garbage collection and counter series, when the traces recorded them.
     #[serde(skip_serializing_if = "Memory::is_empty")]
     pub memory: Memory,
+    /// What the flame graph, the HTML report and `summary --tree` draw (not in the JSON).
+    #[serde(skip)]
+    pub pictures: pictures::Pictures,
 }
 
 /// Memory as the traces recorded it (viztracer `--log_gc`, counter events).
@@ -697,6 +701,7 @@ impl Report {
             comparison: None,
             paired: None,
             memory: Memory::default(),
+            pictures: pictures::Pictures::default(),
         }
     }
 

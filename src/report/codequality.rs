@@ -173,7 +173,7 @@ fn finding(f: &Finding) -> Draft {
 }
 
 /// The finding's kind as the JSON report names it (`n_plus_one`, `repeated_call`).
-fn kind_name(f: &Finding) -> String {
+pub(super) fn kind_name(f: &Finding) -> String {
     serde_json::to_value(f.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -182,7 +182,7 @@ fn kind_name(f: &Finding) -> String {
 
 /// A stable 64-bit FNV-1a hash of the check and identity, in hex: the same issue has the same
 /// fingerprint on every run and every machine.
-fn fingerprint(check: &str, identity: &str) -> String {
+pub(super) fn fingerprint(check: &str, identity: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in check.bytes().chain([0]).chain(identity.bytes()) {
         hash ^= u64::from(byte);

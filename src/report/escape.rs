@@ -159,6 +159,34 @@ pub fn terminal(text: &str) -> String {
     crate::log::neutral(&visible_controls(&shorten(text, MAX_TERMINAL_CHARS))).into_owned()
 }
 
+/// Text for a double-quoted string of a Mermaid diagram (an `xychart-beta` axis label),
+/// inside a Markdown code fence.
+///
+/// - `"` becomes `'`: Mermaid strings have no escape for their own quote;
+/// - `%` becomes `％` (U+FF05): `%%{ ... }%%` anywhere in a diagram is a directive that
+///   reconfigures it, `%%` at a line's start a comment;
+/// - `` ` `` becomes `'`, so no run of backticks can close the code fence;
+/// - `<`, `>` and `@` become `‹`, `›` and `＠` (U+FF20): no tag and no mention in the
+///   diagram's source, whether a viewer draws it or shows it as code;
+/// - `#` becomes `＃` (U+FF03): no `#60;` entity that Mermaid would decode, no `##[error]`
+///   the Actions runner reads as a command;
+/// - line breaks and other control characters, and bidirectional controls, become a space
+///   (a label is one line of the diagram).
+pub fn mermaid_string(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' | '`' => '\'',
+            '%' => '\u{FF05}',
+            '<' => '‹',
+            '>' => '›',
+            '@' => '\u{FF20}',
+            '#' => '\u{FF03}',
+            c if c.is_control() || is_bidi_control(c) => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 /// The longest piece of text (a name, a sentence holding one) the terminal shows whole.
 pub const MAX_TERMINAL_CHARS: usize = 1000;
 
@@ -197,6 +225,18 @@ fn visible_controls(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mermaid_strings_cannot_close_their_quote_fence_or_line() {
+        assert_eq!(
+            mermaid_string("a\"b`c%%{init}%%\n<x>@me ##[e]\u{202e}"),
+            "a'b'c\u{FF05}\u{FF05}{init}\u{FF05}\u{FF05} ‹x›\u{FF20}me \u{FF03}\u{FF03}[e] "
+        );
+        assert_eq!(
+            mermaid_string("traverse_graph (graph.py)"),
+            "traverse_graph (graph.py)"
+        );
+    }
 
     #[test]
     fn markdown_neutralises_tables_code_html_and_mentions() {

@@ -14,6 +14,7 @@
 //! line, with what was open closed.
 
 use super::escape::markdown as escape_markdown;
+use super::location;
 use super::text;
 use crate::ops::{OpStats, Origin};
 use crate::outcome::memory_change::MemoryChange;
@@ -46,6 +47,8 @@ pub struct MarkdownOptions {
     /// GitHub mode: the URL the project's files are under at the commit judged
     /// (`https://github.com/OWNER/REPO/blob/SHA/`); locations of own code link to their line.
     pub source_links: Option<String>,
+    /// Leave out the Mermaid charts of the causes (`--no-charts`).
+    pub no_charts: bool,
 }
 
 /// How the size budget counts.
@@ -201,6 +204,34 @@ impl super::Renderer for Markdown {
 }
 
 pub fn render(report: &Report, options: &MarkdownOptions) -> String {
+    let budget = Budget::of(options);
+    let mut sections = sections(report, options, !options.no_charts);
+    fit(&mut sections, budget);
+    // The charts repeat what the rows say: they are the first thing left out.
+    if !options.no_charts && !fits_whole(&sections, budget) {
+        sections = self::sections(report, options, false);
+        fit(&mut sections, budget);
+    }
+    let out = sections
+        .iter()
+        .map(Section::render)
+        .collect::<Vec<_>>()
+        .join("\n");
+    cut(out, budget)
+}
+
+/// Whether every row is kept and nothing is left to cut.
+fn fits_whole(sections: &[Section], budget: Budget) -> bool {
+    let size: usize = sections
+        .iter()
+        .map(|s| budget.size(&s.render()))
+        .sum::<usize>()
+        + sections.len().saturating_sub(1);
+    sections.iter().all(|s| s.omitted == 0) && size <= budget.limit()
+}
+
+/// The document's sections, the charts of the causes with them when `charts`.
+fn sections(report: &Report, options: &MarkdownOptions, charts: bool) -> Vec<Section> {
     let mut sections = vec![Section::text(format!(
         "{}\n{}\n{}",
         marker(options.comment_id.as_deref()),
@@ -208,6 +239,9 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         input_warnings(report)
     ))];
     if let Some(c) = &report.comparison {
+        if charts && let Some(md) = super::chart::causes_charts(c) {
+            sections.push(Section::text(md));
+        }
         comparison_sections(c, &mut sections, options.source_links.as_deref());
         if let Some(m) = &c.memory {
             sections.push(memory_section(m));
@@ -228,14 +262,7 @@ pub fn render(report: &Report, options: &MarkdownOptions) -> String {
         operations_sections(&report.operations, &mut sections);
     }
     sections.push(Section::text(inputs_line(report)));
-    let budget = Budget::of(options);
-    fit(&mut sections, budget);
-    let out = sections
-        .iter()
-        .map(Section::render)
-        .collect::<Vec<_>>()
-        .join("\n");
-    cut(out, budget)
+    sections
 }
 
 /// Drops rows, least important section first and last row first, until the body fits. The
@@ -577,32 +604,18 @@ fn own_location(
     origin: Origin,
     links: Option<&str>,
 ) -> String {
-    let (Some(base), Some(path), Some(n), Origin::Own) = (links, file.as_deref(), line, origin)
-    else {
+    let (Some(base), Some(path), Some(n)) = (
+        links,
+        location::repository_file(file.as_deref(), origin),
+        line,
+    ) else {
         return location_suffix(file, line);
     };
-    if path.starts_with('/') || path.starts_with('<') || path.contains("..") {
-        return location_suffix(file, line);
-    }
     format!(
         "<br><sub><a href=\"{base}{}#L{n}\">{}</a></sub>",
-        url_path(path),
+        location::uri_path(path),
         esc(&format!("{path}:{n}"))
     )
-}
-
-/// A relative path as a URL path: every byte but unreserved characters and `/`
-/// percent-encoded (so no quote, space or angle bracket reaches the attribute).
-fn url_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `<br><sub>diagnostic.py:42</sub>` under a name, when the location is known.

@@ -6,12 +6,17 @@
 
 use crate::outcome::Report;
 
+pub mod chart;
 pub mod codequality;
 pub mod escape;
+pub mod flamegraph;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod location;
 pub mod markdown;
+pub mod sarif;
 pub mod table;
 pub mod text;
 
@@ -69,6 +74,13 @@ pub trait Renderer: Sync {
     fn render(&self, report: &Report, settings: &RenderSettings) -> String;
 }
 
+/// The formats that draw the report's call paths ([`crate::outcome::pictures`]): the commands
+/// compute them only when one of these is asked for.
+pub const CALL_PATH_FORMATS: &[Format] = &[Format::FLAMEGRAPH, Format::HTML];
+
+/// The formats that draw the causes' call durations (the HTML report's distribution plots).
+pub const DISTRIBUTION_FORMATS: &[Format] = &[Format::HTML];
+
 /// An output format, from the registry [`Format::ALL`].
 #[derive(Clone, Copy)]
 pub struct Format(&'static dyn Renderer);
@@ -79,6 +91,9 @@ impl Format {
     pub const JUNIT: Format = Format(&junit::Junit);
     pub const MARKDOWN: Format = Format(&markdown::Markdown);
     pub const CODEQUALITY: Format = Format(&codequality::CodeQuality);
+    pub const SARIF: Format = Format(&sarif::Sarif);
+    pub const FLAMEGRAPH: Format = Format(&flamegraph::FlameGraph);
+    pub const HTML: Format = Format(&html::Html);
 
     /// Every format perfgate writes, in the order `--help` lists them.
     pub const ALL: &'static [Format] = &[
@@ -87,6 +102,9 @@ impl Format {
         Format::JUNIT,
         Format::MARKDOWN,
         Format::CODEQUALITY,
+        Format::SARIF,
+        Format::FLAMEGRAPH,
+        Format::HTML,
     ];
 
     pub fn name(self) -> &'static str {

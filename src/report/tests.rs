@@ -534,6 +534,7 @@ fn markdown_snapshot() {
         max_chars: None,
         max_bytes: None,
         source_links: None,
+        no_charts: false,
     };
     insta::assert_snapshot!("markdown", markdown::render(&sample(), &options));
 }
@@ -682,6 +683,7 @@ fn markdown_is_cut_by_whole_rows_under_the_limit() {
             max_chars: Some(usize::MAX),
             max_bytes: None,
             source_links: None,
+            no_charts: false,
         },
     );
     assert!(
@@ -825,7 +827,7 @@ fn junit_counts_equal_the_testcases() {
 /// A test that needs `what` goes on without it: a failure when env `CI` is set (.ci/run
 /// installs every tool), elsewhere a note straight to the terminal (libtest captures the
 /// `eprintln!` of a passing test, which would make the skip silent).
-fn skip(what: &str) {
+pub(crate) fn skip(what: &str) {
     let test = std::thread::current()
         .name()
         .unwrap_or("a test")
@@ -1322,4 +1324,46 @@ fn the_job_summary_has_its_own_budget_in_bytes() {
         ..MarkdownOptions::default()
     };
     assert!(markdown::render(&report, &small).len() <= 30_000);
+}
+
+#[test]
+fn html_and_flame_graph_escape_every_hostile_name() {
+    use crate::outcome::pictures::{CallPathFrame, CallPathTable};
+    let mut report = sample();
+    let names: Vec<String> = HOSTILE.iter().map(|s| s.to_string()).collect();
+    let frames = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| CallPathFrame {
+            parent: (i > 0).then_some(0),
+            operation: name.clone(),
+            origin: crate::ops::Origin::Own,
+            total_us: if i == 0 { 1000.0 } else { 10.0 },
+            self_us: 10.0,
+            before_total_us: Some(5.0),
+            before_self_us: Some(5.0),
+        })
+        .collect();
+    report.pictures.call_paths = Some(CallPathTable {
+        runs: 1,
+        before_runs: Some(1),
+        frames,
+        merged_paths: 0,
+        min_share: 0.001,
+    });
+    let html = super::Format::HTML.render(&report, &super::RenderSettings::default());
+    assert!(
+        names.iter().any(|n| n.contains("<script>")),
+        "the sample is hostile"
+    );
+    // The page's one script; the graph's is inside the escaped srcdoc attribute.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(!html.contains("<img"));
+    // Escaped once in the page's text, twice in the graph (SVG text inside an attribute).
+    assert!(html.contains("&lt;/details&gt;&lt;img src=x onerror=alert(1)&gt;</td>"));
+    assert!(html.contains("&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;"));
+    assert!(html.contains("srcdoc=\"&lt;?xml"));
+    let svg = super::Format::FLAMEGRAPH.render(&report, &super::RenderSettings::default());
+    assert_eq!(svg.matches("<script").count(), 1, "inferno's own");
+    assert!(!svg.contains("<img") && !svg.contains("<script>alert"));
 }

@@ -786,6 +786,83 @@ pub fn finding_words(f: &Finding) -> FindingWords {
     }
 }
 
+/// What a kind of red flag is, independent of any one finding: the rule SARIF viewers show
+/// (GitHub code scanning's alert page). One arm per kind, next to [`finding_words`].
+pub struct FindingRule {
+    /// PascalCase: `NPlusOne`.
+    pub name: &'static str,
+    pub short: &'static str,
+    pub full: &'static str,
+    /// What to do about it.
+    pub help: &'static str,
+}
+
+/// The rule of a kind of red flag.
+pub fn finding_rule(kind: FindingKind) -> FindingRule {
+    let (name, short, full, help) = match kind {
+        FindingKind::NPlusOne => (
+            "NPlusOne",
+            "N+1 calls: the same operation called many times in a row under one parent call",
+            "A data-access operation is called once per item of a loop under one parent call (the N+1 pattern), where one batched call or a join would do.",
+            "Batch the calls (one query for all items) or join the data in the query that fetched the items.",
+        ),
+        FindingKind::RepeatedCall => (
+            "RepeatedCall",
+            "An expensive call repeated under one parent call",
+            "An expensive operation (an LLM or API call above its minimum duration) is called more than once under one parent call.",
+            "Call it once and reuse the first result, or cache it for the parent call.",
+        ),
+        FindingKind::SlowCall => (
+            "SlowCall",
+            "A call above its budget's flag",
+            "Single calls of a budgeted operation took longer than the budget's flag threshold.",
+            "Look at the slowest calls (perfgate summary) and what they wait for.",
+        ),
+        FindingKind::BlockingIo => (
+            "BlockingIoInAsync",
+            "Blocking I/O inside a coroutine",
+            "A blocking call (file, socket, sleep, synchronous client) ran inside an asyncio task and blocked the event loop for every other task.",
+            "Use the async equivalent, or run the call in an executor (loop.run_in_executor, asyncio.to_thread).",
+        ),
+        FindingKind::ConsecutiveQueries => (
+            "ConsecutiveQueries",
+            "Single queries one after another where one join would do",
+            "Several single queries of different tables or statements run one after another under one parent call.",
+            "Join them into one query.",
+        ),
+        FindingKind::RedundantCall => (
+            "RedundantCall",
+            "The same query run several times under one parent call",
+            "The same query text (not only the same template) runs several times under one parent call.",
+            "Run it once and reuse the result.",
+        ),
+        FindingKind::NPlusOneIntroduced => (
+            "NPlusOneIntroduced",
+            "An N+1 loop introduced or grown by the change",
+            "A watched data-access operation is now called at least the detector's minimum times per call of its parent, more than twice as often as before the change.",
+            "Batch or join these calls where the parent makes them.",
+        ),
+        FindingKind::RepeatedCallIntroduced => (
+            "RepeatedCallIntroduced",
+            "An expensive call repeated more often than before the change",
+            "An expensive operation (an LLM or API call) is called more often per call of its parent than before the change, at least twice.",
+            "Reuse the first result instead of calling again.",
+        ),
+        FindingKind::GcPressure => (
+            "GcPressure",
+            "Garbage collection takes a large share of an operation's time",
+            "Garbage collections interrupted an operation for more than the allowed share of its time (viztracer --log_gc).",
+            "Allocate fewer short-lived objects, or gc.freeze() long-lived ones after start-up.",
+        ),
+    };
+    FindingRule {
+        name,
+        short,
+        full,
+        help,
+    }
+}
+
 /// Calls per parent call: `12`, `1.5`.
 fn per_call(v: f64) -> String {
     if (v - v.round()).abs() < 0.05 {

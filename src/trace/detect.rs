@@ -3,10 +3,9 @@
 //! passed by mistake (a Perfetto protobuf, an HTML report, an empty file, a JSON document that
 //! is no trace).
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, IsTerminal, Read};
-use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use super::{Format, Limits, ReadContext, ReadError, Trace, TraceError, TraceSource};
 
@@ -47,10 +46,13 @@ pub fn read_trace_limited(source: &TraceSource, limits: Limits) -> Result<Trace,
         path: name.clone(),
         error: e,
     };
-    let (input, size): (Box<dyn Read>, Option<u64>) = match source {
-        TraceSource::Stdin => (Box::new(std::io::stdin().lock()), None),
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = match source {
+        TraceSource::Stdin => (Box::new(std::io::stdin()), None),
         TraceSource::File(path) => {
             let file = File::open(path).map_err(|e| wrap(TraceError::Io(e)))?;
+            if let Some(read) = read_mapped(&file, &name, limits) {
+                return read.map_err(wrap);
+            }
             let size = file.metadata().ok().map(|m| m.len());
             (Box::new(file), size)
         }
@@ -59,10 +61,29 @@ pub fn read_trace_limited(source: &TraceSource, limits: Limits) -> Result<Trace,
     read_trace_within(input, &name, progress, limits).map_err(wrap)
 }
 
+/// Reads a plain (not gzip) file through a memory map, when it is a regular file large enough
+/// to map and its format reads bytes held in memory faster ([`Format::read_bytes`]); `None`
+/// when it must be streamed instead.
+fn read_mapped(file: &File, name: &str, limits: Limits) -> Option<Result<Trace, TraceError>> {
+    let map = super::mapped::map(file)?;
+    if map.starts_with(&GZIP_MAGIC) {
+        return None;
+    }
+    let head = &map[..map.len().min(SNIFF_BYTES)];
+    let format = FORMATS.iter().find(|f| f.sniff(head))?;
+    let ctx = ReadContext {
+        name: name.to_string(),
+        progress_total: None,
+        gzip: false,
+        limits,
+    };
+    format.read_bytes(&map, &ctx)
+}
+
 /// Reads a trace from any byte source. `progress_total`, when set, prints progress to stderr.
 #[cfg(test)]
 pub fn read_trace_from(
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     name: &str,
     progress_total: Option<u64>,
 ) -> Result<Trace, TraceError> {
@@ -71,7 +92,7 @@ pub fn read_trace_from(
 
 /// [`read_trace_from`] within `limits`.
 pub fn read_trace_within(
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     name: &str,
     progress_total: Option<u64>,
     limits: Limits,
@@ -90,7 +111,7 @@ pub fn read_trace_within(
         limits,
     };
     let mut trace = format.read(input, &ctx)?;
-    trace.notes.gzip_cut = gzip_cut.and_then(|cut| cut.get());
+    trace.notes.gzip_cut = gzip_cut.and_then(|cut| cut.get().copied());
     Ok(trace)
 }
 
@@ -99,19 +120,19 @@ pub fn read_trace_within(
 /// file does, and the place is remembered for a warning; corrupt data is an error naming the
 /// byte of the decompressed data where it was found.
 struct GzipInput {
-    decoder: Box<dyn Read>,
+    decoder: Box<dyn Read + Send>,
     /// Decompressed bytes delivered so far.
     offset: u64,
     cut: CutAt,
 }
 
 impl GzipInput {
-    fn new(decoder: Box<dyn Read>) -> (Self, CutAt) {
-        let cut = Rc::new(Cell::new(None));
+    fn new(decoder: Box<dyn Read + Send>) -> (Self, CutAt) {
+        let cut = Arc::new(OnceLock::new());
         let input = GzipInput {
             decoder,
             offset: 0,
-            cut: Rc::clone(&cut),
+            cut: Arc::clone(&cut),
         };
         (input, cut)
     }
@@ -128,7 +149,7 @@ impl Read for GzipInput {
                 Ok(n)
             }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                self.cut.set(Some(self.offset));
+                let _ = self.cut.set(self.offset);
                 Ok(0)
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
@@ -154,19 +175,26 @@ fn peek(mut input: Box<dyn Read>, n: usize) -> Result<(Vec<u8>, Box<dyn Read>), 
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Wraps `input` in a gzip decoder when it starts with the gzip magic bytes.
-/// Where a gzip stream was cut short, once read (see [`GzipInput`]).
-type CutAt = Rc<Cell<Option<u64>>>;
+/// Where a gzip stream was cut short, once read (see [`GzipInput`]); set by the thread that
+/// decompresses, before it ends the stream.
+type CutAt = Arc<OnceLock<u64>>;
 
 /// Wraps `input` in a gzip decoder when it starts with the gzip magic bytes; the second value
-/// is then set, and tells where the stream was cut once it has been read.
-fn decompress_if_gzip(input: Box<dyn Read>) -> Result<(Box<dyn Read>, Option<CutAt>), TraceError> {
+/// is then set, and tells where the stream was cut once it has been read. The decoder runs on
+/// its own thread, a few chunks ahead of the reader ([`super::pipelined`]), so decompressing
+/// and parsing use two cores.
+fn decompress_if_gzip(
+    input: Box<dyn Read + Send>,
+) -> Result<(Box<dyn Read>, Option<CutAt>), TraceError> {
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);
         let (input, cut) = GzipInput::new(Box::new(decoder));
-        Ok((Box::new(input), Some(cut)))
+        Ok((
+            Box::new(super::pipelined::Pipelined::spawn(input)),
+            Some(cut),
+        ))
     } else {
         Ok((Box::new(reader), None))
     }

@@ -403,6 +403,82 @@ fn a_regression_fails_the_step_with_summary_annotations_outputs_and_one_comment(
 }
 
 #[test]
+fn the_pictures_are_written_for_upload_and_linked_from_comment_and_summary() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    inputs.push(("GITHUB_SERVER_URL", "https://forge.invalid".to_string()));
+    inputs.push(("GITHUB_RUN_ID", "4242".to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // The directory action.yml uploads as an artifact holds the page and the graph.
+    let pictures = PathBuf::from(&runner.outputs()["pictures"]);
+    let html = std::fs::read_to_string(pictures.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("traverse_graph"));
+    let svg = std::fs::read_to_string(pictures.join("flamegraph.svg")).unwrap();
+    assert!(svg.contains("<svg"), "{svg}");
+    // Both the comment and the job summary link to the run's artifacts.
+    let link =
+        "[perfgate-pictures-perf](https://forge.invalid/acme/service/actions/runs/4242#artifacts)";
+    assert!(
+        runner.read("body.md").contains(link),
+        "{}",
+        runner.read("body.md")
+    );
+    assert!(runner.read("summary.md").contains(link));
+    // action.yml uploads that directory under that name.
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    assert!(action.contains("name: perfgate-pictures-${{ inputs.comment-id }}"));
+    assert!(action.contains("path: ${{ steps.run.outputs.pictures }}"));
+}
+
+#[test]
+fn the_pictures_link_is_left_out_of_a_comment_already_at_the_limit() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    // A stand-in perfgate (first on PATH) that fills the comment to GitHub's 65,536
+    // characters, as perfgate does with a long report, and writes the pictures.
+    let stub = runner.path("bin/perfgate");
+    std::fs::write(
+        &stub,
+        r#"#!/bin/sh
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --markdown) md=$2 ;;
+        --html) html=$2 ;;
+        --flamegraph) svg=$2 ;;
+    esac
+    shift
+done
+{ printf '<!-- perfgate:perf -->\n'; head -c 65512 /dev/zero | tr '\0' x; printf '\n'; } >"$md"
+echo '<!DOCTYPE html>' >"$html"
+echo '<svg/>' >"$svg"
+exit 1
+"#,
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    inputs.push(("GITHUB_SERVER_URL", "https://forge.invalid".to_string()));
+    inputs.push(("GITHUB_RUN_ID", "4242".to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // The comment is posted whole, without the link that would not fit; the summary has it.
+    let body = runner.read("body.md");
+    assert_eq!(body.chars().count(), 65_536, "sent as perfgate wrote it");
+    assert!(!body.contains("perfgate-pictures-perf"));
+    assert!(runner.read("summary.md").contains("perfgate-pictures-perf"));
+}
+
+#[test]
 fn the_junit_input_chooses_where_the_file_goes() {
     if !have_bash() {
         return;
@@ -634,4 +710,35 @@ fn the_workflow_run_half_posts_the_artifact_only_for_the_commit_it_is_about() {
             .read("body.md")
             .starts_with("<!-- perfgate:perfgate -->\nreport")
     );
+}
+
+#[test]
+fn the_sarif_input_writes_a_log_for_upload_sarif_and_names_it_in_the_outputs() {
+    if !have_bash() {
+        return;
+    }
+    let runner = Runner::new();
+    let mut inputs = pr_inputs("viztracer/regressed.json");
+    let chosen = runner.path("workspace/.perfgate/perfgate.sarif");
+    inputs.push(("INPUT_SARIF", chosen.display().to_string()));
+    let out = run_action(&runner, &inputs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(Path::new(&runner.outputs()["sarif"]), chosen);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&chosen).unwrap()).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["level"] == "error"
+            && r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("traverse_graph")),
+        "{log:#}"
+    );
+
+    // Without the input, no SARIF log and no output.
+    let runner = Runner::new();
+    let out = run_action(&runner, &pr_inputs("viztracer/regressed.json"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!runner.outputs().contains_key("sarif"));
 }

@@ -53,8 +53,9 @@ fn repo_with_slowdown(root: &Path, budgets: &str) -> PathBuf {
 }
 
 /// The tracer template with the test's Python, or `None` (skipped) without viztracer.
-/// The timing tests run one at a time: two sessions side by side would slow each other.
-static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// The timing tests run one at a time: two sessions side by side would slow each other. The
+/// browser tests (pictures.rs) take it too: a headless Chromium is several busy processes.
+pub(crate) static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn tracer() -> Option<String> {
     let python = python_with("viztracer");

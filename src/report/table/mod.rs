@@ -6,6 +6,7 @@ mod compare;
 mod findings;
 mod memory;
 mod operations;
+mod tree;
 mod verdict;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -51,6 +52,9 @@ pub fn render(report: &Report, options: &RenderOptions) -> String {
         }
     } else if !report.operations.is_empty() {
         sections.push(operations::render(&report.operations, options));
+    }
+    if let Some(slowest) = &report.pictures.slowest {
+        sections.push(tree::render(slowest).trim_end().to_string());
     }
     if !report.memory.is_empty() {
         sections.push(memory::render(&report.memory, options));

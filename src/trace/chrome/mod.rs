@@ -1,10 +1,12 @@
 //! The Chrome Trace Event Format (JSON array or `{"traceEvents": [...]}`), as viztracer,
 //! Chrome, py-spy (`--format chrometrace`) and others write it: a streaming scanner that frames
 //! each event ([`scan`]), a fast path for the common event layout ([`flat`]), serde for the
-//! rest ([`event`]), and the reader that turns events into spans ([`reader`]).
+//! rest ([`event`]), the reader that turns events into spans ([`reader`]), and the parallel
+//! reader of a file held whole in memory ([`parallel`]).
 
 mod event;
 mod flat;
+mod parallel;
 mod reader;
 mod scan;
 
@@ -27,5 +29,13 @@ impl super::Format for Chrome {
 
     fn read(&self, input: Box<dyn Read>, ctx: &super::ReadContext) -> Result<Trace, TraceError> {
         reader::read(input, ctx)
+    }
+
+    fn read_bytes(
+        &self,
+        bytes: &[u8],
+        ctx: &super::ReadContext,
+    ) -> Option<Result<Trace, TraceError>> {
+        Some(parallel::read(bytes, ctx))
     }
 }

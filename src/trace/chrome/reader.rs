@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::event::{RawEvent, Text, sanitize_non_finite};
 use super::flat;
-use super::scan::{EventSink, Scanner, Taken};
+use super::scan::{EventSink, Framing, Scanner, Taken};
 use crate::trace::detect::{describe_binary, describe_non_trace};
 use crate::trace::{
     AttrValue, Counter, Id, Limits, NameId, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
@@ -33,6 +33,26 @@ pub(crate) fn read(input: Box<dyn Read>, ctx: &ReadContext) -> Result<Trace, Tra
     if progress_total.is_some() {
         eprint!("\r\x1b[2K");
     }
+    finish(builder, &framing, scanner.offset(), ctx)
+}
+
+/// Reads a Chrome trace held whole in memory on one thread (the reference the parallel
+/// reader is checked against, and its fallback).
+pub(super) fn read_slice(bytes: &[u8], ctx: &ReadContext) -> Result<Trace, TraceError> {
+    let mut scanner = Scanner::over_slice(bytes, 0, ctx.limits.max_value_bytes);
+    refuse_non_trace(&mut scanner)?;
+    let mut builder = Builder::new(&ctx.name, ctx.limits);
+    let framing = scanner.run(&mut builder)?;
+    finish(builder, &framing, scanner.offset(), ctx)
+}
+
+/// The trace of a builder that saw every event; `bytes` is where the scan ended.
+pub(super) fn finish(
+    builder: Builder,
+    framing: &Framing,
+    bytes: u64,
+    ctx: &ReadContext,
+) -> Result<Trace, TraceError> {
     if !framing.saw_events {
         return Err(TraceError::NotATrace(
             "it is a JSON object without a \"traceEvents\" array (a JSON document, not a trace)"
@@ -40,17 +60,17 @@ pub(crate) fn read(input: Box<dyn Read>, ctx: &ReadContext) -> Result<Trace, Tra
         ));
     }
     let mut trace = builder.finish();
-    trace.notes.bytes = scanner.offset();
+    trace.notes.bytes = bytes;
     trace.notes.truncated = framing.truncated;
-    trace.notes.viztracer_overflow = framing.viztracer_overflow;
-    trace.notes.gzip = gzip;
+    trace.notes.viztracer_overflow = framing.viztracer_overflow.unwrap_or(false);
+    trace.notes.gzip = ctx.gzip;
     Ok(trace)
 }
 
 /// Refuses an input whose first significant byte does not open a JSON array or object, saying
 /// what it looks like instead. Leading whitespace (JSON's four characters, however many) is
 /// skipped as the scanner skips it, so the two always agree on where the document starts.
-fn refuse_non_trace<R: Read>(scanner: &mut Scanner<R>) -> Result<(), TraceError> {
+pub(super) fn refuse_non_trace<R: Read>(scanner: &mut Scanner<'_, R>) -> Result<(), TraceError> {
     let raw = scanner.head(256)?;
     if raw.is_empty() {
         return Err(TraceError::NotATrace("the file is empty".into()));
@@ -99,6 +119,7 @@ fn name_bytes<'e>(event: &'e RawEvent<'_>) -> &'e [u8] {
 
 /// One `B` or `E` event, kept until the end of the file because producers do not promise
 /// time order.
+#[derive(Clone, Copy)]
 struct Edge {
     track: TrackId,
     ts: f64,
@@ -107,6 +128,7 @@ struct Edge {
 }
 
 /// One nestable async `b` or `e` event.
+#[derive(Clone, Copy)]
 struct AsyncEdge {
     track: TrackId,
     name: NameId,
@@ -114,8 +136,9 @@ struct AsyncEdge {
     begin: bool,
 }
 
-/// Accumulates spans, names and tracks while the events stream by.
-struct Builder {
+/// Accumulates spans, names and tracks while the events stream by. The parallel reader gives
+/// each part of a file its own builder and joins them in file order ([`Builder::absorb`]).
+pub(super) struct Builder {
     trace: Trace,
     name_ids: FxHashMap<Box<[u8]>, NameId>,
     track_ids: FxHashMap<TrackKey, TrackId>,
@@ -124,12 +147,14 @@ struct Builder {
     counter_ids: FxHashMap<(TrackId, String, String), usize>,
     edges: Vec<Edge>,
     async_edges: Vec<AsyncEdge>,
+    /// `thread_name` metadata in file order: (track, name given), replayed by [`Builder::absorb`].
+    named_tracks: Vec<(TrackId, Option<String>)>,
     limits: Limits,
 }
 
 /// Why a name could not be registered.
 #[derive(Debug)]
-enum NameError {
+pub(super) enum NameError {
     NotUtf8,
     /// Longer than [`Limits::max_name_bytes`]: this many bytes.
     TooLong(usize),
@@ -194,7 +219,7 @@ impl EventSink for Builder {
 }
 
 impl Builder {
-    fn new(source: &str, limits: Limits) -> Self {
+    pub(super) fn new(source: &str, limits: Limits) -> Self {
         Builder {
             trace: Trace {
                 source: source.to_string(),
@@ -206,7 +231,114 @@ impl Builder {
             counter_ids: FxHashMap::default(),
             edges: Vec::new(),
             async_edges: Vec::new(),
+            named_tracks: Vec::new(),
             limits,
+        }
+    }
+
+    /// Adds the events of `part`, read by another builder from the bytes that follow this
+    /// builder's, as if this builder had read them itself: names, tracks and counter series
+    /// are numbered in order of first sight over both, spans and edges follow in file order.
+    /// Fails only when the two together have more distinct names than the limit allows (the
+    /// caller then reads the file again on one thread, for the exact error).
+    pub(super) fn absorb(&mut self, part: Builder) -> Result<(), NameError> {
+        let names = self.absorb_names(part.trace.names)?;
+        let tracks: Vec<TrackId> = part
+            .trace
+            .tracks
+            .into_iter()
+            .map(|t| self.track(t.key))
+            .collect();
+        for (track, name) in part.named_tracks {
+            let track = tracks[track as usize];
+            self.trace.tracks[track as usize].name.clone_from(&name);
+            self.named_tracks.push((track, name));
+        }
+        let first_span = self.trace.spans.len() as u32;
+        self.trace
+            .span_attrs
+            .extend(part.trace.span_attrs.into_iter().map(|mut a| {
+                a.span += first_span;
+                a
+            }));
+        self.trace
+            .spans
+            .extend(part.trace.spans.iter().map(|s| Span {
+                name: names[s.name as usize],
+                track: tracks[s.track as usize],
+                ..*s
+            }));
+        for counter in part.trace.counters {
+            self.absorb_counter(counter, &tracks);
+        }
+        self.edges.extend(part.edges.into_iter().map(|e| Edge {
+            track: tracks[e.track as usize],
+            name: e.name.map(|n| names[n as usize]),
+            ..e
+        }));
+        self.async_edges
+            .extend(part.async_edges.into_iter().map(|e| AsyncEdge {
+                track: tracks[e.track as usize],
+                name: names[e.name as usize],
+                ..e
+            }));
+        let (notes, more) = (&mut self.trace.notes, &part.trace.notes);
+        notes.events += more.events;
+        notes.dropped_invalid += more.dropped_invalid;
+        notes.ignored_phases += more.ignored_phases;
+        notes.counter_events += more.counter_events;
+        self.last_thread = None;
+        Ok(())
+    }
+
+    /// The spans read so far.
+    pub(super) fn span_count(&self) -> usize {
+        self.trace.spans.len()
+    }
+
+    /// Makes room for `more` spans, so that joining parts allocates once.
+    pub(super) fn reserve_spans(&mut self, more: usize) {
+        self.trace.spans.reserve_exact(more);
+    }
+
+    /// This builder's ids of `names` (another builder's, in its order), registering the new
+    /// ones in that order.
+    fn absorb_names(&mut self, names: Vec<String>) -> Result<Vec<NameId>, NameError> {
+        let mut ids = Vec::with_capacity(names.len());
+        for name in names {
+            let id = match self.name_ids.get(name.as_bytes()) {
+                Some(&id) => id,
+                None if self.trace.names.len() >= self.limits.max_names => {
+                    return Err(NameError::TooMany);
+                }
+                None => {
+                    let id = self.trace.names.len() as NameId;
+                    self.name_ids.insert(name.as_bytes().into(), id);
+                    self.trace.names.push(name);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Appends the samples of another builder's counter series to this builder's series of the
+    /// same track, name and key (registered when new).
+    fn absorb_counter(&mut self, counter: Counter, tracks: &[TrackId]) {
+        let key = (tracks[counter.track as usize], counter.name, counter.series);
+        match self.counter_ids.get(&key) {
+            Some(&i) => self.trace.counters[i].samples.extend(counter.samples),
+            None => {
+                self.counter_ids
+                    .insert(key.clone(), self.trace.counters.len());
+                self.trace.counters.push(Counter {
+                    track: key.0,
+                    name: key.1,
+                    series: key.2,
+                    samples: counter.samples,
+                });
+            }
         }
     }
 
@@ -371,7 +503,9 @@ impl Builder {
     fn add_metadata(&mut self, event: &RawEvent<'_>) {
         if event.name.as_ref().map(Text::bytes) == Some(b"thread_name") {
             let track = self.thread_track(event);
-            self.trace.tracks[track as usize].name = event.metadata_name();
+            let name = event.metadata_name();
+            self.trace.tracks[track as usize].name.clone_from(&name);
+            self.named_tracks.push((track, name));
         }
     }
 

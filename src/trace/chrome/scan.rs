@@ -5,7 +5,14 @@
 //! event bytes are read once; this module only walks the JSON structure around the events: the top-level array or object,
 //! keys, values to skip (such as viztracer's `file_info`, which holds the source of every
 //! traced file), trailing commas, and a file cut short.
+//!
+//! A scanner reads either a stream (through a buffer it refills) or a whole input already in
+//! memory (a memory-mapped file, [`Scanner::over_slice`]). Over a slice it can also start
+//! inside the event array at a guessed event boundary ([`Scanner::run_from_array`]) and stop
+//! when it reaches one of the guessed boundaries of the parts after it ([`Scanner::stop_at`]):
+//! the pieces [`super::parallel`] needs to read one trace on several threads.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use crate::trace::TraceError;
@@ -19,10 +26,15 @@ const CHUNK: usize = 1 << 20;
 pub struct Framing {
     /// The file ended before the event array (or the enclosing object) was closed.
     pub truncated: bool,
-    /// `viztracer_metadata.overflow` was true: viztracer's ring buffer dropped the oldest calls.
-    pub viztracer_overflow: bool,
+    /// `viztracer_metadata.overflow`, when the scanner met a `viztracer_metadata` object (the
+    /// last one met, as a JSON reader would keep it): true when viztracer's ring buffer
+    /// dropped the oldest calls.
+    pub viztracer_overflow: Option<bool>,
     /// The object form carried a `traceEvents` key (or the file was the array form).
     pub saw_events: bool,
+    /// The scanner stopped at this event boundary (one of [`Scanner::stop_at`]'s) before the
+    /// end of the input: the framing above covers only the bytes before it.
+    pub stopped_at: Option<u64>,
 }
 
 /// What an [`EventSink`] did with the bytes it was offered.
@@ -50,31 +62,83 @@ pub trait EventSink {
 }
 
 /// Walks a trace byte stream and hands each event object to an [`EventSink`].
-pub struct Scanner<R> {
+pub struct Scanner<'a, R> {
     src: R,
-    buf: Vec<u8>,
+    /// Owned and refilled for a stream; borrowed whole (and never refilled) over a slice.
+    buf: Cow<'a, [u8]>,
     pos: usize,
     end: usize,
     /// Stream offset of `buf[0]`.
     base: u64,
     eof: bool,
     on_progress: Option<Box<dyn FnMut(u64)>>,
-    /// The buffer never grows past this ([`crate::trace::Limits::max_value_bytes`]).
+    /// The buffer never grows past this ([`crate::trace::Limits::max_value_bytes`]); over a
+    /// slice, an event longer than this is refused the same way.
     max_value_bytes: usize,
+    /// Stream offsets of event boundaries to stop at, ascending ([`Scanner::stop_at`]).
+    stops: &'a [u64],
+    /// Set once the scanner stopped at one of `stops`.
+    stopped_at: Option<u64>,
 }
 
-impl<R: Read> Scanner<R> {
+impl<'a> Scanner<'a, std::io::Empty> {
+    /// A scanner over bytes already in memory (a memory-mapped file): `bytes[0]` is at stream
+    /// offset `base`. Nothing is copied.
+    pub fn over_slice(bytes: &'a [u8], base: u64, max_value_bytes: usize) -> Self {
+        Scanner {
+            max_value_bytes,
+            src: std::io::empty(),
+            end: bytes.len(),
+            buf: Cow::Borrowed(bytes),
+            pos: 0,
+            base,
+            eof: true,
+            on_progress: None,
+            stops: &[],
+            stopped_at: None,
+        }
+    }
+}
+
+impl<'a, R: Read> Scanner<'a, R> {
     pub fn new(src: R, max_value_bytes: usize) -> Self {
         Scanner {
             max_value_bytes,
             src,
-            buf: vec![0; CHUNK],
+            buf: Cow::Owned(vec![0; CHUNK]),
             pos: 0,
             end: 0,
             base: 0,
             eof: false,
             on_progress: None,
+            stops: &[],
+            stopped_at: None,
         }
+    }
+
+    /// Makes the scanner stop when the next element of the event array is an event object
+    /// starting exactly at one of `stops` (stream offsets, ascending). Anywhere else, a stop
+    /// is passed by: a guessed boundary that is not a real one is never stopped at.
+    pub fn stop_at(mut self, stops: &'a [u64]) -> Self {
+        self.stops = stops;
+        self
+    }
+
+    /// Whether the event whose `{` is at `pos` is a boundary to stop at; forgets the stops
+    /// already passed.
+    fn at_stop(&mut self) -> bool {
+        let offset = self.offset();
+        while let Some((&first, rest)) = self.stops.split_first() {
+            if first > offset {
+                return false;
+            }
+            self.stops = rest;
+            if first == offset {
+                self.stopped_at = Some(offset);
+                return true;
+            }
+        }
+        false
     }
 
     /// Reports the number of bytes consumed after each refill (for a progress indicator).
@@ -95,29 +159,23 @@ impl<R: Read> Scanner<R> {
             return Ok(None);
         }
         let shift = keep_from;
-        self.buf.copy_within(keep_from..self.end, 0);
+        let end = self.end;
+        let buf = self.buf.to_mut();
+        buf.copy_within(keep_from..end, 0);
         self.end -= shift;
         self.pos -= shift;
         self.base += shift as u64;
-        if self.end == self.buf.len() {
+        if self.end == buf.len() {
             // One value larger than the buffer: grow, it is held on purpose; up to the limit,
             // so that one endless string (a gzip bomb) is an error, not all the memory.
-            let len = self.buf.len();
+            let len = buf.len();
             if len >= self.max_value_bytes {
-                return Err(TraceError::Limit {
-                    offset: self.base,
-                    message: format!(
-                        "one JSON value (an event) runs past {} MiB, the limit \
-                         (PERFGATE_MAX_VALUE_BYTES raises it)",
-                        self.max_value_bytes >> 20
-                    ),
-                });
+                return Err(self.value_too_long(self.base));
             }
-            self.buf
-                .resize((len * 2).min(self.max_value_bytes.max(CHUNK)), 0);
+            buf.resize((len * 2).min(self.max_value_bytes.max(CHUNK)), 0);
         }
         loop {
-            match self.src.read(&mut self.buf[self.end..]) {
+            match self.src.read(&mut self.buf.to_mut()[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(if shift > 0 { Some(shift) } else { None });
@@ -190,14 +248,34 @@ impl<R: Read> Scanner<R> {
         Ok(&self.buf[self.pos..stop])
     }
 
+    /// The error of one event (JSON value) longer than the limit, starting at `offset`.
+    fn value_too_long(&self, offset: u64) -> TraceError {
+        TraceError::Limit {
+            offset,
+            message: format!(
+                "one JSON value (an event) runs past {} MiB, the limit \
+                 (PERFGATE_MAX_VALUE_BYTES raises it)",
+                self.max_value_bytes >> 20
+            ),
+        }
+    }
+
+    /// Over a slice, where nothing bounds an event by the buffer: refuses an event of `len`
+    /// bytes from `offset` as a stream's buffer would.
+    fn check_value_len(&self, offset: u64, len: usize) -> Result<(), TraceError> {
+        if matches!(self.buf, Cow::Borrowed(_)) && len >= self.max_value_bytes {
+            return Err(self.value_too_long(offset));
+        }
+        Ok(())
+    }
+
     /// Walks the whole stream: the array form, or the object form with `traceEvents`.
     pub fn run(&mut self, sink: &mut impl EventSink) -> Result<Framing, TraceError> {
         let mut framing = Framing::default();
         match self.peek_non_ws()? {
             Some(b'[') => {
                 self.pos += 1;
-                framing.saw_events = true;
-                framing.truncated = !self.event_array(sink)?;
+                self.events_then_rest(sink, &mut framing)?;
             }
             Some(b'{') => {
                 self.pos += 1;
@@ -205,6 +283,44 @@ impl<R: Read> Scanner<R> {
             }
             // The reader refuses such input before; kept an error, never a panic.
             Some(_) | None => return Err(self.syntax("expected a JSON array or object")),
+        }
+        self.end_of_document(framing)
+    }
+
+    /// Walks the input from an event boundary inside the top-level event array, as
+    /// [`Scanner::run`] would from there: the rest of the array, then, when the document is
+    /// the object form (`in_object`), the rest of the top-level object. The first byte must be
+    /// an event's `{` (it is a guess: whoever guessed checks that the scan before stopped
+    /// exactly there, see [`Scanner::stop_at`]).
+    pub fn run_from_array(
+        &mut self,
+        sink: &mut impl EventSink,
+        in_object: bool,
+    ) -> Result<Framing, TraceError> {
+        let mut framing = Framing::default();
+        if self.events_then_rest(sink, &mut framing)? && in_object {
+            self.top_object(sink, &mut framing)?;
+        }
+        self.end_of_document(framing)
+    }
+
+    /// Reads the event array after its `[`; true when it closed (and the scanner did not stop).
+    fn events_then_rest(
+        &mut self,
+        sink: &mut impl EventSink,
+        framing: &mut Framing,
+    ) -> Result<bool, TraceError> {
+        framing.saw_events = true;
+        let closed = self.event_array(sink)?;
+        framing.truncated = !closed;
+        Ok(closed && self.stopped_at.is_none())
+    }
+
+    /// The framing once the document is walked: nothing but whitespace may follow it.
+    fn end_of_document(&mut self, mut framing: Framing) -> Result<Framing, TraceError> {
+        if self.stopped_at.is_some() {
+            framing.stopped_at = self.stopped_at;
+            return Ok(framing);
         }
         if !framing.truncated && self.peek_non_ws()?.is_some() {
             return Err(TraceError::Syntax {
@@ -247,6 +363,9 @@ impl<R: Read> Scanner<R> {
                         Some(_) => return Err(self.syntax("expected ':' after an object key")),
                     }
                     if self.top_value(&key, sink, framing)? {
+                        if self.stopped_at.is_some() {
+                            return Ok(());
+                        }
                         continue;
                     }
                     framing.truncated = true;
@@ -277,10 +396,11 @@ impl<R: Read> Scanner<R> {
                 };
                 let meta: serde_json::Value =
                     serde_json::from_slice(&self.buf[start..end]).unwrap_or_default();
-                framing.viztracer_overflow = meta
-                    .get("overflow")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
+                framing.viztracer_overflow = Some(
+                    meta.get("overflow")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false),
+                );
                 Ok(true)
             }
             _ => self.skip_value(),
@@ -313,6 +433,9 @@ impl<R: Read> Scanner<R> {
                 // Trailing and doubled commas are tolerated, as the trace viewers do.
                 Some(b',') => self.pos += 1,
                 Some(b'{') => {
+                    if self.at_stop() {
+                        return Ok(true);
+                    }
                     if !self.deliver_event(sink)? {
                         return Ok(false);
                     }
@@ -330,6 +453,7 @@ impl<R: Read> Scanner<R> {
             let offset = self.offset();
             match sink.offer(&self.buf[self.pos..self.end], offset)? {
                 Taken::Event(len) => {
+                    self.check_value_len(offset, len)?;
                     self.pos += len;
                     return Ok(true);
                 }
@@ -343,6 +467,7 @@ impl<R: Read> Scanner<R> {
                     let Some((start, end)) = self.capture_value()? else {
                         return Ok(false);
                     };
+                    self.check_value_len(self.base + start as u64, end - start)?;
                     sink.event(&self.buf[start..end], self.base + start as u64)?;
                     return Ok(true);
                 }
