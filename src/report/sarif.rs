@@ -280,18 +280,8 @@ fn drafts(report: &Report) -> Vec<Draft> {
         drafts.extend(coverage(c));
         drafts.extend(c.operations.iter().filter_map(|o| change(o, c)));
     }
-    drafts.extend(
-        report
-            .budgets
-            .iter()
-            .filter_map(|b| budget(b, origin_of(report, b.operations.first()))),
-    );
-    drafts.extend(
-        report
-            .findings
-            .iter()
-            .map(|f| finding(f, origin_of(report, Some(&f.operation)))),
-    );
+    drafts.extend(report.budgets.iter().filter_map(budget));
+    drafts.extend(report.findings.iter().map(finding));
     drafts
 }
 
@@ -382,29 +372,6 @@ fn fallback_location(report: &Report) -> Fallback {
             uri_base_id: Some(SRCROOT),
         },
     }
-}
-
-/// Whose code the operation named `key` is, from the operation tables of the report
-/// (findings and budgets do not carry it); `Own` when the report has no table for it.
-fn origin_of(report: &Report, key: Option<&String>) -> Origin {
-    let Some(key) = key else {
-        return Origin::Unknown;
-    };
-    let compared = report
-        .comparison
-        .iter()
-        .flat_map(|c| c.operations.iter())
-        .find(|o| &o.name == key)
-        .map(|o| o.origin);
-    compared
-        .or_else(|| {
-            report
-                .operations
-                .iter()
-                .find(|o| &o.name == key)
-                .map(|o| o.origin)
-        })
-        .unwrap_or(Origin::Own)
 }
 
 fn command_name(report: &Report) -> &'static str {
@@ -584,7 +551,7 @@ fn change(o: &OpChange, c: &Comparison) -> Option<Draft> {
     })
 }
 
-fn budget(b: &BudgetResult, origin: Origin) -> Option<Draft> {
+fn budget(b: &BudgetResult) -> Option<Draft> {
     let severity = b.severity?;
     let metric = &b.metric;
     let target = text::budget_threshold(b.unit, b.target);
@@ -619,11 +586,11 @@ fn budget(b: &BudgetResult, origin: Origin) -> Option<Draft> {
         operation: b.operations.first().cloned(),
         file: b.file.clone(),
         line: b.line,
-        origin,
+        origin: b.origin,
     })
 }
 
-fn finding(f: &Finding, origin: Origin) -> Draft {
+fn finding(f: &Finding) -> Draft {
     let words = text::finding_rule(f.kind);
     Draft {
         rule: RuleWords {
@@ -644,7 +611,7 @@ fn finding(f: &Finding, origin: Origin) -> Draft {
         operation: Some(f.operation.clone()),
         file: f.file.clone(),
         line: f.line,
-        origin,
+        origin: f.origin,
     }
 }
 

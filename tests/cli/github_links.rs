@@ -243,3 +243,57 @@ fn github_annotations_point_at_own_code_and_not_at_library_module_paths() {
         "traverse_graph"
     );
 }
+
+#[test]
+fn sarif_locates_own_budgets_and_not_library_ones_without_a_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let budgets = dir.path().join("budgets.toml");
+    std::fs::write(
+        &budgets,
+        "[[budget]]\nname = \"Random draw\"\noperation = \"Random.uniform\"\n\
+         target = \"1us\"\nflag = \"2us\"\n\
+         [[budget]]\nname = \"Graph traversal\"\noperation = \"traverse_graph\"\n\
+         target = \"5ms\"\nflag = \"10ms\"\n",
+    )
+    .unwrap();
+    let sarif = dir.path().join("check.sarif");
+    let out = perfgate()
+        .current_dir(root())
+        .args([
+            "check",
+            "tests/fixtures/viztracer/regressed.json",
+            "--budgets",
+        ])
+        .arg(&budgets)
+        .arg("--sarif")
+        .arg(&sarif)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let location = |rule: &str| {
+        let result = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == rule)
+            .unwrap_or_else(|| panic!("no result {rule}: {log:#}"));
+        let physical = &result["locations"][0]["physicalLocation"];
+        (
+            physical["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            physical["region"]["startLine"].as_u64().unwrap() as usize,
+        )
+    };
+    // A library operation: the trace stands in for the location (SARIF needs one).
+    assert_eq!(
+        location("perfgate/budget/Random draw"),
+        ("tests/fixtures/viztracer/regressed.json".to_string(), 1)
+    );
+    let (path, line) = location("perfgate/budget/Graph traversal");
+    assert_eq!(path, "tests/fixtures/service/diagnostic.py");
+    assert_eq!(def_at(&path, line), "traverse_graph");
+}
