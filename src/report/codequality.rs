@@ -5,11 +5,14 @@
 //!
 //! The fingerprint identifies the issue, not its figures: the same regression of the same
 //! operation on the next push has the same fingerprint, so GitLab tells new issues from old
-//! ones. A result without a source file is placed at the first input (the trace) line 1.
+//! ones. A result without a source file of the project's own code (a C function, library
+//! code: its `json/decoder.py` is a module path) is placed at the first input (the trace)
+//! line 1.
 
 use serde::Serialize;
 
 use super::text;
+use crate::ops::Origin;
 use crate::outcome::{BudgetResult, Comparison, Finding, InputInfo, OpChange, Report, Severity};
 
 /// One Code Quality issue.
@@ -126,6 +129,7 @@ fn coverage(c: &Comparison) -> Option<Draft> {
 
 fn change(o: &OpChange, c: &Comparison) -> Option<Draft> {
     let severity = o.severity?;
+    let (file, line) = placed(&o.file, o.line, o.origin);
     Some(Draft {
         check: "perfgate/regression".into(),
         identity: o.name.clone(),
@@ -135,24 +139,26 @@ fn change(o: &OpChange, c: &Comparison) -> Option<Draft> {
             text::reason(o, c)
         ),
         severity,
-        file: o.file.clone(),
-        line: o.line,
+        file,
+        line,
     })
 }
 
 fn budget(b: &BudgetResult) -> Option<Draft> {
     let severity = b.severity?;
+    let (file, line) = placed(&b.file, b.line, b.origin);
     Some(Draft {
         check: "perfgate/budget".into(),
         identity: b.name.clone(),
         description: format!("perfgate: {}", text::budget_line(b)),
         severity,
-        file: b.file.clone(),
-        line: b.line,
+        file,
+        line,
     })
 }
 
 fn finding(f: &Finding) -> Draft {
+    let (file, line) = placed(&f.file, f.line, f.origin);
     Draft {
         check: format!("perfgate/{}", kind_name(f)),
         identity: format!(
@@ -167,8 +173,21 @@ fn finding(f: &Finding) -> Draft {
             text::finding_sentence(f)
         ),
         severity: f.severity,
-        file: f.file.clone(),
-        line: f.line,
+        file,
+        line,
+    }
+}
+
+/// A draft's file and line: the operation's, when it is the project's own code; else none
+/// (the issue goes to the trace, line 1).
+fn placed(
+    file: &Option<String>,
+    line: Option<u32>,
+    origin: Origin,
+) -> (Option<String>, Option<u32>) {
+    match file {
+        Some(f) if origin == Origin::Own => (Some(f.clone()), line),
+        _ => (None, None),
     }
 }
 

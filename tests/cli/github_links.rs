@@ -245,7 +245,7 @@ fn github_annotations_point_at_own_code_and_not_at_library_module_paths() {
 }
 
 #[test]
-fn sarif_locates_own_budgets_and_not_library_ones_without_a_comparison() {
+fn sarif_and_codequality_locate_own_budgets_and_not_library_ones_without_a_comparison() {
     let dir = tempfile::tempdir().unwrap();
     let budgets = dir.path().join("budgets.toml");
     std::fs::write(
@@ -257,6 +257,7 @@ fn sarif_locates_own_budgets_and_not_library_ones_without_a_comparison() {
     )
     .unwrap();
     let sarif = dir.path().join("check.sarif");
+    let codequality = dir.path().join("check.codequality.json");
     let out = perfgate()
         .current_dir(root())
         .args([
@@ -267,9 +268,33 @@ fn sarif_locates_own_budgets_and_not_library_ones_without_a_comparison() {
         .arg(&budgets)
         .arg("--sarif")
         .arg(&sarif)
+        .arg("--codequality")
+        .arg(&codequality)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // GitLab Code Quality, the same way.
+    let issues: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&codequality).unwrap()).unwrap();
+    let issue = |budget: &str| {
+        let issue = issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["description"].as_str().unwrap().contains(budget))
+            .unwrap_or_else(|| panic!("no issue {budget}: {issues:#}"));
+        (
+            issue["location"]["path"].as_str().unwrap().to_string(),
+            issue["location"]["lines"]["begin"].as_u64().unwrap() as usize,
+        )
+    };
+    assert_eq!(
+        issue("Random draw"),
+        ("tests/fixtures/viztracer/regressed.json".to_string(), 1)
+    );
+    let (path, line) = issue("Graph traversal");
+    assert_eq!(path, "tests/fixtures/service/diagnostic.py");
+    assert_eq!(def_at(&path, line), "traverse_graph");
     let log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     let location = |rule: &str| {
