@@ -754,6 +754,30 @@ mod tests {
         assert!(c.delta_pct.unwrap() > 100.0);
     }
 
+    #[test]
+    fn the_tail_keeps_at_least_ten_pooled_calls_above_its_threshold() {
+        let range = |from: u32, to: u32| -> Vec<f64> { (from..=to).map(f64::from).collect() };
+        // 200 calls: the 95th percentile leaves 10 above (191..=200, all after).
+        let t = tail_counts(&range(1, 100), &range(101, 200), 0.95);
+        assert_eq!(t.level, 0.95);
+        assert!((t.threshold_us - 190.05).abs() < 1e-9, "{t:?}");
+        assert_eq!((t.before_above, t.before_calls), (0, 100));
+        assert_eq!((t.after_above, t.after_calls), (10, 100));
+        // 100 calls: lowered to the 90th, so that 10 lie above (91..=100).
+        let t = tail_counts(&range(1, 50), &range(51, 100), 0.95);
+        assert!((t.level - 0.9).abs() < 1e-12, "{t:?}");
+        assert_eq!((t.before_above, t.after_above), (0, 10));
+        // 10 calls or fewer: the median.
+        let t = tail_counts(&range(1, 5), &range(6, 10), 0.95);
+        assert_eq!((t.level, t.threshold_us), (0.5, 5.5));
+        assert_eq!((t.before_above, t.after_above), (0, 5));
+        // Calls equal to the threshold are not above it: 45 calls of 5 ms and 15 of 9 ms put
+        // the pooled quantile at 9 ms.
+        let t = tail_counts(&[5e3; 45], &[9e3; 15], 0.95);
+        assert_eq!(t.threshold_us, 9e3);
+        assert_eq!((t.before_above, t.after_above), (0, 0));
+    }
+
     fn paired_change(before: &[Vec<f64>], after: &[Vec<f64>]) -> OpChange {
         let (b, a) = (profile(op(before)), profile(op(after)));
         let sides = Sides {
