@@ -569,6 +569,24 @@ pub(crate) mod tests {
         tree_with_counters(spans, Vec::new(), catalog)
     }
 
+    /// The findings of `budgets` on one trace of `spans` where span `i` of each
+    /// `(i, text)` has the query text `text` (OpenTelemetry `db.statement`).
+    pub(crate) fn findings_with_statements(
+        spans: &[(&str, u32, f64, f64)],
+        statements: &[(u32, &str)],
+        budgets: &str,
+    ) -> Vec<Finding> {
+        let config = parse(budgets, "b.toml").unwrap();
+        let mut catalog = Catalog::new(KeyMode::File);
+        let mut t = tree_with_counters(spans, Vec::new(), &mut catalog);
+        // The tree keeps its spans in the order given here (sorted by track and start).
+        t.statements = statements
+            .iter()
+            .map(|&(i, text)| (i, text.to_string()))
+            .collect();
+        crate::budget::evaluate(&config, &[t], &catalog).findings
+    }
+
     /// [`tree`] with counter series (viztracer `--log_gc`, `VizCounter`).
     fn tree_with_counters(
         spans: &[(&str, u32, f64, f64)],
