@@ -692,6 +692,33 @@ mod tests {
     }
 
     #[test]
+    fn the_row_of_a_slowdown_carries_its_figures() {
+        // 20 calls a run around 30 ms, then around 60 ms. numpy: p95 30483 → 60966 us, mean
+        // 29970 → 59940 us, median of the pairwise differences 29970 us.
+        let c = change(&[calls(20, 30_000.0)], &[calls(20, 60_000.0)]);
+        let (b, a) = (c.before.clone().unwrap(), c.after.clone().unwrap());
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
+        assert!(
+            close(b.value_us, 30_483.0) && close(a.value_us, 60_966.0),
+            "{c:?}"
+        );
+        assert_eq!(
+            (b.count, b.calls_per_run, a.calls_per_run),
+            (20, 20.0, 20.0)
+        );
+        assert!(close(c.delta_us.unwrap(), 30_483.0), "{c:?}");
+        assert!(close(c.delta_pct.unwrap(), 100.0), "{c:?}");
+        assert_eq!(c.calls_delta_pct, Some(0.0));
+        // Self time per call (all of it own code here).
+        assert!(close(c.self_delta_us.unwrap(), 29_970.0), "{c:?}");
+        assert!(close(c.shift_us.unwrap(), 29_970.0), "{c:?}");
+        let (lo, hi) = c.shift_ci_us.unwrap();
+        assert!(lo < 29_970.0 && 29_970.0 < hi, "{c:?}");
+        // The only operation tested: the whole alpha.
+        assert_eq!(c.alpha, Some(0.01));
+    }
+
+    #[test]
     fn a_change_under_the_noise_floor_or_threshold_is_unchanged() {
         // +50 % but only +0.5 ms: under the 1 ms noise floor.
         let c = change(&[calls(20, 1_000.0)], &[calls(20, 1_500.0)]);
@@ -1100,7 +1127,7 @@ mod tests {
     fn calls_per_run_divide_by_each_sides_own_runs() {
         // 10 calls in one run before, 10 in each of two runs after: the same per run.
         let c = change(&[calls(10, 400_000.0)], &runs(2, 10, 400_000.0));
-        let (b, a) = (c.before.unwrap(), c.after.unwrap());
+        let (b, a) = (c.before.clone().unwrap(), c.after.clone().unwrap());
         assert_eq!((b.calls_per_run, a.calls_per_run), (10.0, 10.0));
         assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
         assert!(!c.count_regressed);
