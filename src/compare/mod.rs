@@ -256,6 +256,90 @@ mod tests {
         assert!(Settings { alpha: 1.5, ..s }.validate().is_err());
     }
 
+    /// One run of calls (µs) of each operation.
+    fn side(ops: &[(&str, Vec<f64>)]) -> Profile {
+        let op = |calls: &[f64]| {
+            let mut d = calls.to_vec();
+            d.sort_by(f64::total_cmp);
+            let total: f64 = d.iter().sum();
+            let n = d.len();
+            OpProfile {
+                function: "f".into(),
+                count: n as u64,
+                total_us: total,
+                self_us: total,
+                min_us: d[0],
+                max_us: d[n - 1],
+                per_run: vec![RunFigures {
+                    count: n as u64,
+                    total_us: total,
+                    mean_us: total / n as f64,
+                    p50_us: crate::ops::percentile(&d, 0.5),
+                    p95_us: crate::ops::percentile(&d, 0.95),
+                    max_us: d[n - 1],
+                    self_us: total,
+                }],
+                durations_us: d,
+                ..OpProfile::default()
+            }
+        };
+        Profile {
+            runs: 1,
+            operations: ops.iter().map(|(k, c)| (k.to_string(), op(c))).collect(),
+            ..Profile::default()
+        }
+    }
+
+    /// `n` distinct calls within ±2 % of `centre` µs.
+    fn calls(n: usize, centre: f64) -> Vec<f64> {
+        (0..n)
+            .map(|i| centre * (0.98 + 0.04 * i as f64 / n as f64))
+            .collect()
+    }
+
+    #[test]
+    fn rows_come_by_section_then_by_size_of_change() {
+        let before = side(&[
+            ("slow", calls(20, 30_000.0)),
+            ("slower", calls(20, 30_000.0)),
+            ("fast", calls(20, 60_000.0)),
+            ("gone", calls(20, 1_000.0)),
+            ("same", calls(20, 5_000.0)),
+        ]);
+        let after = side(&[
+            ("slow", calls(20, 60_000.0)),
+            ("slower", calls(20, 90_000.0)),
+            ("fast", calls(20, 30_000.0)),
+            ("same", calls(20, 5_000.0)),
+            // 20 ms a run: above the 1 ms noise floor, a warning; 0.5 ms: information.
+            ("new_costly", calls(20, 1_000.0)),
+            ("new", vec![500.0]),
+        ]);
+        let c = compare(&before, &after, &Settings::default());
+        let rows: Vec<(&str, ChangeStatus)> = c
+            .operations
+            .iter()
+            .map(|o| (o.name.as_str(), o.status))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("slower", ChangeStatus::Regressed),
+                ("slow", ChangeStatus::Regressed),
+                ("new_costly", ChangeStatus::Added),
+                ("fast", ChangeStatus::Improved),
+                ("new", ChangeStatus::Added),
+                ("gone", ChangeStatus::Removed),
+                ("same", ChangeStatus::Unchanged),
+            ]
+        );
+        // Three tests share alpha; a test on calls is held to alpha / 3 (Bonferroni).
+        assert_eq!(c.tested, 3);
+        let slow = c.operations.iter().find(|o| o.name == "slow").unwrap();
+        assert_eq!(slow.alpha, Some(0.01 / 3.0));
+        assert_eq!((c.before_runs, c.after_runs), (1, 1));
+    }
+
     #[test]
     fn settings_are_valid_up_to_the_ends_of_their_ranges() {
         let d = Settings::default();
