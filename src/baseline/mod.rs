@@ -742,6 +742,65 @@ mod tests {
     }
 
     #[test]
+    fn merged_shards_keep_the_extremes_and_every_source_of_one_key_mode() {
+        let with = |min: f64, max: f64, source: &str| {
+            let (mut b, name) = shard(1, 2, false, source);
+            let op = b.profile.operations.get_mut("parent").unwrap();
+            (op.min_us, op.max_us, op.durations_us) = (min, max, vec![min, max]);
+            b.profile.sources = vec![format!("{source}.json")];
+            (b, name)
+        };
+        let merged = Baseline::merge(&[with(3.0, 40.0, "a"), with(1.5, 20.0, "b")]).unwrap();
+        let parent = &merged.profile.operations["parent"];
+        assert_eq!((parent.min_us, parent.max_us), (1.5, 40.0));
+        assert_eq!(parent.durations_us, [1.5, 3.0, 20.0, 40.0]);
+        assert_eq!(merged.profile.sources, ["a.json", "b.json"]);
+        let (mut other, _) = shard(1, 2, false, "c");
+        other.key_mode = KeyMode::Name;
+        let e = Baseline::merge(&[with(3.0, 40.0, "a"), (other, "c.json".into())]).unwrap_err();
+        assert!(
+            matches!(&e, BaselineError::KeyModeMismatch { other, .. } if other == "c.json"),
+            "{e}"
+        );
+        assert!(matches!(Baseline::merge(&[]), Err(BaselineError::Empty)));
+    }
+
+    #[test]
+    fn a_saved_baseline_reads_back_and_bad_operations_are_refused() {
+        let (b, _) = shard(2, 4, true, "w");
+        let text = b.to_json();
+        assert_eq!(Baseline::from_slice(text.as_bytes(), "b.json").unwrap(), b);
+        // As many samples as calls, and equal samples side by side, are valid.
+        let op = |sample: &str, count: u64, runs: &str| {
+            format!(
+                "{{\"perfgate_baseline\": 1, \"key_mode\": \"file\", \"runs\": 2, \
+                 \"operations\": {{\"f\": {{\"function\": \"f\", \"count\": {count}, \
+                 \"total_us\": 4, \"self_us\": 4, \"min_us\": 1, \"max_us\": 2, \
+                 \"sample_us\": {sample}, \"per_run\": {runs}}}}}}}"
+            )
+        };
+        let two_runs = r#"[{"count": 1, "total_us": 1, "mean_us": 1, "p50_us": 1, "p95_us": 1,
+            "max_us": 1, "self_us": 1}, {"count": 2, "total_us": 3, "mean_us": 1.5,
+            "p50_us": 1.5, "p95_us": 2, "max_us": 2, "self_us": 3}]"#;
+        let read = |text: String| Baseline::from_slice(text.as_bytes(), "b.json");
+        assert!(read(op("[1, 1, 2]", 3, two_runs)).is_ok());
+        let refused = |text: String| match read(text) {
+            Err(BaselineError::Invalid {
+                operation, message, ..
+            }) => {
+                assert_eq!(operation, "f");
+                message
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(refused(op("[1, 1, 2]", 2, two_runs)).contains("3 durations but count is 2"));
+        assert!(refused(op("[2, 1]", 3, two_runs)).contains("sorted ascending"));
+        assert!(refused(op("[]", 3, two_runs)).contains("at least one call"));
+        assert!(refused(op("[1]", 0, two_runs)).contains("at least one call"));
+        assert!(refused(op("[1]", 3, "[]")).contains("per_run has 0 entries"));
+    }
+
+    #[test]
     fn sniffs_baselines_not_traces() {
         assert!(looks_like_baseline(b" {\n  \"perfgate_baseline\": 1"));
         assert!(!looks_like_baseline(b"{\"traceEvents\": []}"));

@@ -290,6 +290,206 @@ fn matched_ops(calls: &BudgetCalls, trees: &[CallTree]) -> Vec<(OpId, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::tests::evaluation;
+
+    /// Five calls of `step` (10, 20, 30, 100 and 40 ms: numpy gives p50 30, p90 76, p95 88,
+    /// p99 97.6 ms), three beneath the first `handle` request, one (with a 15 ms child) beneath
+    /// the second, one outside any request.
+    const STEPS: [(&str, u32, f64, f64); 9] = [
+        ("main (a.py:1)", 0, 0.0, 1000.0),
+        ("handle (a.py:5)", 0, 0.0, 100.0),
+        ("step (a.py:2)", 0, 1.0, 10.0),
+        ("step (a.py:2)", 0, 20.0, 20.0),
+        ("step (a.py:2)", 0, 50.0, 30.0),
+        ("handle (a.py:5)", 0, 200.0, 150.0),
+        ("step (a.py:2)", 0, 210.0, 100.0),
+        ("inner (a.py:9)", 0, 215.0, 15.0),
+        ("step (a.py:2)", 0, 400.0, 40.0),
+    ];
+
+    /// The row of one budget (`extra` lines added to its table) on `spans`.
+    fn row(spans: &[(&str, u32, f64, f64)], metric: &str, extra: &str) -> BudgetResult {
+        let bounds = if metric.starts_with("count") {
+            "target = 1000\nflag = 1000\n"
+        } else {
+            "target = \"10s\"\nflag = \"10s\"\n"
+        };
+        let text = format!(
+            "[[budget]]\nname = \"b\"\noperation = \"step\"\nmetric = \"{metric}\"\n{bounds}{extra}"
+        );
+        evaluation(spans, &text).budgets.remove(0)
+    }
+
+    #[test]
+    fn every_metric_of_the_calls_is_its_own_figure() {
+        let expected = [
+            ("p50", 30_000.0),
+            ("p90", 76_000.0),
+            ("p95", 88_000.0),
+            ("p99", 97_600.0),
+            ("max", 100_000.0),
+            ("mean", 40_000.0),
+            ("total", 200_000.0),
+            // The child `inner` is not the step's own time.
+            ("self", 185_000.0),
+            ("count", 5.0),
+        ];
+        for (metric, want) in expected {
+            let r = row(&STEPS, metric, "");
+            let got = r.value.unwrap();
+            assert!((got - want).abs() < 1e-6, "{metric}: {got} != {want}");
+            assert_eq!(r.samples, 5, "{metric}");
+            let unit = if metric == "count" {
+                Unit::Count
+            } else {
+                Unit::Us
+            };
+            assert_eq!(r.unit, unit, "{metric}");
+            assert_eq!(r.operations, ["step (a.py)"], "{metric}");
+            assert_eq!((r.file.as_deref(), r.line), (Some("a.py"), Some(2)));
+        }
+    }
+
+    #[test]
+    fn within_counts_only_the_calls_beneath_the_scope() {
+        // 3 calls beneath the first request, 1 beneath the second: the largest is 3 (a mean
+        // would say 2); the call outside any request is not counted.
+        let r = row(&STEPS, "count_per_parent", "within = \"handle\"\n");
+        assert_eq!((r.value, r.samples), (Some(3.0), 2));
+        assert_eq!(r.unit, Unit::Count);
+        assert_eq!(r.within.as_deref(), Some("handle"));
+        let r = row(&STEPS, "count", "within = \"handle\"\n");
+        assert_eq!((r.value, r.samples), (Some(4.0), 4));
+        // numpy.percentile([10, 20, 30, 100], 50) == 25.
+        let r = row(&STEPS, "p50", "within = \"handle\"\n");
+        assert_eq!(r.value, Some(25_000.0));
+    }
+
+    #[test]
+    fn the_nearest_enclosing_scope_owns_a_call() {
+        // A request inside a request: the inner one owns the two calls beneath it.
+        let spans = [
+            ("handle (a.py:5)", 0, 0.0, 100.0),
+            ("step (a.py:2)", 0, 1.0, 5.0),
+            ("handle (a.py:5)", 0, 10.0, 50.0),
+            ("step (a.py:2)", 0, 11.0, 5.0),
+            ("step (a.py:2)", 0, 20.0, 5.0),
+        ];
+        let r = row(&spans, "count_per_parent", "within = \"handle\"\n");
+        assert_eq!((r.value, r.samples), (Some(2.0), 2));
+    }
+
+    #[test]
+    fn file_selects_the_operations_of_matching_files() {
+        let spans = [
+            ("main (a.py:1)", 0, 0.0, 1000.0),
+            ("step (a.py:2)", 0, 1.0, 10.0),
+            ("step (db/b.py:3)", 0, 20.0, 20.0),
+            ("step (db/b.py:3)", 0, 50.0, 30.0),
+        ];
+        // By base name and by full path.
+        for file in ["b.py", "db/*.py"] {
+            let r = row(&spans, "total", &format!("file = \"{file}\"\n"));
+            assert_eq!(r.value, Some(50_000.0), "{file}");
+            assert_eq!(r.operations, ["step (b.py)"], "{file}");
+        }
+        let r = row(&spans, "count", "");
+        assert_eq!(r.value, Some(3.0));
+        // Sorted by key; the file and line are those of the most called operation.
+        assert_eq!(r.operations, ["step (a.py)", "step (b.py)"]);
+        assert_eq!((r.file.as_deref(), r.line), (Some("db/b.py"), Some(3)));
+    }
+
+    #[test]
+    fn bands_set_the_severity_of_a_row() {
+        // p50 is 30 ms.
+        let at = |target: &str, flag: &str| {
+            let text = format!(
+                "[[budget]]\nname = \"b\"\noperation = \"step\"\nmetric = \"p50\"\n\
+                 target = \"{target}\"\nflag = \"{flag}\"\n"
+            );
+            let r = evaluation(&STEPS, &text).budgets.remove(0);
+            (r.status, r.severity)
+        };
+        assert_eq!(at("30ms", "40ms"), (BudgetStatus::OnTarget, None));
+        assert_eq!(
+            at("20ms", "30ms"),
+            (BudgetStatus::Acceptable, Some(Severity::Warn))
+        );
+        assert_eq!(
+            at("10ms", "20ms"),
+            (BudgetStatus::Flagged, Some(Severity::Fail))
+        );
+    }
+
+    #[test]
+    fn a_budget_that_matches_nothing_warns_or_fails_and_suggests_names() {
+        let text = "[[budget]]\nname = \"b\"\noperation = \"stepp\"\nmetric = \"p95\"\n\
+                    target = \"1ms\"\nflag = \"2ms\"\n";
+        let r = evaluation(&STEPS, text).budgets.remove(0);
+        assert_eq!(r.value, None);
+        assert_eq!(r.samples, 0);
+        assert_eq!(
+            (r.status, r.severity),
+            (BudgetStatus::NoMatch, Some(Severity::Warn))
+        );
+        assert_eq!(r.did_you_mean, ["step (a.py)"]);
+        let strict = format!("[defaults]\nrequire_match = true\n{text}");
+        let r = evaluation(&STEPS, &strict).budgets.remove(0);
+        assert_eq!(
+            (r.status, r.severity),
+            (BudgetStatus::NoMatch, Some(Severity::Fail))
+        );
+        // A dead-code gate: no call is a count of 0, on target.
+        let dead = "[[budget]]\nname = \"b\"\noperation = \"legacy\"\nmetric = \"count\"\n\
+                    target = 0\nflag = 0\n";
+        let r = evaluation(&STEPS, dead).budgets.remove(0);
+        assert_eq!(
+            (r.value, r.status, r.severity),
+            (Some(0.0), BudgetStatus::OnTarget, None)
+        );
+        assert!(r.did_you_mean.is_empty(), "{:?}", r.did_you_mean);
+    }
+
+    #[test]
+    fn the_three_nearest_names_are_suggested_closest_first() {
+        let did_you_mean = |functions: &[&str]| {
+            let spans: Vec<(String, u32, f64, f64)> = functions
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (format!("{f} (a.py:{i})"), 0, 10.0 * i as f64, 5.0))
+                .collect();
+            let spans: Vec<(&str, u32, f64, f64)> = spans
+                .iter()
+                .map(|(n, t, s, d)| (n.as_str(), *t, *s, *d))
+                .collect();
+            let text = "[[budget]]\nname = \"b\"\noperation = \"fetch_user*\"\n\
+                        metric = \"max\"\ntarget = \"1ms\"\nflag = \"2ms\"\n\
+                        file = \"nowhere.py\"\n";
+            evaluation(&spans, text).budgets.remove(0).did_you_mean
+        };
+        // Similarity 1 (the pattern without its `*`), 0.91, 0.9 (the last dotted part), 0.9:
+        // three are shown, ties by key.
+        assert_eq!(
+            did_you_mean(&[
+                "render",
+                "fetch_uses",
+                "db.fetch_usr",
+                "fetch_users",
+                "fetch_user"
+            ]),
+            [
+                "fetch_user (a.py)",
+                "fetch_users (a.py)",
+                "db.fetch_usr (a.py)"
+            ]
+        );
+        // Three letters of ten changed is 0.7, the least that is shown; four is too far.
+        assert_eq!(
+            did_you_mean(&["fetch_uabc", "fetch_abcd"]),
+            ["fetch_uabc (a.py)"]
+        );
+    }
 
     #[test]
     fn bands_include_their_upper_bound() {

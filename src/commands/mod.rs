@@ -56,3 +56,28 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Schema => docs::schema(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gate_fails_from_the_fail_on_level_up() {
+        use Outcome::{GateFailed, Pass};
+        let cases = [
+            (Verdict::Pass, FailOnArg::Fail, Pass),
+            (Verdict::Warn, FailOnArg::Fail, Pass),
+            (Verdict::Fail, FailOnArg::Fail, GateFailed),
+            (Verdict::Pass, FailOnArg::Warn, Pass),
+            (Verdict::Warn, FailOnArg::Warn, GateFailed),
+            (Verdict::Fail, FailOnArg::Warn, GateFailed),
+        ];
+        for (verdict, fail_on, want) in cases {
+            assert_eq!(
+                Outcome::from_verdict(verdict, fail_on),
+                want,
+                "{verdict:?} with --fail-on {fail_on:?}"
+            );
+        }
+    }
+}

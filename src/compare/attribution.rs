@@ -212,14 +212,53 @@ mod tests {
         assert_eq!(split.basis, AttributionBasis::TotalPerRun);
         // Own code: 100 us × 8 more calls per run.
         assert_eq!(split.own_code_us, 400.0);
-        assert_eq!(split.children[0].operation, "a");
-        assert_eq!(split.children[0].delta_us, 1600.0);
-        assert!(split.children.len() <= MAX_CONTRIBUTIONS);
+        // Per run: "a" +1600 us, the small ones +8 to +48 us of a growth of 1768 us: those
+        // of at least 2 % (35.36 us) are listed, the rest summed.
+        let listed: Vec<(&str, f64)> = split
+            .children
+            .iter()
+            .map(|c| (c.operation.as_str(), c.delta_us))
+            .collect();
+        assert_eq!(listed, [("a", 1600.0), ("s5", 48.0), ("s4", 40.0)]);
+        assert_eq!(split.other_children_us, 8.0 + 16.0 + 24.0 + 32.0);
+        assert_eq!(split.change_us, 1600.0 + 48.0 + 40.0 + 80.0 + 400.0);
         let listed: f64 = split.children.iter().map(|c| c.delta_us).sum();
         let sum = listed + split.other_children_us + split.own_code_us;
         assert!((sum - split.change_us).abs() < 1e-9, "{sum} vs {split:?}");
         // The self metric has no children's share.
         assert!(attribute("parent", &sides, Metric::SelfTime).is_none());
+    }
+
+    #[test]
+    fn at_most_five_children_are_listed_and_none_that_did_not_grow() {
+        // Seven children that each got 10 us slower per parent call: five are listed, the
+        // other two summed.
+        let names: Vec<String> = (0..7).map(|i| format!("c{i}")).collect();
+        let edges = |us: f64| -> Vec<(&str, u64, f64)> {
+            names.iter().map(|n| (n.as_str(), 1, us)).collect()
+        };
+        let before = profile(op(1, &edges(100.0)));
+        let after = profile(op(1, &edges(110.0)));
+        let sides = Sides {
+            before: &before,
+            after: &after,
+        };
+        let split = attribute("parent", &sides, Metric::Mean).unwrap();
+        let listed: Vec<&str> = split
+            .children
+            .iter()
+            .map(|c| c.operation.as_str())
+            .collect();
+        assert_eq!(listed, ["c0", "c1", "c2", "c3", "c4"]);
+        assert_eq!(split.other_children_us, 20.0);
+        // Nothing changed: no child is a cause.
+        let sides = Sides {
+            before: &before,
+            after: &before,
+        };
+        let split = attribute("parent", &sides, Metric::P95).unwrap();
+        assert!(split.children.is_empty(), "{:?}", split.children);
+        assert_eq!((split.change_us, split.other_children_us), (0.0, 0.0));
     }
 
     #[test]

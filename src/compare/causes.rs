@@ -473,6 +473,66 @@ mod tests {
         );
     }
 
+    /// `o` with its metric `before` → `after` µs at `calls` calls per run on both sides.
+    fn with_figures(mut o: OpChange, before: f64, after: f64, calls: f64) -> OpChange {
+        let side = |value_us| crate::outcome::SideFigures {
+            count: calls as u64,
+            calls_per_run: calls,
+            value_us,
+        };
+        (o.before, o.after) = (Some(side(before)), Some(side(after)));
+        o
+    }
+
+    #[test]
+    fn a_parent_is_folded_under_children_that_explain_half_its_growth() {
+        let empty = crate::ops::Profile::default();
+        let sides = Sides {
+            before: &empty,
+            after: &empty,
+        };
+        let child = || with_figures(regression("child", &[], 50.0), 100.0, 150.0, 2.0);
+        // Exactly half of the parent's growth is the regressed child's: a symptom of it.
+        let mut ops = vec![regression("parent", &[("child", 50.0)], 50.0), child()];
+        let causes = find(&mut ops, &sides, Metric::P95);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        let c = &causes[0];
+        assert_eq!(
+            (c.operation.as_str(), c.symptoms.as_slice()),
+            ("child", &["parent".to_string()][..])
+        );
+        assert_eq!(ops[0].explained_by.as_deref(), Some("child"));
+        // 2 calls a run, each 50 us slower, all of it in the child's own code.
+        assert_eq!(c.added_per_run_us, 100.0);
+        assert_eq!(
+            c.kind,
+            CauseKind::Slower {
+                ratio: 1.5,
+                delta_us: 50.0,
+                own_code_share: 1.0
+            }
+        );
+        // Just under half: the parent is a cause of its own, the larger first.
+        let mut ops = vec![
+            with_figures(
+                regression("parent", &[("child", 49.0)], 51.0),
+                1000.0,
+                1100.0,
+                2.0,
+            ),
+            child(),
+        ];
+        let causes = find(&mut ops, &sides, Metric::P95);
+        let names: Vec<&str> = causes.iter().map(|c| c.operation.as_str()).collect();
+        assert_eq!(names, ["parent", "child"]);
+        assert_eq!(causes[0].added_per_run_us, 200.0);
+        assert!(matches!(
+            causes[0].kind,
+            CauseKind::Slower { own_code_share, .. } if (own_code_share - 0.51).abs() < 1e-12
+        ));
+        assert_eq!(ops[0].explained_by, None);
+    }
+
     #[test]
     fn the_root_of_an_explanation_chain() {
         let explained: BTreeMap<String, String> = [("x", "y"), ("y", "z"), ("p", "q"), ("q", "p")]

@@ -83,4 +83,24 @@ mod tests {
         let after = profile(&[("a", Origin::Own), ("b", Origin::Own)]);
         assert_eq!(coverage(&before, &after, 0.5).severity, None);
     }
+
+    #[test]
+    fn the_least_share_passes_and_library_only_traces_count_every_operation() {
+        // Exactly the minimum share: one of two own operations at 50 %.
+        let before = profile(&[("a", Origin::Own), ("b", Origin::Own)]);
+        let c = coverage(&before, &profile(&[("a", Origin::Own)]), 0.5);
+        assert_eq!((c.share, c.severity), (0.5, None));
+        // No own code: judged on every operation (one of three measured).
+        let libraries = profile(&[
+            ("json", Origin::Library),
+            ("re", Origin::Library),
+            ("ssl", Origin::Library),
+        ]);
+        let c = coverage(&libraries, &profile(&[("re", Origin::Library)]), 0.5);
+        assert_eq!((c.before_operations, c.after_measured), (3, 1));
+        assert_eq!(c.severity, Some(Severity::Fail));
+        // Nothing measured before: nothing was lost.
+        let c = coverage(&profile(&[]), &profile(&[]), 0.5);
+        assert_eq!((c.share, c.severity), (1.0, None));
+    }
 }

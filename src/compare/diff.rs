@@ -805,6 +805,33 @@ mod tests {
     }
 
     #[test]
+    fn the_row_of_a_slowdown_carries_its_figures() {
+        // 20 calls a run around 30 ms, then around 60 ms. numpy: p95 30483 → 60966 us, mean
+        // 29970 → 59940 us, median of the pairwise differences 29970 us.
+        let c = change(&[calls(20, 30_000.0)], &[calls(20, 60_000.0)]);
+        let (b, a) = (c.before.clone().unwrap(), c.after.clone().unwrap());
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-6;
+        assert!(
+            close(b.value_us, 30_483.0) && close(a.value_us, 60_966.0),
+            "{c:?}"
+        );
+        assert_eq!(
+            (b.count, b.calls_per_run, a.calls_per_run),
+            (20, 20.0, 20.0)
+        );
+        assert!(close(c.delta_us.unwrap(), 30_483.0), "{c:?}");
+        assert!(close(c.delta_pct.unwrap(), 100.0), "{c:?}");
+        assert_eq!(c.calls_delta_pct, Some(0.0));
+        // Self time per call (all of it own code here).
+        assert!(close(c.self_delta_us.unwrap(), 29_970.0), "{c:?}");
+        assert!(close(c.shift_us.unwrap(), 29_970.0), "{c:?}");
+        let (lo, hi) = c.shift_ci_us.unwrap();
+        assert!(lo < 29_970.0 && 29_970.0 < hi, "{c:?}");
+        // The only operation tested: the whole alpha.
+        assert_eq!(c.alpha, Some(0.01));
+    }
+
+    #[test]
     fn a_change_under_the_noise_floor_or_threshold_is_unchanged() {
         // +50 % but only +0.5 ms: under the 1 ms noise floor.
         let c = change(&[calls(20, 1_000.0)], &[calls(20, 1_500.0)]);
@@ -871,6 +898,30 @@ mod tests {
         let c = change(&before, &after);
         assert_eq!(c.status, ChangeStatus::Regressed, "{c:?}");
         assert!(c.delta_pct.unwrap() > 100.0);
+    }
+
+    #[test]
+    fn the_tail_keeps_at_least_ten_pooled_calls_above_its_threshold() {
+        let range = |from: u32, to: u32| -> Vec<f64> { (from..=to).map(f64::from).collect() };
+        // 200 calls: the 95th percentile leaves 10 above (191..=200, all after).
+        let t = tail_counts(&range(1, 100), &range(101, 200), 0.95);
+        assert_eq!(t.level, 0.95);
+        assert!((t.threshold_us - 190.05).abs() < 1e-9, "{t:?}");
+        assert_eq!((t.before_above, t.before_calls), (0, 100));
+        assert_eq!((t.after_above, t.after_calls), (10, 100));
+        // 100 calls: lowered to the 90th, so that 10 lie above (91..=100).
+        let t = tail_counts(&range(1, 50), &range(51, 100), 0.95);
+        assert!((t.level - 0.9).abs() < 1e-12, "{t:?}");
+        assert_eq!((t.before_above, t.after_above), (0, 10));
+        // 10 calls or fewer: the median.
+        let t = tail_counts(&range(1, 5), &range(6, 10), 0.95);
+        assert_eq!((t.level, t.threshold_us), (0.5, 5.5));
+        assert_eq!((t.before_above, t.after_above), (0, 5));
+        // Calls equal to the threshold are not above it: 45 calls of 5 ms and 15 of 9 ms put
+        // the pooled quantile at 9 ms.
+        let t = tail_counts(&[5e3; 45], &[9e3; 15], 0.95);
+        assert_eq!(t.threshold_us, 9e3);
+        assert_eq!((t.before_above, t.after_above), (0, 0));
     }
 
     fn paired_change(before: &[Vec<f64>], after: &[Vec<f64>]) -> OpChange {
@@ -1290,7 +1341,7 @@ mod tests {
     fn calls_per_run_divide_by_each_sides_own_runs() {
         // 10 calls in one run before, 10 in each of two runs after: the same per run.
         let c = change(&[calls(10, 400_000.0)], &runs(2, 10, 400_000.0));
-        let (b, a) = (c.before.unwrap(), c.after.unwrap());
+        let (b, a) = (c.before.clone().unwrap(), c.after.clone().unwrap());
         assert_eq!((b.calls_per_run, a.calls_per_run), (10.0, 10.0));
         assert_eq!((c.status, c.severity), (ChangeStatus::Unchanged, None));
         assert!(!c.count_regressed);

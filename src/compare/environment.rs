@@ -46,3 +46,58 @@ pub fn estimate(
         notable: ratio >= NOTABLE || ratio <= 1.0 / NOTABLE,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::OpProfile;
+
+    /// A side of one run whose operations `(name, calls, self time µs)`.
+    fn side(ops: &[(&str, u64, f64)]) -> Profile {
+        Profile {
+            runs: 1,
+            operations: ops
+                .iter()
+                .map(|&(name, count, self_us)| {
+                    let op = OpProfile {
+                        count,
+                        self_us,
+                        ..OpProfile::default()
+                    };
+                    (name.to_string(), op)
+                })
+                .collect(),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn the_drift_is_the_median_ratio_of_own_time_per_call() {
+        // Own time per call: a 10 → 12.5 (1.25×), b 20 → 20, c 40 → 100 (2.5×): median 1.25.
+        let before = side(&[("a", 5, 50.0), ("b", 5, 100.0), ("c", 5, 200.0)]);
+        let after = side(&[("a", 5, 62.5), ("b", 5, 100.0), ("c", 5, 500.0)]);
+        let e = estimate(&before, &after, 5).unwrap();
+        assert!((e.ratio - 1.25).abs() < 1e-12, "{e:?}");
+        assert_eq!(e.operations, 3);
+        assert!(e.notable, "1.25× is the least notable drift");
+        // The other way: 1 / 1.25 = 0.8 is notable too.
+        let e = estimate(&after, &before, 5).unwrap();
+        assert!((e.ratio - 0.8).abs() < 1e-12 && e.notable, "{e:?}");
+        // Fewer than 5 calls per run, or under 1 µs of own time per call: left out, and
+        // with two operations left there is no estimate.
+        let few = side(&[("a", 4, 50.0), ("b", 5, 100.0), ("c", 5, 200.0)]);
+        assert!(estimate(&few, &after, 5).is_none());
+        let tiny = side(&[("a", 5, 4.9), ("b", 5, 100.0), ("c", 5, 200.0)]);
+        assert!(estimate(&tiny, &after, 5).is_none());
+        // Exactly 1 µs a call is enough.
+        let one = side(&[("a", 5, 5.0), ("b", 5, 100.0), ("c", 5, 200.0)]);
+        assert_eq!(estimate(&one, &after, 5).unwrap().operations, 3);
+        // A small drift is not notable.
+        let e = estimate(
+            &before,
+            &side(&[("a", 5, 55.0), ("b", 5, 110.0), ("c", 5, 220.0)]),
+            5,
+        );
+        assert!(!e.unwrap().notable);
+    }
+}

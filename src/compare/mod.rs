@@ -264,4 +264,218 @@ mod tests {
         assert!(s.validate().is_ok());
         assert!(Settings { alpha: 1.5, ..s }.validate().is_err());
     }
+
+    /// One run of calls (µs) of each operation.
+    fn side(ops: &[(&str, Vec<f64>)]) -> Profile {
+        let op = |calls: &[f64]| {
+            let mut d = calls.to_vec();
+            d.sort_by(f64::total_cmp);
+            let total: f64 = d.iter().sum();
+            let n = d.len();
+            OpProfile {
+                function: "f".into(),
+                count: n as u64,
+                total_us: total,
+                self_us: total,
+                min_us: d[0],
+                max_us: d[n - 1],
+                per_run: vec![RunFigures {
+                    count: n as u64,
+                    total_us: total,
+                    mean_us: total / n as f64,
+                    p50_us: crate::ops::percentile(&d, 0.5),
+                    p95_us: crate::ops::percentile(&d, 0.95),
+                    max_us: d[n - 1],
+                    min_us: d[0],
+                    self_us: total,
+                }],
+                durations_us: d,
+                ..OpProfile::default()
+            }
+        };
+        Profile {
+            runs: 1,
+            operations: ops.iter().map(|(k, c)| (k.to_string(), op(c))).collect(),
+            ..Profile::default()
+        }
+    }
+
+    /// `n` distinct calls within ±2 % of `centre` µs.
+    fn calls(n: usize, centre: f64) -> Vec<f64> {
+        (0..n)
+            .map(|i| centre * (0.98 + 0.04 * i as f64 / n as f64))
+            .collect()
+    }
+
+    #[test]
+    fn rows_come_by_section_then_by_size_of_change() {
+        let before = side(&[
+            ("slow", calls(20, 30_000.0)),
+            ("slower", calls(20, 30_000.0)),
+            ("fast", calls(20, 60_000.0)),
+            ("gone", calls(20, 1_000.0)),
+            ("same", calls(20, 5_000.0)),
+        ]);
+        let after = side(&[
+            ("slow", calls(20, 60_000.0)),
+            ("slower", calls(20, 90_000.0)),
+            ("fast", calls(20, 30_000.0)),
+            ("same", calls(20, 5_000.0)),
+            // 20 ms a run: above the 1 ms noise floor, a warning; 0.5 ms: information.
+            ("new_costly", calls(20, 1_000.0)),
+            ("new", vec![500.0]),
+        ]);
+        let c = compare(&before, &after, &Settings::default());
+        let rows: Vec<(&str, ChangeStatus)> = c
+            .operations
+            .iter()
+            .map(|o| (o.name.as_str(), o.status))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("slower", ChangeStatus::Regressed),
+                ("slow", ChangeStatus::Regressed),
+                ("new_costly", ChangeStatus::Added),
+                ("fast", ChangeStatus::Improved),
+                ("new", ChangeStatus::Added),
+                ("gone", ChangeStatus::Removed),
+                ("same", ChangeStatus::Unchanged),
+            ]
+        );
+        // Three tests share alpha; a test on calls is held to alpha / 3 (Bonferroni).
+        assert_eq!(c.tested, 3);
+        let slow = c.operations.iter().find(|o| o.name == "slow").unwrap();
+        assert_eq!(slow.alpha, Some(0.01 / 3.0));
+        assert_eq!((c.before_runs, c.after_runs), (1, 1));
+    }
+
+    #[test]
+    fn settings_are_valid_up_to_the_ends_of_their_ranges() {
+        let d = Settings::default();
+        let ok = |s: Settings| s.validate().is_ok();
+        assert!(ok(Settings {
+            threshold: 0.0,
+            noise_floor_us: 0.0,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            threshold: -0.01,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            threshold: f64::NAN,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            threshold: f64::INFINITY,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            noise_floor_us: -1.0,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            noise_floor_us: f64::INFINITY,
+            ..d
+        }));
+        assert!(ok(Settings { alpha: 0.5, ..d }));
+        assert!(!ok(Settings { alpha: 0.0, ..d }));
+        assert!(!ok(Settings { alpha: 1.0, ..d }));
+        assert!(ok(Settings {
+            min_coverage: 0.0,
+            ..d
+        }));
+        assert!(ok(Settings {
+            min_coverage: 1.0,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            min_coverage: 1.01,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            min_coverage: -0.01,
+            ..d
+        }));
+        assert!(ok(Settings {
+            min_samples: 2,
+            ..d
+        }));
+        assert!(!ok(Settings {
+            min_samples: 1,
+            ..d
+        }));
+        let all = SettingsOverrides {
+            metric: Some(Metric::Total),
+            threshold: Some(0.3),
+            noise_floor_us: Some(5.0),
+            alpha: Some(0.02),
+            min_samples: Some(7),
+            min_coverage: Some(0.9),
+        };
+        let s = d.with(&all);
+        assert_eq!(
+            (
+                s.metric,
+                s.threshold,
+                s.noise_floor_us,
+                s.alpha,
+                s.min_samples,
+                s.min_coverage
+            ),
+            (Metric::Total, 0.3, 5.0, 0.02, 7, 0.9)
+        );
+    }
+
+    #[test]
+    fn each_metric_reads_its_own_figure() {
+        // Calls of 10, 20, 30, 40 and 100 us over 2 runs (numpy: p50 30, p95 88), 150 us of
+        // it the operation's own code.
+        let op = OpProfile {
+            count: 5,
+            total_us: 200.0,
+            self_us: 150.0,
+            max_us: 100.0,
+            durations_us: vec![10.0, 20.0, 30.0, 40.0, 100.0],
+            ..OpProfile::default()
+        };
+        let of = |m: Metric| m.of(&op, 2);
+        assert_eq!(of(Metric::P50), 30.0);
+        assert!((of(Metric::P95) - 88.0).abs() < 1e-9);
+        assert_eq!(of(Metric::Mean), 40.0);
+        assert_eq!(of(Metric::Max), 100.0);
+        // Sums are per run.
+        assert_eq!(of(Metric::Total), 100.0);
+        assert_eq!(of(Metric::SelfTime), 75.0);
+        assert_eq!(Metric::Total.of(&op, 0), 200.0, "no run counts as one");
+        let run = RunFigures {
+            count: 2,
+            total_us: 30.0,
+            mean_us: 15.0,
+            p50_us: 14.0,
+            p95_us: 19.0,
+            max_us: 20.0,
+            min_us: 10.0,
+            self_us: 12.0,
+        };
+        let figures: Vec<Option<f64>> = [
+            Metric::P95,
+            Metric::P50,
+            Metric::Mean,
+            Metric::Max,
+            Metric::Total,
+            Metric::SelfTime,
+        ]
+        .iter()
+        .map(|m| m.of_run(&run))
+        .collect();
+        let want = [19.0, 14.0, 15.0, 20.0, 30.0, 12.0].map(Some);
+        assert_eq!(figures, want);
+        // A run without a call has no per-call figure, and sums of 0.
+        let idle = RunFigures::default();
+        assert_eq!(Metric::P95.of_run(&idle), None);
+        assert_eq!(Metric::Mean.of_run(&idle), None);
+        assert_eq!(Metric::Total.of_run(&idle), Some(0.0));
+    }
 }

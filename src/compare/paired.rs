@@ -302,6 +302,75 @@ mod tests {
         assert!(session_drift(&[vec![1.0, 0.0]]).is_none());
     }
 
+    /// A side of `runs.len()` runs where operation `name` has the p95 `runs[k]` in run `k`
+    /// (0 for a run that did not call it).
+    fn side(ops: &[(&str, &[f64])]) -> Profile {
+        use crate::ops::{OpProfile, RunFigures};
+        let runs = ops[0].1.len() as u32;
+        let operations = ops
+            .iter()
+            .map(|(name, p95s)| {
+                let per_run = p95s
+                    .iter()
+                    .map(|&p95_us| RunFigures {
+                        count: u64::from(p95_us > 0.0),
+                        p95_us,
+                        ..RunFigures::default()
+                    })
+                    .collect();
+                let op = OpProfile {
+                    per_run,
+                    ..OpProfile::default()
+                };
+                (name.to_string(), op)
+            })
+            .collect();
+        Profile {
+            runs,
+            operations,
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn every_operation_of_both_sides_is_tested_on_its_pairs() {
+        let base = side(&[
+            ("fast", &[100.0, 200.0, 400.0]),
+            ("same", &[50.0, 60.0, 70.0]),
+            ("gone", &[10.0, 10.0, 10.0]),
+        ]);
+        let head = side(&[
+            ("fast", &[110.0, 220.0, 440.0]),
+            // Not called in the second run: 2 pairs left.
+            ("same", &[50.0, 0.0, 70.0]),
+        ]);
+        let settings = Settings::default();
+        let r = PairedReport::from_profiles(&base, &head, &settings, "ABBA").unwrap();
+        assert_eq!(
+            (r.pairs, r.order.as_str(), r.metric.as_str()),
+            (3, "ABBA", "p95")
+        );
+        let names: Vec<&str> = r.operations.iter().map(|o| o.name.as_str()).collect();
+        // Largest ratio first; `gone` has no head side.
+        assert_eq!(names, ["fast", "same"]);
+        let fast = &r.operations[0];
+        assert!((fast.estimate.ratio - 1.1).abs() < 1e-12);
+        assert_eq!(fast.estimate.pairs, 3);
+        // Geometric means of 100, 200, 400 and of 110, 220, 440.
+        assert!((fast.base_us - 200.0).abs() < 1e-9);
+        assert!((fast.head_us - 220.0).abs() < 1e-9);
+        let same = &r.operations[1];
+        assert_eq!((same.estimate.pairs, same.estimate.ratio), (2, 1.0));
+        assert!((same.base_us - (50.0_f64 * 70.0).sqrt()).abs() < 1e-9);
+        // The drift is taken over the base side of every operation, `gone` included.
+        assert_eq!(r.drift.unwrap().operations, 3);
+        // Pairs need the same number of runs on both sides, 2 or more.
+        let short = side(&[("fast", &[110.0, 220.0])]);
+        assert!(PairedReport::from_profiles(&base, &short, &settings, "AB").is_none());
+        let one = side(&[("fast", &[110.0])]);
+        assert!(PairedReport::from_profiles(&one, &one, &settings, "AB").is_none());
+    }
+
     #[test]
     fn drift_between_pairs_cancels() {
         // The machine doubles its speed halfway; head is 10 % slower in every pair. A

@@ -183,4 +183,28 @@ mod tests {
         ];
         assert_eq!(findings(&at_threshold, "").len(), 1);
     }
+
+    #[test]
+    fn another_task_counts_only_while_it_overlaps_the_call() {
+        // `time.sleep` on task 1 from 10 to 30 ms; task 2 lives over `other`.
+        let with_other = |other: &[(f64, f64)]| {
+            let mut spans = vec![
+                ("handler (a.py:1)", 1, 0.0, 100.0),
+                ("time.sleep", 1, 10.0, 20.0),
+            ];
+            spans.extend(
+                other
+                    .iter()
+                    .map(|&(ts, dur)| ("other (a.py:9)", 2, ts, dur)),
+            );
+            findings(&spans, "").len()
+        };
+        // Task 2 pending from 5 to 40 ms (between two slices): the loop stalls it.
+        assert_eq!(with_other(&[(5.0, 1.0), (39.0, 1.0)]), 1);
+        // Task 2 ended exactly when the sleep began, or began exactly when it ended.
+        assert_eq!(with_other(&[(2.0, 8.0)]), 0);
+        assert_eq!(with_other(&[(30.0, 5.0)]), 0);
+        // Slices that only start before and end after the sleep still make one lifetime.
+        assert_eq!(with_other(&[(2.0, 1.0), (35.0, 1.0)]), 1);
+    }
 }

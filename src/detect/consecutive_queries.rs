@@ -188,4 +188,31 @@ mod tests {
         let off = "[detectors.consecutive_queries]\nmin_count = 5\n";
         assert!(findings(&view(&four, false), off).is_empty());
     }
+
+    #[test]
+    fn a_run_of_exactly_min_count_queries_with_its_time_at_the_floor() {
+        // Three wrappers of 0.05 ms each (0.15 ms in all), the default min_count of 3.
+        let three = [
+            "get_session (a.py:10)",
+            "get_student (a.py:20)",
+            "get_parent (a.py:30)",
+        ];
+        let found = findings(&view(&three, false), "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!((f.kind, f.count), (FindingKind::ConsecutiveQueries, 3));
+        assert!((f.total_us - 150.0).abs() < 1e-9, "{f:?}");
+        assert!((f.slowest_us - 50.0).abs() < 1e-9, "{f:?}");
+        // A floor on the run's time: reached exactly (0.05 ms × 1000 is exact), then missed.
+        let floor = |t: &str| format!("[detectors.consecutive_queries]\nmin_total = \"{t}\"\n");
+        assert_eq!(findings(&view(&three, false), &floor("150us")).len(), 1);
+        assert!(findings(&view(&three, false), &floor("151us")).is_empty());
+        // Two queries of the same text make a run of two, not three.
+        let repeated = [
+            "get_session (a.py:10)",
+            "get_student (a.py:20)",
+            "get_session (a.py:10)",
+        ];
+        assert!(findings(&view(&repeated, false), "").is_empty());
+    }
 }

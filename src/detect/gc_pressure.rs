@@ -130,4 +130,41 @@ mod tests {
         let e = parse("[detectors.gc_pressure]\nmax_share = 25.0\n", "b.toml").unwrap_err();
         assert!(e.to_string().contains("max_share is a fraction"), "{e}");
     }
+
+    /// `build` runs 50 ms inside `handle`; one collection of `gc_ms` interrupts it.
+    fn gc_findings(gc_ms: f64, budgets: &str) -> Vec<crate::outcome::Finding> {
+        use crate::ops::memory::GC_COUNTER;
+        let spans = [
+            ("handle (a.py:1)", 0, 0.0, 100.0),
+            ("build (a.py:9)", 0, 10.0, 50.0),
+        ];
+        let collecting = crate::trace::Counter {
+            name: GC_COUNTER.into(),
+            series: "collecting".into(),
+            track: 0,
+            samples: vec![(20_000.0, 1.0), (20_000.0 + gc_ms * 1000.0, 0.0)],
+        };
+        crate::detect::tests::findings_with_counters(&spans, vec![collecting], budgets)
+    }
+
+    #[test]
+    fn an_operation_collecting_more_than_its_share_is_flagged() {
+        // 15 ms of 50: a share of 0.3, above the default 0.25, and above 5 ms in all.
+        let found = gc_findings(15.0, "");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!(f.kind, crate::outcome::FindingKind::GcPressure);
+        assert_eq!(f.operation, "build (a.py)");
+        assert_eq!((f.count, f.total_us), (1, 15_000.0));
+        assert_eq!((f.share, f.max_share), (Some(0.3), Some(0.25)));
+        assert_eq!(f.threshold_us, Some(5_000.0));
+        // Exactly the largest share allowed (12.5 ms of 50) is not too much.
+        assert!(gc_findings(12.5, "").is_empty());
+        // The floor on GC time is inclusive.
+        let floor = |t: &str| format!("[detectors.gc_pressure]\nmin_total = \"{t}\"\n");
+        assert_eq!(gc_findings(15.0, &floor("15ms")).len(), 1);
+        assert!(gc_findings(15.0, &floor("16ms")).is_empty());
+        let off = "[detectors.gc_pressure]\nenabled = false\n";
+        assert!(gc_findings(15.0, off).is_empty());
+    }
 }

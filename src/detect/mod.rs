@@ -567,6 +567,33 @@ pub(crate) mod tests {
     /// A trace of (name, track, start ms, duration ms); track 0 is `MainThread`, 1 `Task-1`,
     /// 2 `Task-2`.
     fn tree(spans: &[(&str, u32, f64, f64)], catalog: &mut Catalog) -> CallTree {
+        tree_with_counters(spans, Vec::new(), catalog)
+    }
+
+    /// The findings of `budgets` on one trace of `spans` where span `i` of each
+    /// `(i, text)` has the query text `text` (OpenTelemetry `db.statement`).
+    pub(crate) fn findings_with_statements(
+        spans: &[(&str, u32, f64, f64)],
+        statements: &[(u32, &str)],
+        budgets: &str,
+    ) -> Vec<Finding> {
+        let config = parse(budgets, "b.toml").unwrap();
+        let mut catalog = Catalog::new(KeyMode::File);
+        let mut t = tree_with_counters(spans, Vec::new(), &mut catalog);
+        // The tree keeps its spans in the order given here (sorted by track and start).
+        t.statements = statements
+            .iter()
+            .map(|&(i, text)| (i, text.to_string()))
+            .collect();
+        crate::budget::evaluate(&config, &[t], &catalog).findings
+    }
+
+    /// [`tree`] with counter series (viztracer `--log_gc`, `VizCounter`).
+    fn tree_with_counters(
+        spans: &[(&str, u32, f64, f64)],
+        counters: Vec<crate::trace::Counter>,
+        catalog: &mut Catalog,
+    ) -> CallTree {
         let mut names: Vec<String> = Vec::new();
         let spans = spans
             .iter()
@@ -601,17 +628,37 @@ pub(crate) mod tests {
             spans,
             notes: ReadNotes::default(),
             span_attrs: Vec::new(),
-            counters: Vec::new(),
+            counters,
         };
         CallTree::build(trace, catalog)
     }
 
-    /// The findings of `budgets` (a budgets.toml text) on one trace of `spans`.
-    pub(crate) fn findings(spans: &[(&str, u32, f64, f64)], budgets: &str) -> Vec<Finding> {
+    /// The budget rows and findings of `budgets` (a budgets.toml text) on one trace of `spans`.
+    pub(crate) fn evaluation(
+        spans: &[(&str, u32, f64, f64)],
+        budgets: &str,
+    ) -> crate::budget::Evaluation {
         let config = parse(budgets, "b.toml").unwrap();
         let mut catalog = Catalog::new(KeyMode::File);
         let trees = vec![tree(spans, &mut catalog)];
+        crate::budget::evaluate(&config, &trees, &catalog)
+    }
+
+    /// The findings of `budgets` on one trace of `spans` with `counters`.
+    pub(crate) fn findings_with_counters(
+        spans: &[(&str, u32, f64, f64)],
+        counters: Vec<crate::trace::Counter>,
+        budgets: &str,
+    ) -> Vec<Finding> {
+        let config = parse(budgets, "b.toml").unwrap();
+        let mut catalog = Catalog::new(KeyMode::File);
+        let trees = vec![tree_with_counters(spans, counters, &mut catalog)];
         crate::budget::evaluate(&config, &trees, &catalog).findings
+    }
+
+    /// The findings of `budgets` (a budgets.toml text) on one trace of `spans`.
+    pub(crate) fn findings(spans: &[(&str, u32, f64, f64)], budgets: &str) -> Vec<Finding> {
+        evaluation(spans, budgets).findings
     }
 
     /// The findings of `budgets` on one trace of `spans` read from stack samples (a speedscope

@@ -252,4 +252,37 @@ mod tests {
         let spans = query_loop(6, None);
         assert!(crate::detect::tests::findings_sampled(&spans, "").is_empty());
     }
+
+    #[test]
+    fn the_same_query_text_is_a_redundant_call_and_different_literals_an_n_plus_one() {
+        // Five `execute` spans under `handler`, each with its query text (span 0 is the
+        // handler, spans 1..=5 the queries).
+        let spans: Vec<(&str, u32, f64, f64)> =
+            std::iter::once(("handler (a.py:1)", 0, 0.0, 100.0))
+                .chain((0..5).map(|k| ("execute", 0, 1.0 + 10.0 * k as f64, 5.0)))
+                .collect();
+        let with = |texts: [&'static str; 5]| {
+            let statements: Vec<(u32, &str)> = texts
+                .iter()
+                .enumerate()
+                .map(|(k, t)| (k as u32 + 1, *t))
+                .collect();
+            crate::detect::tests::findings_with_statements(&spans, &statements, "")
+        };
+        let same = with(["SELECT * FROM users WHERE id = 7"; 5]);
+        assert_eq!(same.len(), 1, "{same:?}");
+        assert_eq!(
+            (same[0].kind, same[0].count),
+            (FindingKind::RedundantCall, 5)
+        );
+        let ids = with([
+            "SELECT * FROM users WHERE id = 1",
+            "SELECT * FROM users WHERE id = 2",
+            "SELECT * FROM users WHERE id = 3",
+            "SELECT * FROM users WHERE id = 4",
+            "SELECT * FROM users WHERE id = 5",
+        ]);
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        assert_eq!((ids[0].kind, ids[0].count), (FindingKind::NPlusOne, 5));
+    }
 }

@@ -188,4 +188,28 @@ mod tests {
             "a cached second call, below the optional floor"
         );
     }
+
+    #[test]
+    fn a_repeated_call_sums_its_calls_and_counts_one_at_the_floor() {
+        // Three calls under one parent, the last exactly at the 100 ms floor; a fourth under
+        // another parent is alone there.
+        let spans = vec![
+            ("decide (a.py:1)", 0, 0.0, 2000.0),
+            ("ask_llm (a.py:5)", 0, 1.0, 300.0),
+            ("ask_llm (a.py:5)", 0, 400.0, 500.0),
+            ("ask_llm (a.py:5)", 0, 1000.0, 100.0),
+            ("plan (a.py:9)", 0, 3000.0, 900.0),
+            ("ask_llm (a.py:5)", 0, 3001.0, 800.0),
+        ];
+        let floor = "[detectors.repeated_call]\nmin_duration = \"100ms\"\n";
+        let found = findings(&spans, floor);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!((f.count, f.occurrences), (3, 1));
+        assert_eq!((f.total_us, f.slowest_us), (900_000.0, 500_000.0));
+        assert_eq!(f.threshold_us, Some(100_000.0));
+        // Three calls are not enough when four are asked for.
+        let four = "[detectors.repeated_call]\nmin_count = 4\n";
+        assert!(findings(&spans, four).is_empty());
+    }
 }

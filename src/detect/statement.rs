@@ -140,4 +140,30 @@ mod tests {
         // A digit inside a name is not a literal.
         assert_eq!(template("SELECT col2 FROM t1"), "SELECT col2 FROM t1");
     }
+
+    #[test]
+    fn spaces_odd_placeholders_and_lists_that_are_not_in_lists() {
+        // Leading and trailing spaces go, inner runs become one.
+        assert_eq!(template("  SELECT \t 1  "), "SELECT ?");
+        // A string literal cut at the end of the text is still a literal.
+        assert_eq!(template("SELECT 'abc"), "SELECT ?");
+        // `$` not before a digit and `%` not before `s` are text; a hex number is a literal.
+        assert_eq!(template("SELECT $x, 50% FROM t"), "SELECT $x, ?% FROM t");
+        assert_eq!(template("SELECT 0x1F"), "SELECT ?");
+        // Parentheses that are not an IN list of placeholders stay as they are.
+        assert_eq!(
+            template("SELECT count(*) FROM t WHERE id IN (a, b)"),
+            "SELECT count(*) FROM t WHERE id IN (a, b)"
+        );
+        assert_eq!(
+            template("SELECT * FROM t join (1, 2)"),
+            "SELECT * FROM t join (?, ?)"
+        );
+        // `in` alone before the list, any case.
+        assert_eq!(template("in (1,2)"), "in (?)");
+        assert_eq!(template("x In(3, 4) AND y IN (5)"), "x In(?) AND y IN (?)");
+        // Text beyond ASCII is kept, character by character.
+        assert_eq!(template("SELECT 'é' -- ñ"), "SELECT ? -- ñ");
+        assert_eq!(template("UPDATE t SET a = :new_a"), "UPDATE t SET a = ?");
+    }
 }

@@ -200,3 +200,134 @@ pub fn drop_restated(changes: &mut [Finding], after_side: Vec<Finding>) -> Vec<F
     }
     kept
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{ChildEdge, KeyMode};
+
+    /// A side where `list_orders` is called twice and calls each child `(name, calls in all)`;
+    /// children are library code (their names decide what they are).
+    fn side(children: &[(&str, u64)]) -> Profile {
+        let child = |name: &str| OpProfile {
+            function: name.to_string(),
+            file: Some("lib.py".into()),
+            origin: Origin::Library,
+            count: 1,
+            max_us: 7.0,
+            ..OpProfile::default()
+        };
+        let parent = OpProfile {
+            function: "list_orders".into(),
+            file: Some("a.py".into()),
+            line: Some(3),
+            count: 2,
+            children: children
+                .iter()
+                .map(|&(name, calls)| {
+                    let edge = ChildEdge {
+                        calls,
+                        total_us: 10.0 * calls as f64,
+                        self_us: 0.0,
+                    };
+                    (name.to_string(), edge)
+                })
+                .collect(),
+            ..OpProfile::default()
+        };
+        let mut operations: std::collections::BTreeMap<String, OpProfile> = children
+            .iter()
+            .map(|&(name, _)| (name.to_string(), child(name)))
+            .collect();
+        operations.insert("list_orders".into(), parent);
+        Profile {
+            runs: 1,
+            operations: operations.into_iter().collect(),
+            ..Profile::default()
+        }
+    }
+
+    fn changes(before: &[(&str, u64)], after: &[(&str, u64)]) -> Vec<Finding> {
+        let detectors = Detectors::default();
+        let catalog = Catalog::new(KeyMode::File);
+        StructureChange::default().compare(&detectors, &side(before), &side(after), &catalog)
+    }
+
+    #[test]
+    fn more_calls_per_parent_call_are_introduced_n_plus_ones_and_repeated_calls() {
+        // get_items 2 → 5 per list_orders call (at least 5, more than twice), call_llm 1 → 2.
+        let found = changes(
+            &[("get_items", 4), ("call_llm", 2)],
+            &[("get_items", 10), ("call_llm", 4)],
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        let (n1, llm) = (&found[0], &found[1]);
+        assert_eq!(
+            (n1.kind, n1.operation.as_str(), n1.count),
+            (FindingKind::NPlusOneIntroduced, "get_items", 5)
+        );
+        assert_eq!(n1.parent.as_deref(), Some("list_orders"));
+        assert_eq!(
+            n1.per_parent,
+            Some(CallsPerParent {
+                before: 2.0,
+                after: 5.0
+            })
+        );
+        assert_eq!(
+            (n1.occurrences, n1.total_us, n1.slowest_us),
+            (2, 100.0, 7.0)
+        );
+        assert_eq!((n1.file.as_deref(), n1.line), (Some("a.py"), Some(3)));
+        assert_eq!(n1.severity, Severity::Fail);
+        assert_eq!(
+            (llm.kind, llm.operation.as_str(), llm.count),
+            (FindingKind::RepeatedCallIntroduced, "call_llm", 2)
+        );
+        assert_eq!(
+            llm.per_parent,
+            Some(CallsPerParent {
+                before: 1.0,
+                after: 2.0
+            })
+        );
+    }
+
+    #[test]
+    fn structure_changes_start_exactly_at_their_bars() {
+        // 4 per call after is under the N+1 minimum of 5.
+        assert!(changes(&[("get_items", 2)], &[("get_items", 8)]).is_empty());
+        // 3 → 6 per call is exactly twice: not more than twice.
+        assert!(changes(&[("get_items", 6)], &[("get_items", 12)]).is_empty());
+        // 3 → 7 per call is.
+        assert_eq!(changes(&[("get_items", 6)], &[("get_items", 14)]).len(), 1);
+        // A new child at 5 per call.
+        assert_eq!(changes(&[], &[("get_items", 10)]).len(), 1);
+        // 2 LLM calls per call already before.
+        assert!(changes(&[("call_llm", 4)], &[("call_llm", 4)]).is_empty());
+        // 1 per call after is under the repeated-call minimum of 2.
+        assert!(changes(&[], &[("call_llm", 2)]).is_empty());
+        // Neither watch list: any count.
+        assert!(changes(&[("render", 2)], &[("render", 200)]).is_empty());
+    }
+
+    #[test]
+    fn switched_off_detectors_find_nothing() {
+        let before = side(&[("get_items", 4), ("call_llm", 2)]);
+        let after = side(&[("get_items", 10), ("call_llm", 4)]);
+        let catalog = Catalog::new(KeyMode::File);
+        let off = crate::config::parse("[detectors.structure_change]\nenabled = false\n", "b.toml")
+            .unwrap();
+        let d = off.detectors.get::<StructureChange>();
+        assert!(
+            d.compare(&off.detectors, &before, &after, &catalog)
+                .is_empty()
+        );
+        // Each watch list goes with its own detector's switch.
+        let no_n1 =
+            crate::config::parse("[detectors.n_plus_one]\nenabled = false\n", "b.toml").unwrap();
+        let found = StructureChange::default().compare(&no_n1.detectors, &before, &after, &catalog);
+        let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [FindingKind::RepeatedCallIntroduced]);
+    }
+}

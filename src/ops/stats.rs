@@ -238,6 +238,64 @@ impl OpStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::KeyMode;
+    use crate::ops::tree::tests::trace;
+
+    /// Two runs: `step` takes 10 ms (with a 4 ms child), 30 and 20 ms in the first, 40 ms in
+    /// the second.
+    fn two_runs(catalog: &mut Catalog) -> Vec<CallTree> {
+        let first = [
+            ("main (a.py:1)", 0, 0.0, 100e3),
+            ("step (a.py:2)", 0, 1e3, 10e3),
+            ("inner (a.py:3)", 0, 2e3, 4e3),
+            ("step (a.py:2)", 0, 20e3, 30e3),
+            ("step (a.py:2)", 0, 60e3, 20e3),
+        ];
+        let second = [("step (a.py:2)", 0, 0.0, 40e3)];
+        vec![
+            CallTree::build(trace(&first), catalog),
+            CallTree::build(trace(&second), catalog),
+        ]
+    }
+
+    #[test]
+    fn figures_of_an_operation_over_runs() {
+        let mut catalog = Catalog::new(KeyMode::File);
+        let trees = two_runs(&mut catalog);
+        let step = catalog.lookup("step (a.py)").unwrap();
+        let calls = collect_durations(&trees, &catalog);
+        assert_eq!(calls.len(), catalog.len());
+        assert_eq!(calls[step as usize].durations, [10e3, 30e3, 20e3, 40e3]);
+        let s = OpStats::from_durations(calls[step as usize].clone(), &catalog).unwrap();
+        assert_eq!((s.name.as_str(), s.count), ("step (a.py)", 4));
+        assert_eq!((s.file.as_deref(), s.line), (Some("a.py"), Some(2)));
+        // numpy: mean 25, percentile([10, 20, 30, 40], [50, 90, 95, 99]) = 25, 37, 38.5, 39.7.
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+        assert_eq!((s.total_us, s.min_us, s.max_us), (100e3, 10e3, 40e3));
+        assert!(close(s.mean_us, 25e3), "{s:?}");
+        assert!(close(s.p50_us, 25e3), "{s:?}");
+        assert!(close(s.p90_us, 37e3), "{s:?}");
+        assert!(close(s.p95_us, 38.5e3), "{s:?}");
+        assert!(close(s.p99_us, 39.7e3), "{s:?}");
+        // Self time: 100 ms less the 4 ms child.
+        assert_eq!(s.self_us, 96e3);
+        let main = catalog.lookup("main (a.py)").unwrap();
+        let m = OpStats::from_durations(calls[main as usize].clone(), &catalog).unwrap();
+        assert_eq!((m.count, m.total_us, m.self_us), (1, 100e3, 40e3));
+        // The per-call samples give the same figures.
+        let samples = collect_samples(&trees, &catalog);
+        assert_eq!(samples[step as usize].run, [0, 0, 0, 1]);
+        assert_eq!(
+            OpStats::from_samples(&samples[step as usize], &catalog),
+            Some(s)
+        );
+        // An operation with no call has no figures.
+        let empty = OpDurations {
+            op: step,
+            ..OpDurations::default()
+        };
+        assert_eq!(OpStats::from_durations(empty, &catalog), None);
+    }
 
     #[test]
     fn percentiles_match_numpy_linear() {
@@ -248,6 +306,10 @@ mod tests {
         assert!(close(percentile(&v, 0.9), 7.6));
         assert!(close(percentile(&v, 0.95), 8.8));
         assert!(close(percentile(&v, 0.99), 9.76));
+        // The ends are the smallest and the largest value, and quantiles are clamped to them.
+        assert_eq!((percentile(&v, 0.0), percentile(&v, 1.0)), (1.0, 10.0));
+        assert_eq!((percentile(&v, -0.5), percentile(&v, 1.5)), (1.0, 10.0));
+        assert!(close(percentile(&[2.0, 4.0], 0.25), 2.5));
         assert_eq!(percentile(&[7.0], 0.95), 7.0);
         assert!(percentile(&[], 0.5).is_nan());
     }

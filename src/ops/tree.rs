@@ -424,7 +424,7 @@ fn nest(spans: &[Span]) -> (Vec<u32>, Vec<u16>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -450,7 +450,8 @@ mod tests {
     }
     use crate::ops::KeyMode;
 
-    fn trace(spans: &[(&str, u32, f64, f64)]) -> Trace {
+    /// A trace of (name, thread, start µs, duration µs).
+    pub(crate) fn trace(spans: &[(&str, u32, f64, f64)]) -> Trace {
         let mut names: Vec<String> = Vec::new();
         let mut out = Vec::new();
         for &(name, track, ts, dur) in spans {
