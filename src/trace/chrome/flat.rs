@@ -294,21 +294,9 @@ mod tests {
         assert!(same_as_serde(r#"{}"#));
     }
 
-    /// A small deterministic generator (xorshift), so the test needs no crate.
-    struct Rng(u64);
+    use crate::trace::chrome::Rng;
 
     impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
         /// One of `good`, or, unless `clean`, one of `good` and `bad`.
         fn pick<'a>(&mut self, clean: bool, good: &[&'a str], bad: &[&'a str]) -> &'a str {
             let n = if clean {

@@ -10,6 +10,25 @@ mod parallel;
 mod reader;
 mod scan;
 
+/// A small deterministic generator (xorshift) for the readers' generated-input tests, so
+/// they need no crate; each test module adds the pickers it needs in an `impl Rng` of its own.
+#[cfg(test)]
+pub(crate) struct Rng(pub(crate) u64);
+
+#[cfg(test)]
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
 use std::io::Read;
 
 use super::{Trace, TraceError};

@@ -270,22 +270,10 @@ mod tests {
         check_same(json.as_bytes(), &[inside, real], "string");
     }
 
-    /// A small deterministic generator (xorshift), so the test needs no crate.
-    struct Rng(u64);
+    use crate::trace::chrome::Rng;
 
     impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        fn pick_one<'a>(&mut self, from: &[&'a str]) -> &'a str {
             from[self.below(from.len())]
         }
     }
@@ -317,31 +305,31 @@ mod tests {
 
     /// One event, its keys in a random order, of a random phase.
     fn event(rng: &mut Rng, huge: &str) -> String {
-        let phase = rng.pick(&["X", "X", "X", "X", "X", "B", "E", "M", "C", "b", "e", "i"]);
+        let phase = rng.pick_one(&["X", "X", "X", "X", "X", "B", "E", "M", "C", "b", "e", "i"]);
         let mut fields = vec![
             format!(r#""ph": "{phase}""#),
-            format!(r#""pid": {}"#, rng.pick(&["1", "2", r#""p""#])),
-            format!(r#""tid": {}"#, rng.pick(&["1", "7", r#""main""#])),
+            format!(r#""pid": {}"#, rng.pick_one(&["1", "2", r#""p""#])),
+            format!(r#""tid": {}"#, rng.pick_one(&["1", "7", r#""main""#])),
             format!(r#""ts": {}.{}"#, rng.below(100_000), rng.below(1000)),
         ];
         if phase == "M" {
             fields.push(r#""name": "thread_name""#.into());
             fields.push(format!(
                 r#""args": {{"name": {}}}"#,
-                rng.pick(&[r#""w1""#, r#""Task-1""#, "null"])
+                rng.pick_one(&[r#""w1""#, r#""Task-1""#, "null"])
             ));
         } else {
             let name = if rng.below(50) == 0 {
                 huge
             } else {
-                rng.pick(NAMES)
+                rng.pick_one(NAMES)
             };
             fields.push(format!(r#""name": {name}"#));
             if rng.below(3) > 0 {
                 fields.push(format!(r#""dur": {}.{}"#, rng.below(1000), rng.below(100)));
             }
             if rng.below(3) == 0 {
-                fields.push(format!(r#""args": {}"#, rng.pick(ARGS)));
+                fields.push(format!(r#""args": {}"#, rng.pick_one(ARGS)));
             }
             if matches!(phase, "b" | "e") {
                 fields.push(format!(r#""id": "0x{}""#, rng.below(3)));
@@ -351,7 +339,7 @@ mod tests {
         for i in (1..fields.len()).rev() {
             fields.swap(i, rng.below(i + 1));
         }
-        format!("{{{}}}", fields.join(rng.pick(&[",", ", ", ",\n  "])))
+        format!("{{{}}}", fields.join(rng.pick_one(&[",", ", ", ",\n  "])))
     }
 
     /// A trace of `n` random events, in the array or the object form, maybe with metadata
@@ -359,19 +347,19 @@ mod tests {
     fn document(rng: &mut Rng, n: usize) -> String {
         let huge = format!("\"{}\"", "h},{\"".repeat(5_000 + rng.below(5_000)));
         let events: Vec<String> = (0..n).map(|_| event(rng, &huge)).collect();
-        let mut events = events.join(rng.pick(&[",", ", ", ",\n", " , "]));
+        let mut events = events.join(rng.pick_one(&[",", ", ", ",\n", " , "]));
         if rng.below(10) == 0 {
             let at = rng.below(events.len());
             let at = (at..events.len())
                 .find(|&i| events.is_char_boundary(i))
                 .unwrap();
-            events.insert_str(at, rng.pick(&["tru", "}{", ",,", "\"\\x\""]));
+            events.insert_str(at, rng.pick_one(&["tru", "}{", ",,", "\"\\x\""]));
         }
         let mut doc = match rng.below(3) {
             0 => format!("[{events}]"),
             1 => format!(
                 r#"{{"viztracer_metadata": {{"overflow": true}}, "traceEvents": [{events}], "viztracer_metadata": {{"overflow": {}}}, "file_info": {{"files": {{"a.py": ["x = [{{}}, {{\"y\": 1}}]", 1]}}}}}}"#,
-                rng.pick(&["false", "true"])
+                rng.pick_one(&["false", "true"])
             ),
             _ => format!(r#"{{"traceEvents": [{events}], "displayTimeUnit": "ns"}}"#),
         };
