@@ -5,8 +5,7 @@ use crate::budget;
 use crate::cli::CheckArgs;
 use crate::config::{self, Config};
 use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
-use crate::ops::memory;
-use crate::outcome::{BudgetStatus, CommandKind, Memory, Report};
+use crate::outcome::{BudgetStatus, CommandKind, Report};
 
 use super::output::{self, OutputSettings};
 use super::{Outcome, load};
@@ -34,10 +33,7 @@ pub fn run(args: CheckArgs, color: bool) -> anyhow::Result<Outcome> {
     }
     report.budgets = evaluation.budgets;
     report.findings = evaluation.findings;
-    report.memory = Memory {
-        gc: memory::gc_summary(&trees, &catalog),
-        counters: memory::counter_summaries(&trees),
-    };
+    report.memory = load::memory(&trees, &catalog);
     if settings.draws_call_paths() {
         let paths = CallPaths::of(&trees, PathSide::After);
         report.pictures.call_paths = Some(paths.table(&catalog, TableLimits::DEFAULT));

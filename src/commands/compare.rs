@@ -15,8 +15,8 @@ use crate::config;
 use crate::detect::Detectors;
 use crate::detect::structure_change::{self, StructureChange};
 use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
-use crate::ops::{CallTree, Catalog, Profile, memory};
-use crate::outcome::{CommandKind, InputInfo, Memory, Report};
+use crate::ops::{CallTree, Catalog, Profile};
+use crate::outcome::{CommandKind, InputInfo, Report};
 use crate::units;
 
 use super::output::{self, OutputSettings};
@@ -125,7 +125,7 @@ pub fn run_with(
         &mut ahead,
     )?;
     let before_sampled = crate::detect::any_sampled(&before.trees);
-    let before_memory = side_memory(&before.trees, &catalog);
+    let before_memory = load::memory(&before.trees, &catalog);
     let draws_call_paths = output_settings.draws_call_paths();
     // The before side's call paths are taken before its trees are freed.
     let mut call_paths = (draws_call_paths && !before.trees.is_empty())
@@ -152,7 +152,7 @@ pub fn run_with(
             runs: before.profile.runs,
         },
         SideMemory {
-            memory: &side_memory(&after.trees, &catalog),
+            memory: &load::memory(&after.trees, &catalog),
             runs: after.profile.runs,
         },
     );
@@ -190,14 +190,6 @@ pub fn run_with(
     report.verdict = Some(verdict);
     output::emit(&report, &output_settings)?;
     Ok(Outcome::from_verdict(verdict, args.verdict.fail_on))
-}
-
-/// Garbage collection and counter series of one side's traces (none for a baseline).
-fn side_memory(trees: &[CallTree], catalog: &Catalog) -> Memory {
-    Memory {
-        gc: memory::gc_summary(trees, catalog),
-        counters: memory::counter_summaries(trees),
-    }
 }
 
 /// The call paths of both sides for the flame graph, or why there are none (a side read from

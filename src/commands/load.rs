@@ -5,8 +5,8 @@ use anyhow::{Context, bail};
 
 use crate::cli::{KeyArg, ScopeArgs};
 use crate::config::{self, Config};
-use crate::ops::{CallTree, Catalog, KeyMode, Scope, SourceRoots, scope, source};
-use crate::outcome::{InputInfo, Severity};
+use crate::ops::{CallTree, Catalog, KeyMode, Scope, SourceRoots, memory, scope, source};
+use crate::outcome::{InputInfo, Memory, Severity};
 use crate::trace::{Limits, ReadError, Trace, TraceSource, read_trace_limited};
 
 /// An empty catalog for the command's traces, keyed by `key`, that shows source files relative
@@ -276,5 +276,13 @@ impl ReadAhead {
         }
         self.queue.pop_front();
         reads.recv().ok()
+    }
+}
+
+/// Garbage collection and counter series of the traces' call trees (none for a baseline).
+pub fn memory(trees: &[CallTree], catalog: &Catalog) -> Memory {
+    Memory {
+        gc: memory::gc_summary(trees, catalog),
+        counters: memory::counter_summaries(trees),
     }
 }

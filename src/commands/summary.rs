@@ -4,12 +4,11 @@ use anyhow::{Context, anyhow, bail};
 
 use crate::cli::{SortArg, SummaryArgs};
 use crate::ops::callpaths::{CallPaths, PathSide, TableLimits};
-use crate::ops::memory;
 use crate::ops::pattern::Pattern;
 use crate::ops::slowest::{TreeLimits, slowest_calls};
 use crate::ops::table::build_table;
 use crate::ops::{OpFilter, SortKey};
-use crate::outcome::{CommandKind, Memory, Report};
+use crate::outcome::{CommandKind, Report};
 use crate::report::Format;
 use crate::report::escape::terminal;
 
@@ -50,10 +49,7 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
             .retain(|o| slowest.operations.contains(&o.name));
         report.pictures.slowest = Some(slowest);
     }
-    report.memory = Memory {
-        gc: memory::gc_summary(&trees, &catalog),
-        counters: memory::counter_summaries(&trees),
-    };
+    report.memory = load::memory(&trees, &catalog);
     if report.operations.is_empty() {
         // An empty table and exit 0 read like "the trace is empty"; say which filter did it.
         let filters: Vec<String> = [("--name", &args.name), ("--file", &args.file)]

@@ -459,17 +459,7 @@ mod tests {
             min_us: 10.0,
             self_us: 12.0,
         };
-        let figures: Vec<Option<f64>> = [
-            Metric::P95,
-            Metric::P50,
-            Metric::Mean,
-            Metric::Max,
-            Metric::Total,
-            Metric::SelfTime,
-        ]
-        .iter()
-        .map(|m| m.of_run(&run))
-        .collect();
+        let figures: Vec<Option<f64>> = Metric::ALL.iter().map(|m| m.of_run(&run)).collect();
         let want = [19.0, 14.0, 15.0, 20.0, 30.0, 12.0].map(Some);
         assert_eq!(figures, want);
         // A run without a call has no per-call figure, and sums of 0.
