@@ -351,7 +351,8 @@ pub struct OpChange {
     pub p_value: Option<f64>,
     /// The test: `paired-t`, `paired-welch` (on the metric), `paired-t-mean`,
     /// `paired-welch-mean`, `paired-t-min`, `paired-welch-min` (on a steadier figure of each
-    /// run, for p95/max), `welch-runs`, `fisher-tail` or `mann-whitney`.
+    /// run, for p95/max), `welch-runs`, `welch-runs-min` (unpaired runs, on each run's
+    /// fastest call, for p95/max), `fisher-tail` or `mann-whitney`.
     pub test: Option<String>,
     /// The level `p_value` was held to: the comparison's α shared by the operations tested
     /// (Holm's step-down), when a test ran.

@@ -357,6 +357,14 @@ fn test_phrase(o: &OpChange, c: &Comparison) -> String {
                 p_phrase(p)
             )
         }
+        (Some("welch-runs-min"), _) => format!(
+            "Welch t on each run's fastest call over {}+{} runs (steadier here than the runs' \
+             {}; the smaller p of the two tests, doubled), {}, {at}",
+            c.before_runs,
+            c.after_runs,
+            c.metric.as_str(),
+            p_phrase(p)
+        ),
         (Some("welch-runs"), _) => format!(
             "Welch t on {}+{} runs, {}, {at}",
             c.before_runs,
