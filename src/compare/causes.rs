@@ -12,7 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ops::{OpProfile, Origin, Profile};
-use crate::outcome::{Cause, CauseKind, ChangeStatus, Contribution, Metric, OpChange, Severity};
+use crate::outcome::{
+    Cause, CauseKind, ChangeReason, ChangeStatus, Contribution, Metric, OpChange, Severity,
+    TimeJudgement,
+};
 
 use super::diff::Sides;
 
@@ -30,6 +33,14 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
     let regressed: BTreeSet<String> = operations
         .iter()
         .filter(|o| o.status == ChangeStatus::Regressed)
+        .map(|o| o.name.clone())
+        .collect();
+    // What slowed down on its own: the regressions, and the significant slowdowns of one
+    // run per side that the single-run bar held back to a warning (a helper called from
+    // several places whose calls slowed only under one caller: its fastest call did not move).
+    let moved: BTreeSet<String> = operations
+        .iter()
+        .filter(|o| regressed.contains(&o.name) || held_back_by_the_single_run_bar(o))
         .map(|o| o.name.clone())
         .collect();
     let callers = callers_of(sides.after);
@@ -62,7 +73,7 @@ pub fn find(operations: &mut [OpChange], sides: &Sides, metric: Metric) -> Vec<C
     let diffuse: BTreeSet<String> = operations
         .iter()
         .filter(|o| regressed.contains(&o.name) && !explained.contains_key(&o.name))
-        .filter(|o| is_diffuse(o, &regressed))
+        .filter(|o| is_diffuse(o, &moved))
         .map(|o| o.name.clone())
         .collect();
     let mut causes = Vec::new();
@@ -164,19 +175,32 @@ fn child_explains(
     everywhere > 0.0 && here < SHARED_GROWTH_HERE * everywhere
 }
 
+/// A significant slowdown, with one run per side, that the single-run bar held back to a
+/// warning.
+fn held_back_by_the_single_run_bar(o: &OpChange) -> bool {
+    matches!(
+        o.reason,
+        ChangeReason::Compared {
+            time: TimeJudgement::BelowSingleRunBar,
+            ..
+        }
+    )
+}
+
 /// A time regression whose growth is mostly in what the operation calls, none of which
-/// regressed on its own: the slowdown is spread thin over many children, which is what a
-/// slower machine does to `<module>`, `main` or a request handler. Not a cause; a warning.
-fn is_diffuse(o: &OpChange, regressed: &BTreeSet<String>) -> bool {
+/// slowed down on its own (`moved`: regressed, or held back by the single-run bar): the
+/// slowdown is spread thin over many children, which is what a slower machine does to
+/// `<module>`, `main` or a request handler. Not a cause; a warning.
+fn is_diffuse(o: &OpChange, moved: &BTreeSet<String>) -> bool {
     if o.count_regressed {
         return false;
     }
     let own = own_growth(o);
     let children = growth_of(o) - own;
-    let by_regressed = children_of(o)
+    let by_moved = children_of(o)
         .iter()
-        .any(|c| c.delta_us > 0.0 && regressed.contains(&c.operation));
-    children > 0.0 && own < children && !by_regressed
+        .any(|c| c.delta_us > 0.0 && moved.contains(&c.operation));
+    children > 0.0 && own < children && !by_moved
 }
 
 /// The children listed in the attribution of `o` (none without one).
@@ -399,6 +423,7 @@ mod tests {
             shift_us: None,
             shift_ci_us: None,
             mean_ratio: None,
+            min_ratio: None,
             count_regressed: false,
             reason: ChangeReason::Compared {
                 time: TimeJudgement::Significant,
@@ -429,6 +454,44 @@ mod tests {
             file: None,
             line: None,
         }
+    }
+
+    #[test]
+    fn a_child_held_back_by_the_single_run_bar_keeps_its_parent_a_cause() {
+        // `traverse` grew in `sleep`, a significant slowdown with one run per side that the
+        // single-run bar held back to a warning (its fastest call, from other callers, did
+        // not move): `traverse` is not diffuse but the cause, and `sleep` stays a warning.
+        let mut held_back = regression("sleep", &[], 99.0);
+        held_back.status = ChangeStatus::Unchanged;
+        held_back.severity = Some(Severity::Warn);
+        held_back.reason = ChangeReason::Compared {
+            time: TimeJudgement::BelowSingleRunBar,
+            evidence: Evidence::Calls,
+            count: None,
+        };
+        let mut ops = vec![regression("traverse", &[("sleep", 99.0)], 1.0), held_back];
+        let empty = crate::ops::Profile::default();
+        let sides = Sides {
+            before: &empty,
+            after: &empty,
+        };
+        let causes = find(&mut ops, &sides, Metric::P95);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert_eq!(causes[0].operation, "traverse");
+        assert!(!ops[0].diffuse);
+        assert_eq!(ops[0].status, ChangeStatus::Regressed);
+        assert_eq!(ops[1].severity, Some(Severity::Warn));
+        // A child that is within the noise of one run (not held back: never significant
+        // enough) leaves the parent diffuse, as before.
+        ops[1].reason = ChangeReason::Compared {
+            time: TimeJudgement::WithinSingleRunNoise,
+            evidence: Evidence::Calls,
+            count: None,
+        };
+        ops[0] = regression("traverse", &[("sleep", 99.0)], 1.0);
+        let causes = find(&mut ops, &sides, Metric::P95);
+        assert!(causes.is_empty(), "{causes:?}");
+        assert!(ops[0].diffuse);
     }
 
     #[test]

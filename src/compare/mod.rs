@@ -73,6 +73,9 @@ pub struct Settings {
     /// With one run per side, a significant slowdown whose mean call moved less than this
     /// (default 1.3) is within what two runs of the same code differ by: not warned about.
     pub single_run_warn_ratio: f64,
+    /// With one run per side, a significant slowdown whose fastest call moved less than this
+    /// (default 1.2) does not fail: slower code slows every call, the fastest too.
+    pub single_run_fastest_ratio: f64,
     /// Run `k` of before and run `k` of after were made side by side (`perfgate record`,
     /// `compare --paired`): with 3+ pairs the per-pair ratios are the samples.
     pub paired: bool,
@@ -89,6 +92,7 @@ impl Default for Settings {
             min_coverage: 0.5,
             single_run_fail_ratio: 1.5,
             single_run_warn_ratio: 1.3,
+            single_run_fastest_ratio: 1.2,
             paired: false,
         }
     }

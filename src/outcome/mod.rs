@@ -373,6 +373,11 @@ pub struct OpChange {
     /// preempted calls of one run does not fail while the typical call stayed put.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_ratio: Option<f64>,
+    /// With one run per side (`calls` evidence): the fastest call's after / before. A
+    /// slowdown fails the single-run bar only when the fastest call moved too (docs/compare.md,
+    /// rule 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_ratio: Option<f64>,
     /// The call count changed (per run), which is a regression of its own.
     pub count_regressed: bool,
     /// Why the status was chosen: the rules that decided it, with their figures.

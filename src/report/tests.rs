@@ -45,6 +45,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         shift_us: None,
         shift_ci_us: None,
         mean_ratio: None,
+        min_ratio: None,
         count_regressed: false,
         reason: ChangeReason::Compared {
             time: TimeJudgement::Within,

@@ -256,6 +256,7 @@ mod tests {
             shift_us: Some(300_000.0),
             shift_ci_us: Some((250_000.0, 350_000.0)),
             mean_ratio: None,
+            min_ratio: None,
             count_regressed: false,
             reason: ChangeReason::Compared {
                 time: TimeJudgement::Significant,
