@@ -21,5 +21,6 @@ pub(crate) mod ops;
 pub(crate) mod outcome;
 pub(crate) mod record;
 pub(crate) mod report;
+pub(crate) mod threads;
 pub(crate) mod trace;
 pub(crate) mod units;

@@ -250,17 +250,20 @@ impl ReadAhead {
         // and then reads the next one.
         let (sender, reads) = std::sync::mpsc::sync_channel(0);
         let todo: Vec<String> = queue.iter().cloned().collect();
-        std::thread::spawn(move || {
-            for path in todo {
-                let read = read_trace_limited(&TraceSource::parse(&path), limits);
-                if sender.send(read).is_err() {
-                    return;
+        let started = std::thread::Builder::new()
+            .name("perfgate-traces-ahead".into())
+            .spawn(move || {
+                for path in todo {
+                    let read = read_trace_limited(&TraceSource::parse(&path), limits);
+                    if sender.send(read).is_err() {
+                        return;
+                    }
                 }
-            }
-        });
+            });
+        // Without a thread (a process or memory limit), every trace is read when asked for.
         ReadAhead {
             queue,
-            reads: Some(reads),
+            reads: started.is_ok().then_some(reads),
         }
     }
 

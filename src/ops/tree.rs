@@ -272,7 +272,7 @@ fn sort_halves_then_merge<T: Copy + Send>(
     order: impl Fn(&T, &T) -> std::cmp::Ordering + Sync,
 ) {
     const MIN_PARALLEL: usize = 1 << 16;
-    if items.len() < MIN_PARALLEL || rayon::current_num_threads() < 2 {
+    if items.len() < MIN_PARALLEL || crate::threads::available() < 2 {
         items.sort_by(&order);
         return;
     }

@@ -21,14 +21,29 @@ pub(super) struct Pipelined {
 impl Pipelined {
     /// Starts reading `input` on a new thread. The thread ends at the end of the input, at its
     /// first error (handed on after the bytes before it), or when the consumer is dropped.
-    pub(super) fn spawn(input: impl Read + Send + 'static) -> Pipelined {
+    /// When no thread can be started (a process or memory limit), `input` is handed back, to
+    /// be read on the caller's thread.
+    pub(super) fn spawn<R: Read + Send + 'static>(input: R) -> Result<Pipelined, R> {
         let (sender, chunks) = sync_channel(AHEAD);
-        std::thread::spawn(move || produce(input, &sender));
-        Pipelined {
+        // The thread gets its input only once it runs, so that a failed start leaves it here.
+        let (give, take) = sync_channel::<R>(1);
+        let started = std::thread::Builder::new()
+            .name("perfgate-read-ahead".into())
+            .spawn(move || {
+                if let Ok(input) = take.recv() {
+                    produce(input, &sender);
+                }
+            });
+        if started.is_err() {
+            return Err(input);
+        }
+        // The channel has room for the one input, and the thread holds its end.
+        give.send(input).map_err(|e| e.0)?;
+        Ok(Pipelined {
             chunks,
             chunk: Vec::new(),
             pos: 0,
-        }
+        })
     }
 }
 
@@ -107,10 +122,14 @@ mod tests {
         let bytes: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
         let mut out = Vec::new();
         Pipelined::spawn(io::Cursor::new(bytes.clone()))
+            .ok()
+            .unwrap()
             .read_to_end(&mut out)
             .unwrap();
         assert_eq!(out, bytes);
-        let mut reader = Pipelined::spawn(FailsAfter(io::Cursor::new(bytes.clone())));
+        let mut reader = Pipelined::spawn(FailsAfter(io::Cursor::new(bytes.clone())))
+            .ok()
+            .unwrap();
         let mut out = Vec::new();
         let err = reader.read_to_end(&mut out).unwrap_err();
         assert_eq!(err.to_string(), "broken");

@@ -22,6 +22,7 @@ mod install;
 mod live;
 mod memory_async;
 mod metrics;
+mod no_threads;
 mod otlp;
 mod parallel_read;
 mod pictures;

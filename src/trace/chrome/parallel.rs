@@ -29,7 +29,7 @@ const PARTS_PER_THREAD: usize = 4;
 /// Reads a Chrome trace held whole in memory, in parallel when it is large enough and more
 /// than one thread is available (`RAYON_NUM_THREADS=1` reads on one).
 pub(crate) fn read(bytes: &[u8], ctx: &ReadContext) -> Result<Trace, TraceError> {
-    let parts = part_count(bytes.len(), rayon::current_num_threads());
+    let parts = part_count(bytes.len(), crate::threads::available());
     let stops = guess_boundaries(bytes, parts);
     read_split(bytes, ctx, &stops)
 }
