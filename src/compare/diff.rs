@@ -1039,6 +1039,15 @@ mod tests {
             .collect()
     }
 
+    /// The log of `figure` of each run's calls, sorted ascending.
+    fn run_logs(runs: &[Vec<f64>], figure: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+        runs.iter().map(|r| figure(&sorted(r)).ln()).collect()
+    }
+
+    fn p95(sorted_calls: &[f64]) -> f64 {
+        crate::ops::percentile(sorted_calls, 0.95)
+    }
+
     #[test]
     fn a_slowdown_of_every_call_shows_in_the_runs_fastest_call_when_their_p95_is_noisy() {
         // Every call 1.5× slower; each run's p95 moved by its own busy moment.
@@ -1049,20 +1058,12 @@ mod tests {
         assert_eq!(c.test.as_deref(), Some("welch-runs-min"), "{c:?}");
         assert_eq!(c.status, ChangeStatus::Regressed, "{c:?}");
         // The runs' p95 alone does not show it: Welch's p on them is far above α.
-        let p95_logs = |runs: &[Vec<f64>]| -> Vec<f64> {
-            runs.iter()
-                .map(|r| crate::ops::percentile(&sorted(r), 0.95).ln())
-                .collect()
-        };
-        let p95_alone = stats::welch_greater(&p95_logs(&after), &p95_logs(&before)).unwrap();
+        let p95_alone =
+            stats::welch_greater(&run_logs(&after, p95), &run_logs(&before, p95)).unwrap();
         assert!(p95_alone > 0.05, "{p95_alone}");
         // Two tests ran (the p95's and the fastest call's): the smaller p is doubled.
-        let min_logs = |runs: &[Vec<f64>]| -> Vec<f64> {
-            runs.iter()
-                .map(|r| r.iter().copied().fold(f64::INFINITY, f64::min).ln())
-                .collect()
-        };
-        let min_p = stats::welch_greater(&min_logs(&after), &min_logs(&before)).unwrap();
+        let min_p = stats::welch_greater(&run_logs(&after, |r| r[0]), &run_logs(&before, |r| r[0]))
+            .unwrap();
         assert!(
             (c.p_value.unwrap() - 2.0 * min_p).abs() < 1e-12,
             "{c:?} {min_p}"
@@ -1088,13 +1089,8 @@ mod tests {
         let c = change(&before, &after);
         assert_eq!(c.test.as_deref(), Some("welch-runs"), "{c:?}");
         assert_eq!(c.status, ChangeStatus::Regressed, "{c:?}");
-        let p95_logs = |runs: &[Vec<f64>]| -> Vec<f64> {
-            runs.iter()
-                .map(|r| crate::ops::percentile(&sorted(r), 0.95).ln())
-                .collect()
-        };
         // One test ran: its p is not doubled.
-        let p = stats::welch_greater(&p95_logs(&after), &p95_logs(&before)).unwrap();
+        let p = stats::welch_greater(&run_logs(&after, p95), &run_logs(&before, p95)).unwrap();
         assert!((c.p_value.unwrap() - p).abs() < 1e-12, "{c:?} {p}");
     }
 

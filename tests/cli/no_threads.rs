@@ -48,15 +48,24 @@ fn without_threads(perfgate: &Path, args: &[&Path]) -> std::process::Output {
     cmd.output().expect("prlimit runs")
 }
 
-#[test]
-fn without_threads_a_gzip_trace_and_a_comparison_are_still_read() {
+/// A directory everyone can read, with a copy of the perfgate binary in it; `None` (the test
+/// skipped, or failed in CI) without prlimit (and setpriv as root).
+fn a_place_without_threads() -> Option<(tempfile::TempDir, PathBuf)> {
     let tools = runs("prlimit", "--version") && (!is_root() || runs("setpriv", "--version"));
     if !tool_available("prlimit and setpriv (util-linux)", tools) {
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let perfgate = copy_into(dir.path(), Path::new(env!("CARGO_BIN_EXE_perfgate")));
+    Some((dir, perfgate))
+}
+
+#[test]
+fn without_threads_a_gzip_trace_and_a_comparison_are_still_read() {
+    let Some((dir, perfgate)) = a_place_without_threads() else {
+        return;
+    };
     let gz = copy_into(dir.path(), &fixture("viztracer/baseline.json.gz"));
     let before = copy_into(dir.path(), &fixture("viztracer/baseline.json"));
     let after = copy_into(dir.path(), &fixture("viztracer/regressed.json"));
@@ -87,13 +96,9 @@ fn without_threads_a_gzip_trace_and_a_comparison_are_still_read() {
 fn without_threads_a_large_plain_trace_is_parsed_on_one_thread() {
     // A plain trace of 1 MiB or more is memory-mapped and parsed on every core (rayon);
     // rayon's pool cannot start here.
-    let tools = runs("prlimit", "--version") && (!is_root() || runs("setpriv", "--version"));
-    if !tool_available("prlimit and setpriv (util-linux)", tools) {
+    let Some((dir, perfgate)) = a_place_without_threads() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let perfgate = copy_into(dir.path(), Path::new(env!("CARGO_BIN_EXE_perfgate")));
+    };
     // The real viztracer trace, its events repeated to pass 1 MiB (the same calls, later).
     let events = std::fs::read_to_string(fixture("viztracer/baseline.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&events).unwrap();
