@@ -69,16 +69,18 @@ pub fn render(report: &Report) -> String {
     }
     drafts.extend(report.budgets.iter().filter_map(budget));
     drafts.extend(report.findings.iter().map(finding));
-    let mut seen: Vec<String> = Vec::new();
+    // How often each fingerprint came before: one lookup per issue (a report of 50,000
+    // changed operations is not 50,000² comparisons).
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let issues: Vec<Issue> = drafts
         .into_iter()
         .map(|d| {
             let mut fingerprint = fingerprint(&d.check, &d.identity);
             // Unique within the report, as GitLab requires.
-            let repeats = seen.iter().filter(|f| **f == fingerprint).count();
-            seen.push(fingerprint.clone());
-            if repeats > 0 {
-                fingerprint = format!("{fingerprint}-{}", repeats + 1);
+            let repeats = seen.entry(fingerprint.clone()).or_insert(0);
+            *repeats += 1;
+            if *repeats > 1 {
+                fingerprint = format!("{fingerprint}-{repeats}");
             }
             Issue {
                 description: d.description,

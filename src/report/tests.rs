@@ -594,6 +594,23 @@ fn codequality_issues_have_what_gitlab_requires() {
     }
     // The same report gives the same fingerprints (GitLab compares them across pipelines).
     assert_eq!(text, crate::report::codequality::render(&report));
+    // Three issues of one identity (the same finding thrice): the first keeps the plain
+    // fingerprint, the others are numbered in order.
+    let mut thrice = sample();
+    let first = thrice.findings[0].clone();
+    thrice.findings = vec![first.clone(), first.clone(), first];
+    thrice.budgets.clear();
+    thrice.comparison = None;
+    thrice.inputs.clear();
+    let issues: Vec<serde_json::Value> =
+        serde_json::from_str(&crate::report::codequality::render(&thrice)).unwrap();
+    let prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(prints.len(), 3, "{prints:?}");
+    assert_eq!(prints[1], format!("{}-2", prints[0]));
+    assert_eq!(prints[2], format!("{}-3", prints[0]));
 }
 
 #[test]
