@@ -1,11 +1,13 @@
 //! The Chrome Trace Event Format (JSON array or `{"traceEvents": [...]}`), as viztracer,
 //! Chrome, py-spy (`--format chrometrace`) and others write it: a streaming scanner that frames
-//! each event ([`scan`]), a fast path for the common event layout ([`flat`]), serde for the
-//! rest ([`event`]), the reader that turns events into spans ([`reader`]), and the parallel
-//! reader of a file held whole in memory ([`parallel`]).
+//! each event ([`scan`]), a fast path for the byte layout of the events seen last
+//! ([`layout`]), one for any flat event ([`flat`]), serde for the rest ([`event`]), the reader
+//! that turns events into spans ([`reader`]), and the parallel reader of a file held whole in
+//! memory ([`parallel`]).
 
 mod event;
 mod flat;
+mod layout;
 mod parallel;
 mod reader;
 mod scan;

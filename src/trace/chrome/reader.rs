@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::event::{RawEvent, Text, sanitize_non_finite};
 use super::flat;
+use super::layout::Layouts;
 use super::scan::{EventSink, Framing, Scanner, Taken};
 use crate::trace::detect::{describe_binary, describe_non_trace};
 use crate::trace::{
@@ -150,6 +151,8 @@ pub(super) struct Builder {
     /// `thread_name` metadata in file order: (track, name given), replayed by [`Builder::absorb`].
     named_tracks: Vec<(TrackId, Option<String>)>,
     limits: Limits,
+    /// The byte layouts of the events read last, the fastest path ([`Layouts`]).
+    layouts: Layouts,
 }
 
 /// Why a name could not be registered.
@@ -196,7 +199,12 @@ impl NameError {
 
 impl EventSink for Builder {
     fn offer(&mut self, bytes: &[u8], offset: u64) -> Result<Taken, TraceError> {
+        if let Some((event, len)) = self.layouts.parse(bytes) {
+            self.add(event, offset)?;
+            return Ok(Taken::Event(len));
+        }
         if let Some((event, len)) = flat::parse(bytes) {
+            self.layouts.learn(bytes);
             self.add(event, offset)?;
             return Ok(Taken::Event(len));
         }
@@ -233,6 +241,7 @@ impl Builder {
             async_edges: Vec::new(),
             named_tracks: Vec::new(),
             limits,
+            layouts: Layouts::default(),
         }
     }
 
