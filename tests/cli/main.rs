@@ -22,6 +22,8 @@ mod install;
 mod live;
 mod memory_async;
 mod metrics;
+#[cfg(unix)]
+mod mutants_script;
 mod otlp;
 mod parallel_read;
 mod pictures;
