@@ -1357,6 +1357,20 @@ mod tests {
     }
 
     #[test]
+    fn a_change_of_exactly_the_threshold_is_not_beyond_it_either_way() {
+        let settings = Settings {
+            threshold: 0.25,
+            noise_floor_us: 1000.0,
+            ..Settings::default()
+        };
+        // 100 → 125 ms is +25 %; 125 → 100 ms is the same factor the other way.
+        assert!(!beyond_thresholds(100_000.0, 125_000.0, &settings));
+        assert!(!beyond_thresholds(125_000.0, 100_000.0, &settings));
+        assert!(beyond_thresholds(100_000.0, 125_010.0, &settings));
+        assert!(beyond_thresholds(125_010.0, 100_000.0, &settings));
+    }
+
+    #[test]
     fn a_p_value_exactly_at_alpha_is_not_significant() {
         let (settings, alpha) = (Settings::default(), 0.01);
         let judged = |p| time_judgement(&slowdown(Evidence::Runs, p, None), &settings, alpha);
