@@ -801,6 +801,122 @@ mod tests {
     }
 
     #[test]
+    fn saving_rounds_every_time_to_the_nanosecond_and_keeps_at_most_the_sample_cap() {
+        // A side as read from traces: times with digits below the ns, more calls than the
+        // sample keeps. The file holds ns-rounded figures and an evenly spaced sample.
+        let third = 1.0 / 3.0;
+        let durations: Vec<f64> = (0..300).map(|i| f64::from(i) + third).collect();
+        let op = OpProfile {
+            count: 300,
+            total_us: 45_100.0 + third,
+            self_us: 20.0 + third,
+            min_us: third,
+            max_us: 299.0 + third,
+            durations_us: durations,
+            per_run: vec![RunFigures {
+                count: 300,
+                total_us: 45_100.0 + third,
+                mean_us: 150.0 + third,
+                p50_us: 149.0 + third,
+                p95_us: 284.0 + third,
+                max_us: 299.0 + third,
+                min_us: third,
+                self_us: 20.0 + third,
+            }],
+            children: [(
+                "child".to_string(),
+                ChildEdge {
+                    calls: 3,
+                    total_us: 7.0 + third,
+                    self_us: 2.0 + third,
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..OpProfile::default()
+        };
+        let profile = Profile {
+            runs: 1,
+            operations: [("f".to_string(), op)].into_iter().collect(),
+            ..Profile::default()
+        };
+        let saved = &Baseline::from_profile(&profile, KeyMode::File)
+            .profile
+            .operations["f"];
+        assert_eq!(
+            (saved.total_us, saved.self_us, saved.min_us, saved.max_us),
+            (45_100.333, 20.333, 0.333, 299.333)
+        );
+        assert_eq!(saved.durations_us.len(), MAX_SAMPLE);
+        assert_eq!(saved.durations_us[0], 0.333);
+        assert_eq!(saved.durations_us[MAX_SAMPLE - 1], 299.333);
+        let run = &saved.per_run[0];
+        assert_eq!(
+            [
+                run.total_us,
+                run.mean_us,
+                run.p50_us,
+                run.p95_us,
+                run.max_us,
+                run.min_us,
+                run.self_us
+            ],
+            [
+                45_100.333, 150.333, 149.333, 284.333, 299.333, 0.333, 20.333
+            ]
+        );
+        let edge = &saved.children["child"];
+        assert_eq!((edge.calls, edge.total_us, edge.self_us), (3, 7.333, 2.333));
+    }
+
+    /// A git repository in `dir` whose `main` has `files` (path, content) committed.
+    fn repo_with(dir: &Path, files: &[(&str, &str)]) {
+        let repo = git2::Repository::init(dir).unwrap();
+        let mut index = repo.index().unwrap();
+        for (path, content) in files {
+            std::fs::write(dir.join(path), content).unwrap();
+            index.add_path(Path::new(path)).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
+        let c = repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap();
+        repo.reference("refs/heads/main", c, true, "main").unwrap();
+        repo.set_head("refs/heads/main").unwrap();
+    }
+
+    #[test]
+    fn a_side_is_a_baseline_file_a_baseline_at_a_revision_or_else_a_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let (b, _) = shard(2, 4, true, "w");
+        let trace = r#"[{"ph": "X", "name": "f", "ts": 0, "dur": 1, "pid": 1, "tid": 1}]"#;
+        repo_with(dir.path(), &[("b.json", &b.to_json()), ("t.json", trace)]);
+        let cwd = dir.path();
+        // A file on disk: read back whole, labelled as given; a trace is not a baseline.
+        b.write(&cwd.join("saved.json")).unwrap();
+        assert!(is_baseline_file(&cwd.join("saved.json")));
+        assert!(!is_baseline_file(&cwd.join("t.json")));
+        assert!(!is_baseline_file(&cwd.join("missing.json")));
+        let (read, label) = open_side("saved.json", None, cwd).unwrap().unwrap();
+        assert_eq!((&read, label.as_str()), (&b, "saved.json"));
+        assert!(open_side("t.json", None, cwd).unwrap().is_none());
+        assert!(open_side("missing.json", None, cwd).unwrap().is_none());
+        // `REV:PATH`: the committed blob, which must be a baseline.
+        let (read, label) = open_side("main:b.json", None, cwd).unwrap().unwrap();
+        assert_eq!((&read, label.as_str()), (&b, "main:b.json"));
+        let e = open_side("main:t.json", None, cwd).unwrap_err();
+        assert!(
+            matches!(&e, BaselineError::GitBlobNotABaseline { label } if label == "main:t.json"),
+            "{e}"
+        );
+        // `--base-ref main`: the path as committed at main, not as it is on disk now.
+        std::fs::write(cwd.join("b.json"), "[]").unwrap();
+        let base = git::BaseRef::parse("main", None);
+        let (read, label) = open_side("b.json", Some(&base), cwd).unwrap().unwrap();
+        assert_eq!(read, b);
+        assert!(label.contains(":b.json ("), "{label}");
+    }
+
+    #[test]
     fn sniffs_baselines_not_traces() {
         assert!(looks_like_baseline(b" {\n  \"perfgate_baseline\": 1"));
         assert!(!looks_like_baseline(b"{\"traceEvents\": []}"));

@@ -1298,16 +1298,21 @@ mod tests {
         // Sorted: 0.005 ≤ 0.05/4, 0.01 ≤ 0.05/3, 0.03 > 0.05/2: stop; 0.04 is held to 0.025.
         let levels = holm_levels(&[0.01, 0.04, 0.03, 0.005], 0.05);
         let expect = [0.05 / 3.0, 0.025, 0.025, 0.0125];
+        // One level per p-value, in the order given (a zip alone would pass on no levels).
+        assert_eq!(levels.len(), expect.len(), "{levels:?}");
         for (l, e) in levels.iter().zip(expect) {
             assert!((l - e).abs() < 1e-15, "{levels:?}");
         }
         // Nothing clears α / m: nothing is significant, as with Bonferroni.
         let levels = holm_levels(&[0.03, 0.026], 0.05);
         assert!(
-            levels.iter().all(|l| (l - 0.025).abs() < 1e-15),
+            levels.len() == 2 && levels.iter().all(|l| (l - 0.025).abs() < 1e-15),
             "{levels:?}"
         );
         assert!(holm_levels(&[], 0.05).is_empty());
+        // A p-value exactly at its level does not clear it (significance is p < level), so
+        // the steps stop there: 0.03 stays held to 0.025 instead of moving on to 0.05.
+        assert_eq!(holm_levels(&[0.025, 0.03], 0.05), [0.025, 0.025]);
     }
 
     #[test]
@@ -1502,6 +1507,103 @@ mod tests {
         assert_eq!(c.evidence, Evidence::Calls);
         let c = change(&runs(3, 30, 30_000.0), &runs(2, 30, 60_000.0));
         assert_eq!(c.evidence, Evidence::Calls);
+    }
+
+    #[test]
+    fn with_runs_as_the_samples_the_row_shows_the_geometric_mean_of_the_runs_figures() {
+        // Runs at 10, 20 and 40 ms: the pooled p95 sits in the slowest run, while the figure
+        // judged (and shown) is the geometric mean of each run's own p95.
+        let level = |scale: f64| -> Vec<Vec<f64>> {
+            [10_000.0, 20_000.0, 40_000.0]
+                .iter()
+                .map(|&c| calls(10, c * scale))
+                .collect()
+        };
+        let (before, after) = (level(1.0), level(2.0));
+        let c = change(&before, &after);
+        assert_eq!(c.evidence, Evidence::Runs);
+        let geo_p95 = |runs: &[Vec<f64>]| {
+            let logs: Vec<f64> = runs
+                .iter()
+                .map(|r| crate::ops::percentile(&sorted(r), 0.95).ln())
+                .collect();
+            (logs.iter().sum::<f64>() / logs.len() as f64).exp()
+        };
+        let (b, a) = (c.before.unwrap(), c.after.unwrap());
+        assert!((b.value_us - geo_p95(&before)).abs() < 1e-6, "{b:?}");
+        assert!((a.value_us - geo_p95(&after)).abs() < 1e-6, "{a:?}");
+        assert!((c.delta_us.unwrap() - (a.value_us - b.value_us)).abs() < 1e-6);
+        assert_eq!((b.calls_per_run, a.calls_per_run), (10.0, 10.0));
+    }
+
+    /// An assessment of a slowdown from 100 to 200 ms beyond the thresholds, with `p`.
+    fn slowdown(evidence: Evidence, p: f64, mean_ratio: Option<f64>) -> Assessment {
+        Assessment {
+            evidence,
+            before_us: 100_000.0,
+            after_us: 200_000.0,
+            beyond: true,
+            p_value: Some(p),
+            test: Some("test"),
+            tail: None,
+            mean_ratio,
+            min_ratio: None,
+        }
+    }
+
+    #[test]
+    fn a_change_of_exactly_the_threshold_is_not_beyond_it_either_way() {
+        let settings = Settings {
+            threshold: 0.25,
+            noise_floor_us: 1000.0,
+            ..Settings::default()
+        };
+        // 100 → 125 ms is +25 %; 125 → 100 ms is the same factor the other way.
+        assert!(!beyond_thresholds(100_000.0, 125_000.0, &settings));
+        assert!(!beyond_thresholds(125_000.0, 100_000.0, &settings));
+        assert!(beyond_thresholds(100_000.0, 125_010.0, &settings));
+        assert!(beyond_thresholds(125_010.0, 100_000.0, &settings));
+    }
+
+    #[test]
+    fn a_p_value_exactly_at_alpha_is_not_significant() {
+        let (settings, alpha) = (Settings::default(), 0.01);
+        let judged = |p| time_judgement(&slowdown(Evidence::Runs, p, None), &settings, alpha);
+        assert_eq!(judged(alpha), TimeJudgement::NotSignificant);
+        assert_eq!(judged(alpha * 0.999), TimeJudgement::Significant);
+    }
+
+    #[test]
+    fn a_mean_call_moved_exactly_by_the_single_run_warn_ratio_warns() {
+        // One run a side: a mean call moved by less than the warn ratio is what two runs of
+        // the same code differ by; from the ratio on, below the fail ratio, it warns.
+        let settings = Settings {
+            single_run_warn_ratio: 1.3,
+            single_run_fail_ratio: 1.5,
+            ..Settings::default()
+        };
+        let judged =
+            |m| time_judgement(&slowdown(Evidence::Calls, 0.001, Some(m)), &settings, 0.01);
+        assert_eq!(judged(1.3), TimeJudgement::BelowSingleRunBar);
+        assert_eq!(judged(1.29), TimeJudgement::WithinSingleRunNoise);
+    }
+
+    #[test]
+    fn the_single_run_bar_holds_the_fastest_call_from_its_ratio_on() {
+        // One run a side, mean call and metric 2× (beyond the 1.5× bar): a fastest call moved
+        // by exactly 1.2× clears the bar, a hair less does not; a fastest call at 1.5× clears
+        // it for a metric that moved less.
+        let settings = Settings::default();
+        let judged = |min: f64, after_us: f64| {
+            let mut x = slowdown(Evidence::Calls, 0.001, Some(2.0));
+            x.min_ratio = Some(min);
+            x.after_us = after_us;
+            time_judgement(&x, &settings, 0.01)
+        };
+        assert_eq!(judged(1.2, 200_000.0), TimeJudgement::Significant);
+        assert_eq!(judged(1.199, 200_000.0), TimeJudgement::BelowSingleRunBar);
+        assert_eq!(judged(1.5, 130_000.0), TimeJudgement::Significant);
+        assert_eq!(judged(1.499, 130_000.0), TimeJudgement::BelowSingleRunBar);
     }
 
     #[test]

@@ -100,4 +100,25 @@ mod tests {
         );
         assert!(!e.unwrap().notable);
     }
+
+    #[test]
+    fn calls_per_run_divide_by_the_runs_and_a_small_speedup_is_not_notable() {
+        // Two runs a side: 8 calls are 4 a run, fewer than 5, so `a` is left out and two
+        // operations are not enough for an estimate.
+        let two_runs = |ops: &[(&str, u64, f64)]| Profile {
+            runs: 2,
+            ..side(ops)
+        };
+        let before = two_runs(&[("a", 8, 80.0), ("b", 10, 100.0), ("c", 10, 200.0)]);
+        let after = two_runs(&[("a", 8, 80.0), ("b", 10, 90.0), ("c", 10, 180.0)]);
+        assert!(estimate(&before, &after, 5).is_none());
+        // With 10 calls (5 a run) it counts: every operation 10 % faster, 0.9×, within
+        // what the report leaves unsaid.
+        let before = two_runs(&[("a", 10, 100.0), ("b", 10, 100.0), ("c", 10, 200.0)]);
+        let after = two_runs(&[("a", 10, 90.0), ("b", 10, 90.0), ("c", 10, 180.0)]);
+        let e = estimate(&before, &after, 5).unwrap();
+        assert_eq!(e.operations, 3);
+        assert!((e.ratio - 0.9).abs() < 1e-12, "{e:?}");
+        assert!(!e.notable, "{e:?}");
+    }
 }

@@ -372,6 +372,61 @@ mod tests {
     }
 
     #[test]
+    fn without_spread_the_t_statistic_is_zero_or_infinite_in_the_direction_of_the_change() {
+        // Every pair has the same ratio: the t statistic a user reads in the JSON is 0 for no
+        // change and ±∞ for a change (never NaN), in the direction the head moved.
+        let same = paired_ratio(&[2.0, 4.0], &[2.0, 4.0], 0.01).unwrap();
+        assert_eq!(same.t, 0.0);
+        let slower = paired_ratio(&[2.0, 4.0], &[4.0, 8.0], 0.01).unwrap();
+        assert_eq!((slower.t, slower.p_value), (f64::INFINITY, 0.0));
+        let faster = paired_ratio(&[2.0, 4.0], &[1.0, 2.0], 0.01).unwrap();
+        assert_eq!((faster.t, faster.p_value), (f64::NEG_INFINITY, 0.0));
+        assert!((faster.ratio - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_session_drift_of_two_pairs_is_the_median_over_an_odd_number_of_operations() {
+        // Each series over its geometric mean: a 1, 4 → 0.5, 2; b → 1, 1; c 1, 9 → 1/3, 3;
+        // d → 1, 1; e 1, 16 → 0.25, 4. Medians of five: pair 1 is 0.5, pair 2 is 2; the base
+        // side moved 4×, a range of 300 %.
+        let series = [
+            vec![1.0, 4.0],
+            vec![1.0, 1.0],
+            vec![1.0, 9.0],
+            vec![3.0, 3.0],
+            vec![1.0, 16.0],
+        ];
+        let d = session_drift(&series).unwrap();
+        assert_eq!(d.operations, 5);
+        assert_eq!(d.per_pair.len(), 2);
+        assert!((d.per_pair[0] - 0.5).abs() < 1e-12, "{d:?}");
+        assert!((d.per_pair[1] - 2.0).abs() < 1e-12, "{d:?}");
+        assert!((d.range_pct - 300.0).abs() < 1e-9, "{d:?}");
+    }
+
+    #[test]
+    fn two_pairs_are_enough_and_the_report_carries_the_settings() {
+        let base = side(&[("fast", &[100.0, 200.0])]);
+        let head = side(&[("fast", &[150.0, 300.0])]);
+        let settings = Settings {
+            threshold: 0.25,
+            alpha: 0.05,
+            noise_floor_us: 250.0,
+            ..Settings::default()
+        };
+        let r = PairedReport::from_profiles(&base, &head, &settings, "AB").unwrap();
+        assert_eq!(r.pairs, 2);
+        assert_eq!(r.operations.len(), 1);
+        assert!((r.operations[0].estimate.ratio - 1.5).abs() < 1e-12);
+        assert_eq!((r.alpha, r.noise_floor_us), (0.05, 250.0));
+        assert!(
+            (r.threshold_pct - 25.0).abs() < 1e-12,
+            "{}",
+            r.threshold_pct
+        );
+    }
+
+    #[test]
     fn drift_between_pairs_cancels() {
         // The machine doubles its speed halfway; head is 10 % slower in every pair. A
         // two-sample view would see overlapping runs; the pairs see 1.1 exactly.

@@ -22,6 +22,9 @@ mod install;
 mod live;
 mod memory_async;
 mod metrics;
+#[cfg(unix)]
+mod mutants_script;
+#[cfg(unix)]
 mod no_threads;
 mod otlp;
 mod parallel_read;
