@@ -477,7 +477,7 @@ pub(crate) mod tests {
             .collect();
         Trace {
             source: "t".into(),
-            names,
+            names: names.into_iter().collect(),
             tracks,
             spans: out,
             notes: ReadNotes::default(),
