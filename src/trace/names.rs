@@ -4,8 +4,8 @@
 //! A trace may have millions of distinct names (generated ones, or a hostile file). A
 //! `Vec<String>` beside a `HashMap<Box<[u8]>, u32>` holds each name twice, in two heap blocks
 //! with their headers and rounding, about 100 bytes a name besides its text; here a name costs
-//! its text, 8 bytes for where it ends, and about 6 bytes of hash table (4-byte ids at a load
-//! of at most 7/8), with no allocation of its own.
+//! its text, 8 bytes for where it ends, and 6 to 12 bytes of hash table (a 4-byte id and a
+//! control byte a slot, a power-of-two table at most 7/8 full), with no allocation of its own.
 
 use std::fmt;
 use std::hash::BuildHasher;
