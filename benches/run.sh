@@ -129,3 +129,20 @@ measure "perfgate compare, 3000 ops" "$many_size" "$perfgate" compare \
 measure "compare, 3000 ops, all reports" "$many_size" "$perfgate" compare \
     "$data/many_a.json" "$data/many_b.json" --no-budgets \
     --format json --markdown "$data/many.md" --junit "$data/many.xml"
+
+# Memory per distinct name (issues #14 and #16): two traces of 5 M distinct span names each
+# (benches/make_many_names.py, ~670 MB each; the same names, other durations), once each:
+# at this size one run says what the memory is, and a run takes tens of seconds.
+[[ -f $data/names_a.json ]] || "$PYTHON" benches/make_many_names.py "$data/names_a.json" 5000000 1
+[[ -f $data/names_b.json ]] || "$PYTHON" benches/make_many_names.py "$data/names_b.json" 5000000 2
+names_size=$(stat -c %s "$data/names_a.json")
+names_size_b=$(stat -c %s "$data/names_b.json")
+echo
+echo "5 M distinct names (names_a.json, $((names_size / 1000000)) MB; PERFGATE_MAX_NAMES=6000000), one run each:"
+export PERFGATE_MAX_NAMES=6000000
+reps=1
+events=5000000
+measure "perfgate summary, 5 M names" "$names_size" "$perfgate" summary "$data/names_a.json"
+events=10000000
+measure "perfgate compare, 5 M names" "$((names_size + names_size_b))" "$perfgate" compare \
+    "$data/names_a.json" "$data/names_b.json" --no-budgets

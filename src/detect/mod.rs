@@ -623,7 +623,7 @@ pub(crate) mod tests {
             .collect();
         let trace = Trace {
             source: "t.json".into(),
-            names,
+            names: names.into_iter().collect(),
             tracks,
             spans,
             notes: ReadNotes::default(),

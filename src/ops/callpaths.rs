@@ -289,7 +289,7 @@ mod tests {
             .collect();
         Trace {
             source: "t".into(),
-            names,
+            names: names.into_iter().collect(),
             tracks: vec![Track {
                 key: TrackKey::Thread {
                     pid: Id::Int(1),

@@ -328,7 +328,7 @@ mod tests {
         ];
         let trace = Trace {
             source: "t".into(),
-            names: vec!["handle (a.py:1)".into(), "build (a.py:9)".into()],
+            names: ["handle (a.py:1)", "build (a.py:9)"].into_iter().collect(),
             tracks: vec![Track {
                 key: TrackKey::Thread {
                     pid: Id::Int(1),

@@ -17,7 +17,10 @@ pub mod stats;
 pub mod table;
 pub mod tree;
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 pub use identity::{KeyMode, parse_name};
 pub use profile::{ChildEdge, OpProfile, Profile, RunFigures};
@@ -56,7 +59,9 @@ pub struct Catalog {
     /// look at the disk.
     located: FxHashMap<String, (String, Origin)>,
     ops: Vec<OpInfo>,
-    by_key: FxHashMap<String, OpId>,
+    /// The ids of `ops` hashed by their key: each key is held once, in its [`OpInfo`]
+    /// (a trace may have millions of operations).
+    by_key: HashTable<OpId>,
     /// The operations the command looks at ([`scope`]); everything by default.
     scope: Scope,
     /// Per operation: whether `scope` keeps it.
@@ -120,7 +125,7 @@ impl Catalog {
     /// unless the caller says `Library` (a baseline's saved module path such as `random.py`,
     /// which would otherwise read as a file of the repository).
     pub fn intern(&mut self, mut info: OpInfo) -> OpId {
-        if let Some(&id) = self.by_key.get(&info.key) {
+        if let Some(id) = self.lookup(&info.key) {
             return id;
         }
         (info.file, info.origin) = match info.file.take() {
@@ -141,14 +146,19 @@ impl Catalog {
             None => (None, Origin::Unknown),
         };
         let id = self.ops.len() as OpId;
-        self.by_key.insert(info.key.clone(), id);
+        let ops = &self.ops;
+        self.by_key.insert_unique(key_hash(&info.key), id, |&op| {
+            key_hash(&ops[op as usize].key)
+        });
         self.in_scope.push(self.scope.keeps(&info));
         self.ops.push(info);
         id
     }
 
     pub fn lookup(&self, key: &str) -> Option<OpId> {
-        self.by_key.get(key).copied()
+        self.by_key
+            .find(key_hash(key), |&op| self.ops[op as usize].key == key)
+            .copied()
     }
 
     pub fn info(&self, op: OpId) -> &OpInfo {
@@ -162,6 +172,10 @@ impl Catalog {
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
+}
+
+fn key_hash(key: &str) -> u64 {
+    FxBuildHasher.hash_one(key)
 }
 
 #[cfg(test)]

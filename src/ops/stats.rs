@@ -49,45 +49,81 @@ pub fn collect_samples(trees: &[CallTree], catalog: &Catalog) -> Vec<OpSamples> 
     out
 }
 
-/// What the operation table needs of one operation: the duration of every call and the sum
+/// What the operation table needs of every operation: the duration of each call and the sum
 /// of their self times. Lighter than [`OpSamples`] (no per-call self time or run), which
-/// keeps memory low on traces of millions of calls.
+/// keeps memory low on traces of millions of calls; and the durations of all operations are
+/// one vector, grouped by operation, so that an operation costs 16 bytes and no allocation of
+/// its own (a trace may have millions of operations called once).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpDurations {
-    pub op: OpId,
-    /// Inclusive duration of each call, µs.
-    pub durations: Vec<f64>,
-    /// Sum of the self times of the calls, µs.
-    pub self_us: f64,
+    /// Where the durations of operation `op` start in `durations`; they end where those of
+    /// `op + 1` start (one entry more than operations).
+    starts: Vec<usize>,
+    /// Inclusive duration of each call, µs, grouped by operation, in call order within each.
+    durations: Vec<f64>,
+    /// Per operation, the sum of the self times of its calls, µs.
+    self_us: Vec<f64>,
+}
+
+impl OpDurations {
+    /// The durations of operation `op`'s calls (in call order until [`OpDurations::stats`]
+    /// reorders them).
+    #[cfg(test)]
+    pub fn of(&self, op: OpId) -> &[f64] {
+        &self.durations[self.starts[op as usize]..self.starts[op as usize + 1]]
+    }
+
+    /// How many operations the durations are indexed by.
+    pub fn operations(&self) -> usize {
+        self.self_us.len()
+    }
+
+    /// The figures of operation `op` (its durations are reordered by the selection of the
+    /// percentiles); `None` when it was never called.
+    pub fn stats(&mut self, op: OpId, catalog: &Catalog) -> Option<OpStats> {
+        let range = self.starts[op as usize]..self.starts[op as usize + 1];
+        OpStats::from_durations(
+            op,
+            &mut self.durations[range],
+            self.self_us[op as usize],
+            catalog,
+        )
+    }
 }
 
 /// Gathers the call durations and self-time sums of every operation of `trees`, indexed by
 /// operation (the same figures as [`collect_samples`], summed in the same order).
-pub fn collect_durations(trees: &[CallTree], catalog: &Catalog) -> Vec<OpDurations> {
+pub fn collect_durations(trees: &[CallTree], catalog: &Catalog) -> OpDurations {
     // Self times first, each tree's vector freed before the durations are allocated and
     // written, so that the two per-call vectors are never resident together.
-    let mut self_sums = vec![0.0; catalog.len()];
+    let mut self_us = vec![0.0; catalog.len()];
     for tree in trees {
-        for (&op, self_us) in tree.ops.iter().zip(tree.self_times()) {
-            self_sums[op as usize] += self_us;
+        for (&op, own) in tree.ops.iter().zip(tree.self_times()) {
+            self_us[op as usize] += own;
         }
     }
-    let mut out: Vec<OpDurations> = calls_per_op(trees, catalog)
-        .into_iter()
-        .zip(self_sums)
-        .enumerate()
-        .map(|(op, (n, self_us))| OpDurations {
-            op: op as OpId,
-            durations: Vec::with_capacity(n),
-            self_us,
-        })
-        .collect();
+    let mut starts = Vec::with_capacity(catalog.len() + 1);
+    let mut calls = 0;
+    for n in calls_per_op(trees, catalog) {
+        starts.push(calls);
+        calls += n;
+    }
+    starts.push(calls);
+    // A counting sort by operation: each call written at the next free place of its
+    // operation, in tree then call order.
+    let mut next = starts.clone();
+    let mut durations = vec![0.0; calls];
     for tree in trees {
         for (&op, span) in tree.ops.iter().zip(&tree.spans) {
-            out[op as usize].durations.push(span.dur);
+            durations[next[op as usize]] = span.dur;
+            next[op as usize] += 1;
         }
     }
-    out
+    OpDurations {
+        starts,
+        durations,
+        self_us,
+    }
 }
 
 /// The number of calls of every operation in `trees`, indexed by operation.
@@ -188,23 +224,22 @@ impl OpStats {
     /// Figures of one operation's samples; `None` when it was never called.
     pub fn from_samples(samples: &OpSamples, catalog: &Catalog) -> Option<OpStats> {
         OpStats::from_durations(
-            OpDurations {
-                op: samples.op,
-                durations: samples.durations.clone(),
-                self_us: samples.self_us.iter().sum(),
-            },
+            samples.op,
+            &mut samples.durations.clone(),
+            samples.self_us.iter().sum(),
             catalog,
         )
     }
 
-    /// Figures of one operation's calls (reordered in place by the selection of the
-    /// percentiles); `None` when it was never called.
-    pub fn from_durations(calls: OpDurations, catalog: &Catalog) -> Option<OpStats> {
-        let OpDurations {
-            op,
-            durations: mut d,
-            self_us,
-        } = calls;
+    /// Figures of operation `op` from its calls' durations `d` (reordered in place by the
+    /// selection of the percentiles) and the sum of their self times; `None` when it was
+    /// never called.
+    pub fn from_durations(
+        op: OpId,
+        d: &mut [f64],
+        self_us: f64,
+        catalog: &Catalog,
+    ) -> Option<OpStats> {
         if d.is_empty() {
             return None;
         }
@@ -212,7 +247,7 @@ impl OpStats {
         let total: f64 = d.iter().sum();
         let min = d.iter().copied().min_by(f64::total_cmp).unwrap_or(f64::NAN);
         let max = d.iter().copied().max_by(f64::total_cmp).unwrap_or(f64::NAN);
-        let [p50, p90, p95, p99] = select_percentiles(&mut d, [0.50, 0.90, 0.95, 0.99]);
+        let [p50, p90, p95, p99] = select_percentiles(d, [0.50, 0.90, 0.95, 0.99]);
         let info = catalog.info(op);
         Some(OpStats {
             op,
@@ -263,10 +298,10 @@ mod tests {
         let mut catalog = Catalog::new(KeyMode::File);
         let trees = two_runs(&mut catalog);
         let step = catalog.lookup("step (a.py)").unwrap();
-        let calls = collect_durations(&trees, &catalog);
-        assert_eq!(calls.len(), catalog.len());
-        assert_eq!(calls[step as usize].durations, [10e3, 30e3, 20e3, 40e3]);
-        let s = OpStats::from_durations(calls[step as usize].clone(), &catalog).unwrap();
+        let mut calls = collect_durations(&trees, &catalog);
+        assert_eq!(calls.operations(), catalog.len());
+        assert_eq!(calls.of(step), [10e3, 30e3, 20e3, 40e3]);
+        let s = calls.stats(step, &catalog).unwrap();
         assert_eq!((s.name.as_str(), s.count), ("step (a.py)", 4));
         assert_eq!((s.file.as_deref(), s.line), (Some("a.py"), Some(2)));
         // numpy: mean 25, percentile([10, 20, 30, 40], [50, 90, 95, 99]) = 25, 37, 38.5, 39.7.
@@ -280,7 +315,8 @@ mod tests {
         // Self time: 100 ms less the 4 ms child.
         assert_eq!(s.self_us, 96e3);
         let main = catalog.lookup("main (a.py)").unwrap();
-        let m = OpStats::from_durations(calls[main as usize].clone(), &catalog).unwrap();
+        assert_eq!(calls.of(main), [100e3]);
+        let m = calls.stats(main, &catalog).unwrap();
         assert_eq!((m.count, m.total_us, m.self_us), (1, 100e3, 40e3));
         // The per-call samples give the same figures.
         let samples = collect_samples(&trees, &catalog);
@@ -290,11 +326,16 @@ mod tests {
             Some(s)
         );
         // An operation with no call has no figures.
-        let empty = OpDurations {
-            op: step,
-            ..OpDurations::default()
-        };
-        assert_eq!(OpStats::from_durations(empty, &catalog), None);
+        assert_eq!(OpStats::from_durations(step, &mut [], 5.0, &catalog), None);
+        let inner = catalog.lookup("inner (a.py)").unwrap();
+        assert_eq!(calls.of(inner), [4e3]);
+        // The calls of each operation are its own, whatever the order of first sight.
+        assert_eq!(
+            (0..catalog.len() as OpId)
+                .map(|op| calls.of(op).len())
+                .sum::<usize>(),
+            6
+        );
     }
 
     #[test]

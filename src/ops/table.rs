@@ -4,7 +4,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::stats::collect_durations;
-use super::{CallTree, Catalog, OpStats};
+use super::{CallTree, Catalog, OpId, OpStats};
 
 /// Which column orders the table (descending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,9 +63,9 @@ pub fn build_table(
     filter: &OpFilter,
     sort: SortKey,
 ) -> Vec<OpStats> {
-    let mut rows: Vec<OpStats> = collect_durations(trees, catalog)
-        .into_iter()
-        .filter_map(|calls| OpStats::from_durations(calls, catalog))
+    let mut calls = collect_durations(trees, catalog);
+    let mut rows: Vec<OpStats> = (0..calls.operations() as OpId)
+        .filter_map(|op| calls.stats(op, catalog))
         .filter(|s| filter.keeps(s))
         .collect();
     rows.sort_by(|a, b| {

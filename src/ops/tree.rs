@@ -60,6 +60,8 @@ impl CallTree {
             counters,
         } = trace;
         let op_of_name: Vec<OpId> = names.iter().map(|n| catalog.intern_name(n)).collect();
+        // Millions of distinct names are hundreds of MB: gone before the sort allocates.
+        drop(names);
         let (spans, statements) = sort_spans(spans, span_attrs);
         let (parent, depth) = nest(&spans);
         let calls = coroutine::resumed_calls(&spans, &parent, &tracks, |name| {
@@ -477,7 +479,7 @@ pub(crate) mod tests {
             .collect();
         Trace {
             source: "t".into(),
-            names,
+            names: names.into_iter().collect(),
             tracks,
             spans: out,
             notes: ReadNotes::default(),

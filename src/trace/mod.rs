@@ -14,6 +14,7 @@
 mod chrome;
 mod detect;
 mod mapped;
+mod names;
 mod otlp;
 mod pipelined;
 mod speedscope;
@@ -27,6 +28,7 @@ pub use detect::read_trace;
 #[cfg(test)]
 pub(crate) use detect::read_trace_from;
 pub use detect::{read_trace_limited, read_trace_within};
+pub use names::Names;
 
 /// One input format: recognised by its first bytes, read into the span model.
 pub(crate) trait Format: Sync {
@@ -169,7 +171,7 @@ impl TraceSource {
     }
 }
 
-/// Index of a name in [`Trace::names`].
+/// The id of a name in [`Trace::names`].
 pub type NameId = u32;
 /// Index of a track in [`Trace::tracks`].
 pub type TrackId = u32;
@@ -425,8 +427,8 @@ pub struct SpanAttr {
 pub struct Trace {
     /// What to call the trace in messages.
     pub source: String,
-    /// Distinct span names; spans refer to them by index.
-    pub names: Vec<String>,
+    /// Distinct span names; spans refer to them by id.
+    pub names: Names,
     pub tracks: Vec<Track>,
     /// Spans in no particular order.
     pub spans: Vec<Span>,

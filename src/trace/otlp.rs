@@ -38,8 +38,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::{
-    AttrValue, Format, Id, NameId, ReadContext, Span, SpanAttr, SpanAttrKey, Trace, TraceError,
-    Track, TrackId, TrackKey,
+    AttrValue, Format, Id, NameId, Names, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
+    TraceError, Track, TrackId, TrackKey,
 };
 
 /// The OTLP/JSON reader.
@@ -379,8 +379,7 @@ struct Pending {
 
 #[derive(Default)]
 struct Builder {
-    names: Vec<String>,
-    name_ids: FxHashMap<String, NameId>,
+    names: Names,
     services: Vec<String>,
     service_ids: FxHashMap<String, u32>,
     trace_ids: FxHashMap<String, u32>,
@@ -467,13 +466,7 @@ impl Builder {
     }
 
     fn intern(&mut self, name: String) -> NameId {
-        if let Some(&id) = self.name_ids.get(&name) {
-            return id;
-        }
-        let id = self.names.len() as NameId;
-        self.names.push(name.clone());
-        self.name_ids.insert(name, id);
-        id
+        self.names.intern(&name)
     }
 
     fn finish(self, source: &str) -> Trace {
@@ -757,7 +750,7 @@ mod tests {
 
     /// (name, parent name by time containment) of every span, sorted.
     fn nesting(trace: &Trace) -> Vec<(String, Option<String>)> {
-        let name = |k: usize| trace.names[trace.spans[k].name as usize].clone();
+        let name = |k: usize| trace.names.get(trace.spans[k].name).to_string();
         let mut out: Vec<_> = containment_parents(trace)
             .into_iter()
             .enumerate()

@@ -27,7 +27,6 @@
 
 use std::io::Read;
 
-use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -285,7 +284,6 @@ struct Builder {
     frame_names: Vec<String>,
     /// The interned name of each frame, once used.
     frame_ids: Vec<Option<NameId>>,
-    name_ids: FxHashMap<String, NameId>,
 }
 
 impl Builder {
@@ -298,7 +296,6 @@ impl Builder {
             },
             frame_names: Vec::with_capacity(frames),
             frame_ids: vec![None; frames],
-            name_ids: FxHashMap::default(),
         }
     }
 
@@ -319,12 +316,7 @@ impl Builder {
         if let Some(id) = *self.frame_ids.get(i)? {
             return Some(id);
         }
-        let name = &self.frame_names[i];
-        let next = self.trace.names.len() as NameId;
-        let id = *self.name_ids.entry(name.clone()).or_insert_with(|| {
-            self.trace.names.push(name.clone());
-            next
-        });
+        let id = self.trace.names.intern(&self.frame_names[i]);
         self.frame_ids[i] = Some(id);
         Some(id)
     }
@@ -556,7 +548,7 @@ mod tests {
         let mut out: Vec<_> = trace
             .spans
             .iter()
-            .map(|s| (s.track, trace.names[s.name as usize].as_str(), s.ts, s.dur))
+            .map(|s| (s.track, trace.names.get(s.name), s.ts, s.dur))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
         out

@@ -20,6 +20,7 @@ mod hook;
 mod init;
 mod install;
 mod live;
+mod many_names;
 mod memory_async;
 mod metrics;
 #[cfg(unix)]

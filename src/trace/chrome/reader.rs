@@ -16,7 +16,7 @@ use super::layout::Layouts;
 use super::scan::{EventSink, Framing, Scanner, Taken};
 use crate::trace::detect::{describe_binary, describe_non_trace};
 use crate::trace::{
-    AttrValue, Counter, Id, Limits, NameId, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
+    AttrValue, Counter, Id, Limits, NameId, Names, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
     TraceError, Track, TrackId, TrackKey,
 };
 
@@ -141,7 +141,6 @@ struct AsyncEdge {
 /// each part of a file its own builder and joins them in file order ([`Builder::absorb`]).
 pub(super) struct Builder {
     trace: Trace,
-    name_ids: FxHashMap<Box<[u8]>, NameId>,
     track_ids: FxHashMap<TrackKey, TrackId>,
     last_thread: Option<(Id, Id, TrackId)>,
     /// (track, counter name, series) → index in `trace.counters`.
@@ -233,7 +232,6 @@ impl Builder {
                 source: source.to_string(),
                 ..Trace::default()
             },
-            name_ids: FxHashMap::default(),
             track_ids: FxHashMap::default(),
             last_thread: None,
             counter_ids: FxHashMap::default(),
@@ -251,7 +249,7 @@ impl Builder {
     /// Fails only when the two together have more distinct names than the limit allows (the
     /// caller then reads the file again on one thread, for the exact error).
     pub(super) fn absorb(&mut self, part: Builder) -> Result<(), NameError> {
-        let names = self.absorb_names(part.trace.names)?;
+        let names = self.absorb_names(&part.trace.names)?;
         let tracks: Vec<TrackId> = part
             .trace
             .tracks
@@ -312,20 +310,15 @@ impl Builder {
 
     /// This builder's ids of `names` (another builder's, in its order), registering the new
     /// ones in that order.
-    fn absorb_names(&mut self, names: Vec<String>) -> Result<Vec<NameId>, NameError> {
+    fn absorb_names(&mut self, names: &Names) -> Result<Vec<NameId>, NameError> {
         let mut ids = Vec::with_capacity(names.len());
-        for name in names {
-            let id = match self.name_ids.get(name.as_bytes()) {
-                Some(&id) => id,
+        for name in names.iter() {
+            let id = match self.trace.names.lookup(name.as_bytes()) {
+                Some(id) => id,
                 None if self.trace.names.len() >= self.limits.max_names => {
                     return Err(NameError::TooMany);
                 }
-                None => {
-                    let id = self.trace.names.len() as NameId;
-                    self.name_ids.insert(name.as_bytes().into(), id);
-                    self.trace.names.push(name);
-                    id
-                }
+                None => self.trace.names.intern(name),
             };
             ids.push(id);
         }
@@ -521,7 +514,7 @@ impl Builder {
     /// The id of a name, registered on first sight. Names are looked up by their bytes and
     /// checked to be UTF-8 only when new: bytes equal to a known name are valid.
     fn intern(&mut self, name: &[u8]) -> Result<NameId, NameError> {
-        if let Some(&id) = self.name_ids.get(name) {
+        if let Some(id) = self.trace.names.lookup(name) {
             return Ok(id);
         }
         if name.len() > self.limits.max_name_bytes {
@@ -535,13 +528,7 @@ impl Builder {
 
     /// The id of a name known to be text.
     fn intern_str(&mut self, name: &str) -> NameId {
-        if let Some(&id) = self.name_ids.get(name.as_bytes()) {
-            return id;
-        }
-        let id = self.trace.names.len() as NameId;
-        self.trace.names.push(name.to_string());
-        self.name_ids.insert(name.as_bytes().into(), id);
-        id
+        self.trace.names.intern(name)
     }
 
     /// The track of an event's (pid, tid). Consecutive events are nearly always on the same
@@ -585,6 +572,7 @@ impl Builder {
         // The vector grew by doubling: up to half of the largest allocation of a big trace is
         // spare capacity that would stay for the whole command.
         self.trace.spans.shrink_to_fit();
+        self.trace.names.shrink_to_fit();
         self.trace
     }
 
@@ -708,7 +696,7 @@ mod tests {
         let mut v: Vec<_> = t
             .spans
             .iter()
-            .map(|s| (t.names[s.name as usize].clone(), s.dur))
+            .map(|s| (t.names.get(s.name).to_string(), s.dur))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
         v
