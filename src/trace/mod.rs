@@ -17,6 +17,7 @@ mod mapped;
 mod otlp;
 mod pipelined;
 mod speedscope;
+mod whole;
 
 use std::fmt;
 use std::io::Read;

@@ -25,6 +25,7 @@ mod metrics;
 mod otlp;
 mod parallel_read;
 mod pictures;
+mod reader_limits;
 mod record;
 mod redflags;
 mod reports;
