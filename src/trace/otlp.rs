@@ -1023,6 +1023,22 @@ mod tests {
     }
 
     #[test]
+    fn an_invalid_span_is_an_error_at_its_line_column_and_byte_in_the_file() {
+        let text = "\u{feff}{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [\n{\"name\": \"a\"},\n  {\"name\": 37}\n]}]}]}";
+        let err = read(text).unwrap_err().to_string();
+        // serde_json places a wrong type at the value's last character, as the stream does.
+        let at = text.find("37}").unwrap() + 1;
+        let line_start = text[..at].rfind('\n').unwrap() + 1;
+        assert_eq!(
+            err,
+            format!(
+                "line 3, column {} (byte {at}): invalid type: integer `37`, expected a string",
+                at - line_start + 1
+            )
+        );
+    }
+
+    #[test]
     fn errors_name_the_line_and_byte() {
         let good = doc("s", &[span(T, "0000000000000001", "", "a", 1, 2)]).replace('\n', " ");
         let text = format!("{good}\n{good}\n{{\"resourceSpans\": 5}}\n{good}\n");
