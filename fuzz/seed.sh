@@ -32,4 +32,15 @@ done
 for f in ../baselines/*.json $(grep -rl '"perfgate_baseline"' "$fixtures" || true); do
     cp "$f" "corpus/baseline/$(basename "$f")"
 done
+# ... and, when a perfgate binary is built, baselines saved from a few real traces of each
+# format, in each key mode (the committed ones are of one trace and one mode).
+perfgate=$(ls ../target/release/perfgate ../target/debug/perfgate 2>/dev/null | head -n 1 || true)
+if [ -n "$perfgate" ]; then
+    for trace in viztracer/shop_clean.json.gz otlp/shop_lines.jsonl speedscope/pyspy_threads.json; do
+        for key in function file name; do
+            "$perfgate" baseline save --key "$key" --output \
+                "corpus/baseline/$(basename "${trace%%.*}")-$key.json" "$fixtures/$trace" || true
+        done
+    done
+fi
 for d in corpus/*; do echo "$d: $(ls "$d" | wc -l) files"; done

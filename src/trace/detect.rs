@@ -191,11 +191,10 @@ fn decompress_if_gzip(
     if head.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);
         let (input, cut) = GzipInput::new(Box::new(decoder));
-        let input: Box<dyn Read> = match super::pipelined::Pipelined::spawn(input) {
-            Ok(ahead) => Box::new(ahead),
-            Err(input) => Box::new(input),
-        };
-        Ok((input, Some(cut)))
+        Ok((
+            Box::new(super::pipelined::Pipelined::spawn(input)),
+            Some(cut),
+        ))
     } else {
         Ok((Box::new(reader), None))
     }

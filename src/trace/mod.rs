@@ -18,6 +18,7 @@ mod names;
 mod otlp;
 mod pipelined;
 mod speedscope;
+mod whole;
 
 use std::fmt;
 use std::io::Read;

@@ -36,9 +36,11 @@ use std::io::Read;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use serde_json::value::RawValue;
 
+use super::whole::{name_too_long, read_lines, too_many_names};
 use super::{
-    AttrValue, Format, Id, NameId, Names, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
+    AttrValue, Format, Id, Limits, NameId, Names, ReadContext, Span, SpanAttr, SpanAttrKey, Trace,
     TraceError, Track, TrackId, TrackKey,
 };
 
@@ -59,10 +61,12 @@ impl Format for Otlp {
         rest.starts_with(b"\"resourceSpans\"") || rest.starts_with(b"\"resource_spans\"")
     }
 
+    /// The whole input is held; a line longer than [`Limits::max_value_bytes`] (a request
+    /// of JSON Lines, a document on one line, or any one string) is refused as it is read.
     fn read(&self, mut input: Box<dyn Read>, ctx: &ReadContext) -> Result<Trace, TraceError> {
-        let mut bytes = Vec::new();
-        input.read_to_end(&mut bytes)?;
-        let mut trace = read_bytes(&bytes, &ctx.name)?;
+        let what = "a line: an OTLP request of JSON Lines, or a document on one line";
+        let bytes = read_lines(input.as_mut(), &ctx.limits, what)?;
+        let mut trace = read_bytes(&bytes, &ctx.name, ctx.limits)?;
         trace.notes.gzip = ctx.gzip;
         Ok(trace)
     }
@@ -73,18 +77,24 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
     &bytes[skip..]
 }
 
-/// Reads one OTLP/JSON document or a JSON Lines file of them.
-fn read_bytes(bytes: &[u8], source: &str) -> Result<Trace, TraceError> {
+/// Reads one OTLP/JSON document or a JSON Lines file of them; a span whose name is past
+/// `limits`, or that adds a name past them, is an error at the span's first byte.
+fn read_bytes(bytes: &[u8], source: &str, limits: Limits) -> Result<Trace, TraceError> {
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
     let bom = (bytes.len() - body.len()) as u64;
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        body,
+        bom,
+        limits,
+        ..Builder::default()
+    };
     let mut requests = 0u64;
     let mut truncated = false;
     let stream = serde_json::Deserializer::from_slice(body).into_iter::<Request>();
     for next in stream {
         match next {
             Ok(request) => {
-                builder.add_request(request);
+                builder.add_request(request)?;
                 requests += 1;
             }
             // The last line of a file still being written (or cut): keep the lines before.
@@ -112,48 +122,80 @@ fn error_at(body: &[u8], bom: u64, e: &serde_json::Error) -> TraceError {
             .map_or(body.len(), |i| i + 1)
     };
     let offset = bom + (line_start as u64 + column.saturating_sub(1)).min(body.len() as u64);
-    let text = e.to_string();
-    let suffix = format!(" at line {line} column {column}");
-    let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
     TraceError::At {
         line,
         column,
         offset,
-        message,
+        message: without_position(e),
     }
+}
+
+/// A serde error in the part `part` of `body` (a span parsed on its own) as a
+/// [`TraceError::At`] in the whole file.
+fn error_in(body: &[u8], bom: u64, part: &str, e: &serde_json::Error) -> TraceError {
+    let start = offset_in(body, part);
+    let in_part: usize = part
+        .split('\n')
+        .take(e.line().saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + e.column().saturating_sub(1);
+    let at = (start + in_part).min(body.len());
+    let line_start = memchr::memrchr(b'\n', &body[..at]).map_or(0, |i| i + 1);
+    TraceError::At {
+        line: memchr::memchr_iter(b'\n', &body[..at]).count() as u64 + 1,
+        column: (at - line_start) as u64 + 1,
+        offset: bom + at as u64,
+        message: without_position(e),
+    }
+}
+
+/// The byte of `body` where `part`, a slice of it, starts.
+fn offset_in(body: &[u8], part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(body.as_ptr() as usize)
+}
+
+/// serde_json's message without its "at line L column C" (the caller says where).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_string()
 }
 
 // --- the JSON mapping ---------------------------------------------------------------------
 
 #[derive(Deserialize)]
-struct Request {
+struct Request<'a> {
     #[serde(
         default,
+        borrow,
         rename = "resourceSpans",
         alias = "resource_spans",
         deserialize_with = "nullable"
     )]
-    resource_spans: Vec<ResourceSpans>,
+    resource_spans: Vec<ResourceSpans<'a>>,
 }
 
 #[derive(Deserialize)]
-struct ResourceSpans {
+struct ResourceSpans<'a> {
     #[serde(default)]
     resource: Option<Resource>,
     #[serde(
         default,
+        borrow,
         rename = "scopeSpans",
         alias = "scope_spans",
         deserialize_with = "nullable"
     )]
-    scope_spans: Vec<ScopeSpans>,
+    scope_spans: Vec<ScopeSpans<'a>>,
     #[serde(
         default,
+        borrow,
         rename = "instrumentationLibrarySpans",
         alias = "instrumentation_library_spans",
         deserialize_with = "nullable"
     )]
-    library_spans: Vec<ScopeSpans>,
+    library_spans: Vec<ScopeSpans<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -162,10 +204,11 @@ struct Resource {
     attributes: Vec<KeyValue>,
 }
 
+/// The spans are kept as raw JSON, parsed one by one, so that an error names a span's place.
 #[derive(Deserialize)]
-struct ScopeSpans {
-    #[serde(default, deserialize_with = "nullable")]
-    spans: Vec<RawSpan>,
+struct ScopeSpans<'a> {
+    #[serde(default, borrow, deserialize_with = "nullable")]
+    spans: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -378,7 +421,11 @@ struct Pending {
 }
 
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
+    /// The file (after its byte order mark), for the places of errors.
+    body: &'a [u8],
+    bom: u64,
+    limits: Limits,
     names: Names,
     services: Vec<String>,
     service_ids: FxHashMap<String, u32>,
@@ -388,8 +435,8 @@ struct Builder {
     invalid: u64,
 }
 
-impl Builder {
-    fn add_request(&mut self, request: Request) {
+impl Builder<'_> {
+    fn add_request(&mut self, request: Request) -> Result<(), TraceError> {
         for rs in request.resource_spans {
             let service = rs
                 .resource
@@ -399,11 +446,15 @@ impl Builder {
                 .unwrap_or_else(|| "unknown_service".to_string());
             let service = self.service_id(service);
             for scope in rs.scope_spans.into_iter().chain(rs.library_spans) {
-                for span in scope.spans {
-                    self.add_span(span, service);
+                for raw in scope.spans {
+                    let span: RawSpan = serde_json::from_str(raw.get())
+                        .map_err(|e| error_in(self.body, self.bom, raw.get(), &e))?;
+                    let offset = self.bom + offset_in(self.body, raw.get()) as u64;
+                    self.add_span(span, service, offset)?;
                 }
             }
         }
+        Ok(())
     }
 
     fn service_id(&mut self, service: String) -> u32 {
@@ -416,7 +467,8 @@ impl Builder {
         id
     }
 
-    fn add_span(&mut self, span: RawSpan, service: u32) {
+    /// Adds a span that starts at byte `offset` of the file.
+    fn add_span(&mut self, span: RawSpan, service: u32, offset: u64) -> Result<(), TraceError> {
         self.events += 1;
         let trace_id = span.trace_id.as_deref().and_then(normalize_id);
         let span_id = span.span_id.as_deref().and_then(normalize_id);
@@ -426,11 +478,11 @@ impl Builder {
             (trace_id, span_id, start, end)
         else {
             self.invalid += 1;
-            return;
+            return Ok(());
         };
         if end < start {
             self.invalid += 1;
-            return;
+            return Ok(());
         }
         let mut attrs: Vec<(SpanAttrKey, AttrValue)> = span
             .attributes
@@ -450,9 +502,9 @@ impl Builder {
         {
             name = format!("{name} ({file}:{line})");
         }
+        let name = self.intern(name, offset)?;
         let next = self.trace_ids.len() as u32;
         let trace_id = *self.trace_ids.entry(trace_id).or_insert(next);
-        let name = self.intern(name);
         self.spans.push(Pending {
             trace_id,
             span_id,
@@ -463,10 +515,22 @@ impl Builder {
             end,
             attrs,
         });
+        Ok(())
     }
 
-    fn intern(&mut self, name: String) -> NameId {
-        self.names.intern(&name)
+    /// The id of the name of the span at `offset`, registered on first sight within the
+    /// limits.
+    fn intern(&mut self, name: String, offset: u64) -> Result<NameId, TraceError> {
+        if let Some(id) = self.names.lookup(name.as_bytes()) {
+            return Ok(id);
+        }
+        if name.len() > self.limits.max_name_bytes {
+            return Err(name_too_long(offset, name.len(), &self.limits));
+        }
+        if self.names.len() >= self.limits.max_names {
+            return Err(too_many_names(offset, &self.limits));
+        }
+        Ok(self.names.intern(&name))
     }
 
     fn finish(self, source: &str) -> Trace {
@@ -668,7 +732,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Trace, TraceError> {
-        read_bytes(text.as_bytes(), "t.json")
+        read_bytes(text.as_bytes(), "t.json", Limits::DEFAULT)
     }
 
     fn span(trace: &str, id: &str, parent: &str, name: &str, start: u64, end: u64) -> String {
@@ -952,6 +1016,22 @@ mod tests {
         ];
         let trace = read(&doc("s", &spans)).unwrap();
         assert_eq!(trace.spans.len(), 2);
+    }
+
+    #[test]
+    fn an_invalid_span_is_an_error_at_its_line_column_and_byte_in_the_file() {
+        let text = "\u{feff}{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [\n{\"name\": \"a\"},\n  {\"name\": 37}\n]}]}]}";
+        let err = read(text).unwrap_err().to_string();
+        // serde_json places a wrong type at the value's last character, as the stream does.
+        let at = text.find("37}").unwrap() + 1;
+        let line_start = text[..at].rfind('\n').unwrap() + 1;
+        assert_eq!(
+            err,
+            format!(
+                "line 3, column {} (byte {at}): invalid type: integer `37`, expected a string",
+                at - line_start + 1
+            )
+        );
     }
 
     #[test]

@@ -16,35 +16,62 @@ pub(super) struct Pipelined {
     chunks: Receiver<io::Result<Vec<u8>>>,
     chunk: Vec<u8>,
     pos: usize,
+    /// The rest of the input, read here when no thread could start.
+    rest: Option<Box<dyn Read + Send>>,
 }
 
 impl Pipelined {
-    /// Starts reading `input` on a new thread. The thread ends at the end of the input, at its
-    /// first error (handed on after the bytes before it), or when the consumer is dropped.
-    /// When no thread can be started (a process or memory limit), `input` is handed back, to
-    /// be read on the caller's thread.
-    pub(super) fn spawn<R: Read + Send + 'static>(input: R) -> Result<Pipelined, R> {
+    /// Starts reading `input`: its first chunk at once, on the caller's thread, and the rest,
+    /// when there is more, on a new thread (an input of one chunk, most gzip traces and every
+    /// fuzzed input, costs no thread). The thread ends at the end of the input, at its first
+    /// error (handed on after the bytes before it), or when the consumer is dropped. When no
+    /// thread can start (a process limit), the rest is read on the caller's thread as it is
+    /// asked for.
+    pub(super) fn spawn(mut input: impl Read + Send + 'static) -> Pipelined {
         let (sender, chunks) = sync_channel(AHEAD);
-        // The thread gets its input only once it runs, so that a failed start leaves it here.
-        let (give, take) = sync_channel::<R>(1);
-        let started = std::thread::Builder::new()
-            .name("perfgate-read-ahead".into())
-            .spawn(move || {
-                if let Ok(input) = take.recv() {
-                    produce(input, &sender);
+        let mut first = vec![0; CHUNK];
+        let (filled, error) = fill(&mut input, &mut first);
+        first.truncate(filled);
+        let mut rest: Option<Box<dyn Read + Send>> = None;
+        match error {
+            Some(e) => {
+                let _ = sender.send(Err(e));
+            }
+            None if filled < CHUNK => {}
+            None => {
+                if let Err(input) = produce_on_a_thread(input, sender) {
+                    rest = Some(Box::new(input));
                 }
-            });
-        if started.is_err() {
-            return Err(input);
+            }
         }
-        // The channel has room for the one input, and the thread holds its end.
-        give.send(input).map_err(|e| e.0)?;
-        Ok(Pipelined {
+        Pipelined {
             chunks,
-            chunk: Vec::new(),
+            chunk: first,
             pos: 0,
-        })
+            rest,
+        }
     }
+}
+
+/// Runs [`produce`] on a new thread; `Err(input)` when no thread can start. The thread gets
+/// its input only once it runs, so that a failed start leaves the input here.
+fn produce_on_a_thread<R: Read + Send + 'static>(
+    input: R,
+    sender: SyncSender<io::Result<Vec<u8>>>,
+) -> Result<(), R> {
+    let (give, take) = sync_channel::<R>(1);
+    let started = std::thread::Builder::new()
+        .name("perfgate-read-ahead".into())
+        .spawn(move || {
+            if let Ok(input) = take.recv() {
+                produce(input, &sender);
+            }
+        });
+    if started.is_err() {
+        return Err(input);
+    }
+    // The channel has room for the one input, and the thread holds its other end.
+    give.send(input).map_err(|e| e.0)
 }
 
 /// Reads `input` chunk by chunk into `sender` until its end, an error, or a closed channel.
@@ -84,6 +111,9 @@ fn fill(input: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::Error>) {
 impl Read for Pipelined {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos == self.chunk.len() {
+            if let Some(rest) = self.rest.as_mut() {
+                return rest.read(buf);
+            }
             match self.chunks.recv() {
                 Ok(Ok(chunk)) => {
                     self.chunk = chunk;
@@ -119,20 +149,19 @@ mod tests {
 
     #[test]
     fn hands_on_every_byte_in_order_then_the_error() {
-        let bytes: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i % 251) as u8).collect();
-        let mut out = Vec::new();
-        Pipelined::spawn(io::Cursor::new(bytes.clone()))
-            .ok()
-            .unwrap()
-            .read_to_end(&mut out)
-            .unwrap();
-        assert_eq!(out, bytes);
-        let mut reader = Pipelined::spawn(FailsAfter(io::Cursor::new(bytes.clone())))
-            .ok()
-            .unwrap();
-        let mut out = Vec::new();
-        let err = reader.read_to_end(&mut out).unwrap_err();
-        assert_eq!(err.to_string(), "broken");
-        assert_eq!(out, bytes);
+        // Longer than a chunk (a thread reads the rest), exactly one, shorter (no thread), none.
+        for len in [3 * CHUNK + 17, CHUNK, CHUNK - 1, 17, 0] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut out = Vec::new();
+            Pipelined::spawn(io::Cursor::new(bytes.clone()))
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, bytes, "{len} bytes");
+            let mut reader = Pipelined::spawn(FailsAfter(io::Cursor::new(bytes.clone())));
+            let mut out = Vec::new();
+            let err = reader.read_to_end(&mut out).unwrap_err();
+            assert_eq!(err.to_string(), "broken", "{len} bytes");
+            assert_eq!(out, bytes, "{len} bytes");
+        }
     }
 }

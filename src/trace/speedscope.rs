@@ -23,14 +23,19 @@
 //!
 //! speedscope files are small: the whole document is read into memory and parsed with
 //! serde_json, keeping each profile, event and sample as raw JSON so errors name a byte offset
-//! and a JSON path.
+//! and a JSON path. Within [`Limits`]: a document longer than `max_value_bytes` is refused as
+//! it is read, a frame name longer than `max_name_bytes` at the frame, and the frame that
+//! brings one distinct name more than `max_names` when a sample or event first uses it.
 
 use std::io::Read;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Format, Id, NameId, ReadContext, ReadNotes, Span, Trace, TraceError, Track, TrackKey};
+use super::whole::{name_too_long, read_document, too_many_names};
+use super::{
+    Format, Id, Limits, NameId, ReadContext, ReadNotes, Span, Trace, TraceError, Track, TrackKey,
+};
 
 /// The speedscope reader.
 pub(crate) struct Speedscope;
@@ -54,9 +59,8 @@ impl Format for Speedscope {
     }
 
     fn read(&self, mut input: Box<dyn Read>, ctx: &ReadContext) -> Result<Trace, TraceError> {
-        let mut bytes = Vec::new();
-        input.read_to_end(&mut bytes)?;
-        let mut trace = read_document(&bytes, &ctx.name)?;
+        let bytes = read_document(input.as_mut(), &ctx.limits, "the speedscope document")?;
+        let mut trace = parse_document(&bytes, &ctx.name, ctx.limits)?;
         trace.notes.gzip = ctx.gzip;
         Ok(trace)
     }
@@ -142,8 +146,8 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// Reads a whole speedscope document.
-fn read_document(bytes: &[u8], source: &str) -> Result<Trace, TraceError> {
+/// Parses a whole speedscope document.
+fn parse_document(bytes: &[u8], source: &str, limits: Limits) -> Result<Trace, TraceError> {
     let text = std::str::from_utf8(bytes).map_err(|e| TraceError::Syntax {
         offset: e.valid_up_to() as u64,
         message: "the file is not valid UTF-8".into(),
@@ -166,13 +170,16 @@ fn read_document(bytes: &[u8], source: &str) -> Result<Trace, TraceError> {
     let frames = shared.frames.ok_or_else(|| missing("shared.frames"))?;
     let profiles = doc.profiles.ok_or_else(|| missing("profiles"))?;
 
-    let mut builder = Builder::new(source, frames.len());
+    let mut builder = Builder::new(source, frames.len(), limits);
     for (i, frame) in frames.iter().enumerate() {
         let path = format!("shared.frames[{i}]");
         let parsed: Frame = d.parse(frame, &path)?;
-        builder
-            .frame_names
-            .push(frame_name(&parsed).map_err(|m| d.invalid(frame, &path, m))?);
+        let name = frame_name(&parsed).map_err(|m| d.invalid(frame, &path, m))?;
+        if name.len() > limits.max_name_bytes {
+            return Err(name_too_long(d.offset(frame), name.len(), &limits));
+        }
+        builder.frame_names.push(name);
+        builder.frame_offsets.push(d.offset(frame));
     }
     if let Some(exporter) = doc.exporter
         && let Ok(name) = serde_json::from_str::<&str>(exporter.get())
@@ -281,20 +288,25 @@ fn to_micros(value: f64, to_us: f64) -> f64 {
 
 struct Builder {
     trace: Trace,
+    limits: Limits,
     frame_names: Vec<String>,
+    /// The byte where each frame starts, for the limit on distinct names.
+    frame_offsets: Vec<u64>,
     /// The interned name of each frame, once used.
     frame_ids: Vec<Option<NameId>>,
 }
 
 impl Builder {
-    fn new(source: &str, frames: usize) -> Self {
+    fn new(source: &str, frames: usize, limits: Limits) -> Self {
         Builder {
             trace: Trace {
                 source: source.to_string(),
                 notes: ReadNotes::default(),
                 ..Trace::default()
             },
+            limits,
             frame_names: Vec::with_capacity(frames),
+            frame_offsets: Vec::with_capacity(frames),
             frame_ids: vec![None; frames],
         }
     }
@@ -310,15 +322,28 @@ impl Builder {
         (self.trace.tracks.len() - 1) as u32
     }
 
-    /// The name of frame `index`, or `None` when there is no such frame.
-    fn name_of(&mut self, index: u64) -> Option<NameId> {
-        let i = usize::try_from(index).ok()?;
-        if let Some(id) = *self.frame_ids.get(i)? {
-            return Some(id);
+    /// The name of frame `index`, or `None` when there is no such frame; a frame that would
+    /// add one distinct name more than the limit is an error at the frame.
+    fn name_of(&mut self, index: u64) -> Result<Option<NameId>, TraceError> {
+        let Some(i) = usize::try_from(index)
+            .ok()
+            .filter(|&i| i < self.frame_ids.len())
+        else {
+            return Ok(None);
+        };
+        if let Some(id) = self.frame_ids[i] {
+            return Ok(Some(id));
         }
-        let id = self.trace.names.intern(&self.frame_names[i]);
+        let name = &self.frame_names[i];
+        let id = match self.trace.names.lookup(name.as_bytes()) {
+            Some(id) => id,
+            None if self.trace.names.len() >= self.limits.max_names => {
+                return Err(too_many_names(self.frame_offsets[i], &self.limits));
+            }
+            None => self.trace.names.intern(name),
+        };
         self.frame_ids[i] = Some(id);
-        Some(id)
+        Ok(Some(id))
     }
 
     fn no_frame(&self, index: u64) -> String {
@@ -361,7 +386,7 @@ impl Builder {
             }
             last_at = event.at;
             let name = self
-                .name_of(event.frame)
+                .name_of(event.frame)?
                 .ok_or_else(|| d.invalid(raw, &at_path(), self.no_frame(event.frame)))?;
             match event.kind.as_str() {
                 "O" => {
@@ -473,7 +498,7 @@ impl Builder {
             }
             open.truncate(same);
             for (depth, &frame) in stack.iter().enumerate().skip(same) {
-                let name = self.name_of(frame).ok_or_else(|| {
+                let name = self.name_of(frame)?.ok_or_else(|| {
                     d.invalid(
                         raw,
                         &format!("{path}.samples[{i}][{depth}]"),

@@ -30,6 +30,7 @@ mod no_threads;
 mod otlp;
 mod parallel_read;
 mod pictures;
+mod reader_limits;
 mod record;
 mod redflags;
 mod reports;

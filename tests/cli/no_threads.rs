@@ -61,12 +61,47 @@ fn a_place_without_threads() -> Option<(tempfile::TempDir, PathBuf)> {
     Some((dir, perfgate))
 }
 
+/// The real viztracer trace of the example, its calls repeated later to pass 1 MiB, written
+/// into `dir` (readable by everyone) as `big.json`.
+fn a_large_trace(dir: &Path) -> PathBuf {
+    let events = std::fs::read_to_string(fixture("viztracer/baseline.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&events).unwrap();
+    let mut all = doc["traceEvents"].as_array().unwrap().clone();
+    let calls: Vec<serde_json::Value> = all.iter().filter(|e| e["ph"] == "X").cloned().collect();
+    for later in 1..=8 {
+        for e in &calls {
+            let mut e = e.clone();
+            e["ts"] = serde_json::json!(e["ts"].as_f64().unwrap() + 1e8 * f64::from(later));
+            all.push(e);
+        }
+    }
+    let big = dir.join("big.json");
+    std::fs::write(&big, serde_json::json!({ "traceEvents": all }).to_string()).unwrap();
+    std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let size = std::fs::metadata(&big).unwrap().len();
+    assert!(size > 1 << 20, "{size} bytes");
+    big
+}
+
+/// `trace` gzip-compressed beside it (`.gz`).
+fn gzipped(trace: &Path) -> PathBuf {
+    use std::io::Write;
+    let gz = trace.with_extension("json.gz");
+    let mut encoder =
+        flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), Default::default());
+    encoder.write_all(&std::fs::read(trace).unwrap()).unwrap();
+    encoder.finish().unwrap();
+    std::fs::set_permissions(&gz, std::fs::Permissions::from_mode(0o644)).unwrap();
+    gz
+}
+
 #[test]
 fn without_threads_a_gzip_trace_and_a_comparison_are_still_read() {
     let Some((dir, perfgate)) = a_place_without_threads() else {
         return;
     };
-    let gz = copy_into(dir.path(), &fixture("viztracer/baseline.json.gz"));
+    // Past its first MiB a gzip trace is decompressed on a thread of its own.
+    let gz = gzipped(&a_large_trace(dir.path()));
     let before = copy_into(dir.path(), &fixture("viztracer/baseline.json"));
     let after = copy_into(dir.path(), &fixture("viztracer/regressed.json"));
 
@@ -99,23 +134,7 @@ fn without_threads_a_large_plain_trace_is_parsed_on_one_thread() {
     let Some((dir, perfgate)) = a_place_without_threads() else {
         return;
     };
-    // The real viztracer trace, its events repeated to pass 1 MiB (the same calls, later).
-    let events = std::fs::read_to_string(fixture("viztracer/baseline.json")).unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&events).unwrap();
-    let mut all = doc["traceEvents"].as_array().unwrap().clone();
-    let calls: Vec<serde_json::Value> = all.iter().filter(|e| e["ph"] == "X").cloned().collect();
-    for later in 1..=8 {
-        for e in &calls {
-            let mut e = e.clone();
-            e["ts"] = serde_json::json!(e["ts"].as_f64().unwrap() + 1e8 * f64::from(later));
-            all.push(e);
-        }
-    }
-    let big = dir.path().join("big.json");
-    std::fs::write(&big, serde_json::json!({ "traceEvents": all }).to_string()).unwrap();
-    std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let size = std::fs::metadata(&big).unwrap().len();
-    assert!(size > 1 << 20, "{size} bytes, {} events", all.len());
+    let big = a_large_trace(dir.path());
     let out = without_threads(&perfgate, &[Path::new("summary"), &big]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
