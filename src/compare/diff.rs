@@ -397,12 +397,22 @@ fn runs_test(
         }
         Some((welch(&sb, &sa)?, figure.runs_test()))
     });
-    let steady: Vec<_> = tail_level(settings.metric).map_or_else(Vec::new, |_| steady.collect());
-    let tests = 1.0 + steady.len() as f64;
-    let best = steady
-        .into_iter()
-        .fold(metric, |best, t| if t.0 < best.0 { t } else { best });
-    Some(((tests * best.0).min(1.0), best.1))
+    if tail_level(settings.metric).is_none() {
+        return Some(metric);
+    }
+    Some(smallest_of_tests(metric, steady))
+}
+
+/// The smallest p-value of the tests that ran (`first`, then `others`), times their number
+/// (Bonferroni), with the name of the test that gave it.
+fn smallest_of_tests(
+    first: (f64, &'static str),
+    others: impl IntoIterator<Item = (f64, &'static str)>,
+) -> (f64, &'static str) {
+    let (tests, best) = others.into_iter().fold((1.0, first), |(n, best), t| {
+        (n + 1.0, if t.0 < best.0 { t } else { best })
+    });
+    ((tests * best.0).min(1.0), best.1)
 }
 
 /// The pooled within-side variance of two sides' logs: how much the runs of one side
@@ -453,11 +463,9 @@ fn assess_pairs(b: &OpProfile, a: &OpProfile, settings: &Settings) -> Option<Ass
         let steady = STEADY_FIGURES
             .iter()
             .filter_map(|&figure| steady_pairs_test(b, a, settings, slower, figure));
-        let (tests, best) = steady.fold((1.0, (p, test)), |(n, best), t| {
-            (n + 1.0, if t.0 < best.0 { t } else { best })
-        });
         // Bonferroni over the tests that ran: the metric's and each steady figure's.
-        (Some((tests * best.0).min(1.0)), Some(best.1))
+        let (p, test) = smallest_of_tests((p, test), steady);
+        (Some(p), Some(test))
     } else {
         (None, None)
     };
