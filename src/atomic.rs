@@ -81,16 +81,29 @@ fn standard_stream(path: &Path) -> Option<u8> {
 /// The complete `bytes`, staged for `path`: in a new temporary file in the directory of the
 /// regular file to replace, or held for a target that is written into.
 pub(crate) fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
+    stage_with(path, |out| out.write_all(bytes))
+}
+
+/// What `write` writes, staged for `path` as [`stage`] does; written straight into the
+/// temporary file (through a buffer), so that a large report is never held whole.
+pub(crate) fn stage_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<Staged> {
     match replaced_file(path)? {
         Some(target) => {
             remove_stale(&target);
-            let tmp = stage_in(parent_dir(&target), bytes, 6)?;
+            let tmp = stage_in(parent_dir(&target), write, 6)?;
             Ok(Staged::Replace { tmp, target })
         }
-        None => Ok(Staged::Into {
-            bytes: bytes.to_vec(),
-            target: path.into(),
-        }),
+        None => {
+            let mut bytes = Vec::new();
+            write(&mut bytes)?;
+            Ok(Staged::Into {
+                bytes,
+                target: path.into(),
+            })
+        }
     }
 }
 
@@ -134,18 +147,25 @@ fn remove_stale(target: &Path) {
     }
 }
 
-/// `bytes` in a new file `.perfgate-PID-` + `random` random characters in `dir`. The file is
+/// What `write` writes, in a new file `.perfgate-PID-` + `random` random characters in `dir`. The file is
 /// created exclusively (`O_CREAT | O_EXCL`): a name that exists, a symbolic link planted there
 /// included, is never opened, so no other file is ever written through it.
-fn stage_in(dir: &Path, bytes: &[u8], random: usize) -> std::io::Result<NamedTempFile> {
+fn stage_in(
+    dir: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    random: usize,
+) -> std::io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     let prefix = temp_prefix(std::process::id());
     builder.prefix(&prefix).rand_bytes(random);
     // An ordinary file (tempfile's default is owner-only); the umask still applies.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    let tmp = builder.tempfile_in(dir)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
+    write(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     tmp.as_file().sync_all()?;
     Ok(tmp)
 }
@@ -232,7 +252,7 @@ mod tests {
         // With no random characters the temporary name is known in advance.
         let known = temp_prefix(std::process::id());
         std::os::unix::fs::symlink(&victim, dir.path().join(known)).unwrap();
-        let err = stage_in(dir.path(), b"attacker-controlled", 0).unwrap_err();
+        let err = stage_in(dir.path(), |out| out.write_all(b"attacker-controlled"), 0).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     }

@@ -192,12 +192,7 @@ fn refuse_dash(path: &Path, format: Format) -> anyhow::Result<()> {
 /// only then are the report files put in place and standard output printed. A failure (exit
 /// 2) thus leaves no report file and prints no report.
 pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
-    let files: Vec<(&Path, String)> = settings
-        .files
-        .iter()
-        .map(|(format, path)| (path.as_path(), format.render(report, &settings.render)))
-        .collect();
-    let staged = stage_all(&files)?;
+    let staged = stage_all(report, settings)?;
     if let Some(gh) = &settings.github {
         let runner_files = RunnerFiles::open(gh)?;
         // The job summary has its own budget (1 MiB a step, in bytes; the line break
@@ -209,18 +204,25 @@ pub fn emit(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
         write_runner_files(report, runner_files, &summary)?;
     }
     persist_all(staged)?;
-    write_stdout(&settings.format.render(report, &settings.render))?;
+    write_stdout(report, settings)?;
     if let Some(gh) = &settings.github {
         write_annotations(report, gh);
     }
     Ok(())
 }
 
-/// Every file complete in a temporary file next to its target.
-fn stage_all<'a>(files: &[(&'a Path, String)]) -> anyhow::Result<Vec<(atomic::Staged, &'a Path)>> {
-    files
+/// Every report file complete in a temporary file next to its target.
+fn stage_all<'a>(
+    report: &Report,
+    settings: &'a OutputSettings,
+) -> anyhow::Result<Vec<(atomic::Staged, &'a Path)>> {
+    settings
+        .files
         .iter()
-        .map(|(path, text)| stage(path, text).map(|tmp| (tmp, *path)))
+        .map(|(format, path)| {
+            let write = |out: &mut dyn Write| format.write(report, &settings.render, out);
+            stage(path, write).map(|tmp| (tmp, path.as_path()))
+        })
         .collect()
 }
 
@@ -232,8 +234,12 @@ fn persist_all(staged: Vec<(atomic::Staged, &Path)>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The complete text in a temporary file next to `path` (removed again when dropped).
-fn stage(path: &Path, text: &str) -> anyhow::Result<atomic::Staged> {
+/// What `write` writes, complete in a temporary file next to `path` (removed again when
+/// dropped).
+fn stage(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<atomic::Staged> {
     let dir = atomic::parent_dir(path);
     let name = path.display();
     if !dir.is_dir() {
@@ -248,7 +254,7 @@ fn stage(path: &Path, text: &str) -> anyhow::Result<atomic::Staged> {
     }
     // The temporary file's own name means nothing to the user; the kind ("permission
     // denied") is what matters.
-    atomic::stage(path, text.as_bytes()).map_err(|e| {
+    atomic::stage_with(path, write).map_err(|e| {
         anyhow::anyhow!(
             "could not write {name}: cannot create a file in {}: {}",
             dir.display(),
@@ -323,10 +329,15 @@ fn append((mut file, path): (std::fs::File, PathBuf), text: &str, var: &str) -> 
         .with_context(|| format!("could not append to {} (${var})", path.display()))
 }
 
-/// Writes the text to standard output; a closed pipe (`| head`) is not an error.
-fn write_stdout(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+/// Writes the report to standard output in its format, as it is rendered; a closed pipe
+/// (`| head`) is not an error.
+fn write_stdout(report: &Report, settings: &OutputSettings) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = settings
+        .format
+        .write(report, &settings.render, &mut out)
+        .and_then(|()| out.flush());
+    match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }

@@ -50,6 +50,9 @@ pub fn run(args: SummaryArgs, color: bool) -> anyhow::Result<Outcome> {
         report.pictures.slowest = Some(slowest);
     }
     report.memory = load::memory(&trees, &catalog);
+    // The report holds what it shows; the call trees (a node per call) go before it is
+    // written.
+    drop(trees);
     if report.operations.is_empty() {
         // An empty table and exit 0 read like "the trace is empty"; say which filter did it.
         let filters: Vec<String> = [("--name", &args.name), ("--file", &args.file)]

@@ -72,6 +72,16 @@ pub trait Renderer: Sync {
         ""
     }
     fn render(&self, report: &Report, settings: &RenderSettings) -> String;
+    /// Writes the rendered report into `out`. A format whose text grows with the number of
+    /// operations writes it as it goes instead of building it whole first (JSON).
+    fn write(
+        &self,
+        report: &Report,
+        settings: &RenderSettings,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        out.write_all(self.render(report, settings).as_bytes())
+    }
 }
 
 /// The formats that draw the report's call paths ([`crate::outcome::pictures`]): the commands
@@ -131,6 +141,16 @@ impl Format {
     /// Renders `report` in this format.
     pub fn render(self, report: &Report, settings: &RenderSettings) -> String {
         self.0.render(report, settings)
+    }
+
+    /// Writes `report` in this format into `out`.
+    pub fn write(
+        self,
+        report: &Report,
+        settings: &RenderSettings,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        self.0.write(report, settings, out)
     }
 }
 
