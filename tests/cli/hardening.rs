@@ -596,6 +596,17 @@ fn a_gzip_bomb_of_one_string_is_an_error_at_its_byte_not_all_the_memory() {
         stderr.contains("bomb.json.gz: byte 1: one JSON value (an event) runs past 1 MiB"),
         "{stderr}"
     );
+    // A limit that is not whole mebibytes is named in bytes (not "0 MiB").
+    let (code, _, stderr) = output_of(
+        perfgate()
+            .env("PERFGATE_MAX_VALUE_BYTES", "5000")
+            .args(["summary", &bomb]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("byte 1: one JSON value (an event) runs past 5000 bytes, the limit"),
+        "{stderr}"
+    );
     // Under the default limit of 64 MiB the event is read, and its name refused by the name
     // limit (1 MiB by default).
     let (code, _, stderr) = output_of(perfgate().args(["summary", &bomb]));

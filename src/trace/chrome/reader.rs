@@ -178,20 +178,8 @@ impl NameError {
                 offset,
                 message: format!("the {what} is not valid UTF-8"),
             },
-            NameError::TooLong(len) => TraceError::Limit {
-                offset,
-                message: format!(
-                    "a name of {len} bytes, over the limit of {} (PERFGATE_MAX_NAME_BYTES raises it)",
-                    limits.max_name_bytes
-                ),
-            },
-            NameError::TooMany => TraceError::Limit {
-                offset,
-                message: format!(
-                    "more than {} distinct names (PERFGATE_MAX_NAMES raises the limit)",
-                    limits.max_names
-                ),
-            },
+            NameError::TooLong(len) => crate::trace::whole::name_too_long(offset, len, limits),
+            NameError::TooMany => crate::trace::whole::too_many_names(offset, limits),
         }
     }
 }

@@ -250,14 +250,7 @@ impl<'a, R: Read> Scanner<'a, R> {
 
     /// The error of one event (JSON value) longer than the limit, starting at `offset`.
     fn value_too_long(&self, offset: u64) -> TraceError {
-        TraceError::Limit {
-            offset,
-            message: format!(
-                "one JSON value (an event) runs past {} MiB, the limit \
-                 (PERFGATE_MAX_VALUE_BYTES raises it)",
-                self.max_value_bytes >> 20
-            ),
-        }
+        crate::trace::whole::value_too_long(offset, "an event", self.max_value_bytes)
     }
 
     /// Over a slice, where nothing bounds an event by the buffer: refuses an event of `len`
