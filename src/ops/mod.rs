@@ -161,6 +161,12 @@ impl Catalog {
             .copied()
     }
 
+    /// What is known of every operation, by id, the catalog given up (a caller that needs
+    /// nothing more of it takes the names instead of copying them).
+    pub fn into_infos(self) -> Vec<OpInfo> {
+        self.ops
+    }
+
     pub fn info(&self, op: OpId) -> &OpInfo {
         &self.ops[op as usize]
     }

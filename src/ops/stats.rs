@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{CallTree, Catalog, OpId};
+use super::{CallTree, Catalog, OpId, OpInfo};
 
 /// Every call of one operation across a set of traces.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,6 +76,28 @@ impl OpDurations {
     /// How many operations the durations are indexed by.
     pub fn operations(&self) -> usize {
         self.self_us.len()
+    }
+
+    /// The figures of the last operation, named by `info`, which is then removed (`None` when
+    /// it was never called): taking every operation this way, last first, the memory of those
+    /// taken is given back along the way by [`OpDurations::shrink_to_fit`].
+    pub fn pop_named(&mut self, info: OpInfo) -> Option<(OpId, Option<OpStats>)> {
+        let op = self.operations().checked_sub(1)?;
+        let (start, end) = (self.starts[op], self.starts[op + 1]);
+        let self_us = self.self_us[op];
+        let row = (end > start)
+            .then(|| OpStats::named(op as OpId, &mut self.durations[start..end], self_us, info));
+        self.durations.truncate(start);
+        self.starts.truncate(op + 1);
+        self.self_us.truncate(op);
+        Some((op as OpId, row))
+    }
+
+    /// Gives back the memory of the operations taken by [`OpDurations::pop_named`].
+    pub fn shrink_to_fit(&mut self) {
+        self.durations.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.self_us.shrink_to_fit();
     }
 
     /// The figures of operation `op` (its durations are reordered by the selection of the
@@ -240,20 +262,22 @@ impl OpStats {
         self_us: f64,
         catalog: &Catalog,
     ) -> Option<OpStats> {
-        if d.is_empty() {
-            return None;
-        }
+        (!d.is_empty()).then(|| OpStats::named(op, d, self_us, catalog.info(op).clone()))
+    }
+
+    /// [`OpStats::from_durations`] for a called operation (`d` not empty), named by `info`
+    /// (taken, not copied: a table of millions of operations holds each name once).
+    fn named(op: OpId, d: &mut [f64], self_us: f64, info: OpInfo) -> OpStats {
         // Call order: the sum does not depend on the reordering the selection leaves.
         let total: f64 = d.iter().sum();
         let min = d.iter().copied().min_by(f64::total_cmp).unwrap_or(f64::NAN);
         let max = d.iter().copied().max_by(f64::total_cmp).unwrap_or(f64::NAN);
         let [p50, p90, p95, p99] = select_percentiles(d, [0.50, 0.90, 0.95, 0.99]);
-        let info = catalog.info(op);
-        Some(OpStats {
+        OpStats {
             op,
-            name: info.key.clone(),
-            function: info.function.clone(),
-            file: info.file.clone(),
+            name: info.key,
+            function: info.function,
+            file: info.file,
             origin: info.origin,
             line: info.line,
             count: d.len() as u64,
@@ -266,7 +290,7 @@ impl OpStats {
             p95_us: p95,
             p99_us: p99,
             max_us: max,
-        })
+        }
     }
 }
 
