@@ -392,13 +392,11 @@ fn below_bar_phrase(o: &OpChange) -> String {
     let metric_ratio = o.delta_pct.map(|p| 1.0 + p / 100.0);
     match (o.mean_ratio, metric_ratio, o.min_ratio) {
         (Some(mean), _, _) if mean < 1.5 && metric_ratio.is_some_and(|m| m >= 1.5) => format!(
-            "its mean call moved only {}× (below 1.5×: a few slow calls moved the tail)",
-            trim_ratio(mean)
+            "its mean call moved only {mean:.2}× (below 1.5×: a few slow calls moved the tail)"
         ),
         (Some(mean), _, Some(min)) if mean >= 1.5 && min < 1.2 => format!(
-            "its fastest call moved only {}× (slower code slows every call; a busy moment \
-             during one run slows some)",
-            trim_ratio(min)
+            "its fastest call moved only {min:.2}× (below 1.2×: slower code slows every call; a \
+             busy moment during one run slows some)"
         ),
         _ => "below 1.5×".to_string(),
     }
@@ -437,10 +435,10 @@ fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Compar
             below_bar_phrase(o)
         ),
         TimeJudgement::WithinSingleRunNoise => format!(
-            "{change}: significant ({}) but its mean call moved only {}×, within what two \
+            "{change}: significant ({}) but its mean call moved only {:.2}×, within what two \
              runs of the same code differ by (1.3×); compare 3+ runs per side to judge it",
             test_phrase(o, c),
-            trim_ratio(o.mean_ratio.unwrap_or(1.0))
+            o.mean_ratio.unwrap_or(1.0)
         ),
         TimeJudgement::Significant if o.diffuse => format!(
             "{change}: significant ({}), but spread over what it calls, none of which \
@@ -1028,5 +1026,30 @@ mod tests {
         );
         assert_eq!(finding_words(&blocking).label, "Blocking I/O");
         assert_eq!(finding_kind(&repeated), "repeated call");
+    }
+
+    #[test]
+    fn a_held_back_one_run_slowdown_names_the_figure_that_held_it_with_two_decimals() {
+        let c = crate::report::tests::sample().comparison.unwrap();
+        let mut o = c.operations[0].clone();
+        // The p95 doubled and the mean call moved 1.42×: the tail alone.
+        o.delta_pct = Some(100.0);
+        o.mean_ratio = Some(1.42);
+        o.min_ratio = Some(1.25);
+        assert_eq!(
+            below_bar_phrase(&o),
+            "its mean call moved only 1.42× (below 1.5×: a few slow calls moved the tail)"
+        );
+        // Every figure but the fastest call moved: 1.03× was shown as "1×" before.
+        o.mean_ratio = Some(1.8);
+        o.min_ratio = Some(1.03);
+        assert_eq!(
+            below_bar_phrase(&o),
+            "its fastest call moved only 1.03× (below 1.2×: slower code slows every call; a \
+             busy moment during one run slows some)"
+        );
+        o.min_ratio = Some(1.3);
+        o.delta_pct = Some(40.0);
+        assert_eq!(below_bar_phrase(&o), "below 1.5×");
     }
 }
