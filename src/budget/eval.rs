@@ -235,7 +235,7 @@ pub fn evaluate_budget(
         } else {
             calls.len() as u64
         },
-        file: first.and_then(|i| i.file.clone()),
+        file: first.and_then(|i| i.file.as_deref().map(str::to_string)),
         line: first.and_then(|i| i.line),
         origin: first.map_or(Origin::Unknown, |i| i.origin),
         within: budget.within.as_ref().map(|w| w.text.clone()),

@@ -142,13 +142,13 @@ pub fn side_profile(
         let id = catalog.intern(OpInfo {
             key: key.clone(),
             function: op.function.clone(),
-            file: op.file.clone(),
+            file: op.file.as_deref().map(Into::into),
             line: op.line,
             // A saved library module path stays library; anything else is located.
             origin: op.origin,
         });
         // A baseline saved by an older perfgate may hold absolute paths.
-        op.file.clone_from(&catalog.info(id).file);
+        op.file = catalog.info(id).file.as_deref().map(str::to_string);
         op.origin = catalog.info(id).origin;
     }
     // The one place the scope applies to baselines (traces are pruned as they are read).

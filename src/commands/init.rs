@@ -91,7 +91,7 @@ fn heaviest_own_operations(
 fn observed(row: &OpStats) -> Observed {
     Observed {
         function: row.function.clone(),
-        file: row.file.clone(),
+        file: row.file.as_deref().map(str::to_string),
         p95_us: row.p95_us,
         max_us: row.max_us,
         calls: row.count,

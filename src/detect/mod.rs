@@ -546,7 +546,7 @@ impl Group {
             budget: None,
             call_path,
             source: tree.source.clone(),
-            file: info.file.clone(),
+            file: info.file.as_deref().map(str::to_string),
             line: info.line,
             origin: info.origin,
             per_parent: None,

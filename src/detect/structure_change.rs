@@ -77,7 +77,7 @@ fn info(key: &str, op: &OpProfile, catalog: &Catalog) -> OpInfo {
         None => OpInfo {
             key: key.to_string(),
             function: op.function.clone(),
-            file: op.file.clone(),
+            file: op.file.as_deref().map(Into::into),
             line: op.line,
             origin: op.origin,
         },
@@ -158,7 +158,7 @@ impl StructureChange {
                     budget: None,
                     call_path: vec![pkey.clone(), ckey.clone()],
                     source: after.sources.join(", "),
-                    file: pinfo.file.clone(),
+                    file: pinfo.file.as_deref().map(str::to_string),
                     line: pinfo.line,
                     origin: pinfo.origin,
                     per_parent: Some(CallsPerParent {

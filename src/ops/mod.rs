@@ -18,6 +18,7 @@ pub mod table;
 pub mod tree;
 
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -43,7 +44,7 @@ pub struct OpInfo {
     pub function: String,
     /// The source file as people read it: relative to the repository, or the module path of
     /// a library (see [`source`]); never an absolute path of the tracing machine.
-    pub file: Option<String>,
+    pub file: Option<Arc<str>>,
     /// The line in that file.
     pub line: Option<u32>,
     /// Whose code it is (set by the catalog from the file).
@@ -57,7 +58,7 @@ pub struct Catalog {
     sources: SourceRoots,
     /// Each source file located once: many operations share a file, and locating one may
     /// look at the disk.
-    located: FxHashMap<String, (String, Origin)>,
+    located: FxHashMap<String, (Arc<str>, Origin)>,
     ops: Vec<OpInfo>,
     /// The ids of `ops` hashed by their key: each key is held once, in its [`OpInfo`]
     /// (a trace may have millions of operations).
@@ -111,32 +112,38 @@ impl Catalog {
     pub fn intern_name(&mut self, raw: &str) -> OpId {
         let parsed = parse_name(raw);
         let key = identity::operation_key(&parsed, raw, self.mode);
-        self.intern(OpInfo {
-            key,
-            function: parsed.function,
-            file: parsed.file,
-            line: parsed.line,
-            origin: Origin::Unknown,
-        })
+        if let Some(id) = self.lookup(&key) {
+            return id;
+        }
+        let file = parsed.file.as_deref();
+        self.register(key, parsed.function, file, parsed.line, Origin::Unknown)
     }
 
     /// Registers an operation by its info (used by baselines, which store keys). Its file is
     /// located against the repository here, whatever the caller set as path; the origin too,
     /// unless the caller says `Library` (a baseline's saved module path such as `random.py`,
     /// which would otherwise read as a file of the repository).
-    pub fn intern(&mut self, mut info: OpInfo) -> OpId {
+    pub fn intern(&mut self, info: OpInfo) -> OpId {
         if let Some(id) = self.lookup(&info.key) {
             return id;
         }
-        (info.file, info.origin) = match info.file.take() {
+        let file = info.file.as_deref();
+        self.register(info.key, info.function, file, info.line, info.origin)
+    }
+
+    /// Adds an operation that is not in the catalog yet, its `file` located.
+    fn register(
+        &mut self,
+        key: String,
+        function: String,
+        file: Option<&str>,
+        line: Option<u32>,
+        origin: Origin,
+    ) -> OpId {
+        let (file, origin) = match file {
             Some(file) => {
-                let sources = &self.sources;
-                let (shown, located) = self
-                    .located
-                    .entry(file)
-                    .or_insert_with_key(|f| sources.locate(f))
-                    .clone();
-                let origin = if info.origin == Origin::Library {
+                let (shown, located) = self.locate(file);
+                let origin = if origin == Origin::Library {
                     Origin::Library
                 } else {
                     located
@@ -144,6 +151,13 @@ impl Catalog {
                 (Some(shown), origin)
             }
             None => (None, Origin::Unknown),
+        };
+        let info = OpInfo {
+            key,
+            function,
+            file,
+            line,
+            origin,
         };
         let id = self.ops.len() as OpId;
         let ops = &self.ops;
@@ -153,6 +167,18 @@ impl Catalog {
         self.in_scope.push(self.scope.keeps(&info));
         self.ops.push(info);
         id
+    }
+
+    /// The file as shown, and whose code it is: located once per file, its text shared by
+    /// every operation of the file.
+    fn locate(&mut self, file: &str) -> (Arc<str>, Origin) {
+        if let Some(known) = self.located.get(file) {
+            return known.clone();
+        }
+        let (shown, origin) = self.sources.locate(file);
+        let known = (Arc::<str>::from(shown), origin);
+        self.located.insert(file.to_string(), known.clone());
+        known
     }
 
     pub fn lookup(&self, key: &str) -> Option<OpId> {

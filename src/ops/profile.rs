@@ -127,7 +127,7 @@ impl Profile {
                 info.key.clone(),
                 OpProfile {
                     function: info.function.clone(),
-                    file: info.file.clone(),
+                    file: info.file.as_deref().map(str::to_string),
                     line: info.line,
                     origin: info.origin,
                     count: durations.len() as u64,
@@ -313,7 +313,7 @@ mod tests {
                 info.key.clone(),
                 OpProfile {
                     function: info.function.clone(),
-                    file: info.file.clone(),
+                    file: info.file.as_deref().map(str::to_string),
                     line: info.line,
                     origin: info.origin,
                     count: durations.len() as u64,

@@ -228,7 +228,7 @@ mod tests {
                 None => function.to_string(),
             },
             function: function.to_string(),
-            file: file.map(str::to_string),
+            file: file.map(Into::into),
             line: Some(3),
             origin,
         }

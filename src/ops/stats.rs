@@ -226,7 +226,8 @@ pub struct OpStats {
     /// The operation key (see [`super::identity`]).
     pub name: String,
     pub function: String,
-    pub file: Option<String>,
+    // Shared by every operation of the file (one text per file, not per operation).
+    pub file: Option<std::sync::Arc<str>>,
     pub line: Option<u32>,
     /// `own`, `library` or `unknown` (no source file).
     pub origin: super::Origin,
