@@ -147,9 +147,9 @@ fn remove_stale(target: &Path) {
     }
 }
 
-/// What `write` writes, in a new file `.perfgate-PID-` + `random` random characters in `dir`. The file is
-/// created exclusively (`O_CREAT | O_EXCL`): a name that exists, a symbolic link planted there
-/// included, is never opened, so no other file is ever written through it.
+/// What `write` writes, in a new file `.perfgate-PID-` + `random` random characters in `dir`.
+/// The file is created exclusively (`O_CREAT | O_EXCL`): a name that exists, a symbolic link
+/// planted there included, is never opened, so no other file is ever written through it.
 fn stage_in(
     dir: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
