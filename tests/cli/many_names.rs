@@ -82,3 +82,62 @@ fn twenty_thousand_names_are_twenty_thousand_operations_with_their_own_figures()
         "{stderr}"
     );
 }
+
+/// The terminal table of `perfgate summary PATH` at `columns` wide, with `args` after.
+fn summary_table(path: &str, columns: &str, args: &[&str]) -> String {
+    let out = perfgate()
+        .env("PERFGATE_MAX_NAMES", "20000")
+        .env("COLUMNS", columns)
+        .args(["summary", path])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The table is written in blocks of rows (issue #16): every one of 20 000 rows is printed,
+/// under one header, with the borders of one table, as `--top` with every row prints it.
+#[test]
+fn the_table_of_twenty_thousand_names_shows_every_row_once() {
+    let names = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.json");
+    std::fs::write(&path, many_names_trace(names)).unwrap();
+    let path = path.display().to_string();
+
+    let table = summary_table(&path, "120", &[]);
+    let lines: Vec<&str> = table.lines().collect();
+    // Top border, header, header separator, one line per row, bottom border.
+    assert_eq!(lines.len(), names + 4, "{}", &table[..2000]);
+    assert!(lines[0].starts_with('┌') && lines[2].starts_with('╞'));
+    assert!(lines[names + 3].starts_with('└'));
+    let rows = &lines[3..names + 3];
+    assert!(rows.iter().all(|l| l.starts_with("│ handler_")));
+    let shown: std::collections::HashSet<&str> = rows
+        .iter()
+        .map(|l| l.split('┆').next().unwrap().trim_matches(['│', ' ']))
+        .collect();
+    assert_eq!(shown.len(), names);
+    assert!(shown.contains("handler_12345 (mod345.py)"));
+    assert!(shown.contains("handler_0 (mod0.py)"));
+    assert_eq!(table.matches("Operation").count(), 1);
+    assert_eq!(table, summary_table(&path, "120", &["--top", "20000"]));
+
+    // Narrow: names wrap over several lines, still one table.
+    let narrow = summary_table(&path, "40", &[]);
+    assert_eq!(narrow, summary_table(&path, "40", &["--top", "99999"]));
+    assert_eq!(narrow.lines().filter(|l| l.starts_with('┌')).count(), 1);
+    assert_eq!(narrow.lines().filter(|l| l.starts_with('└')).count(), 1);
+    assert_eq!(narrow.lines().filter(|l| l.starts_with('╞')).count(), 1);
+    assert!(narrow.lines().count() > 2 * names);
+
+    let top = summary_table(&path, "120", &["--top", "19999"]);
+    assert_eq!(top.lines().count(), names + 3 + 1);
+    assert!(top.ends_with("\n1 more operation(s) not shown (use --top to show more)\n"));
+}

@@ -12,8 +12,11 @@ mod verdict;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
+use std::io::{self, Write};
+
 use super::RenderOptions;
 use super::escape::terminal;
+use crate::ops::OpStats;
 use crate::outcome::{CommandKind, Report};
 
 /// Renders every section the report has, separated by blank lines.
@@ -34,49 +37,107 @@ impl super::Renderer for TableFormat {
     }
 
     fn render(&self, report: &Report, settings: &super::RenderSettings) -> String {
-        // The table is printed into CI logs: no row may read as a workflow command.
-        crate::log::neutral(&render(report, &settings.terminal)).into_owned()
+        render(report, &settings.terminal)
+    }
+
+    fn write(
+        &self,
+        report: &Report,
+        settings: &super::RenderSettings,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write(report, &settings.terminal, out)
     }
 }
 
+/// The whole table text: exactly what [`write`] writes.
 pub fn render(report: &Report, options: &RenderOptions) -> String {
-    let mut sections: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    write(report, options, &mut out).expect("writing into memory does not fail");
+    String::from_utf8(out).expect("the table is UTF-8")
+}
+
+/// Writes every section the report has, separated by blank lines and ended by a line break.
+/// The operations of a summary are laid out [`operations::BLOCK_ROWS`] rows at a time, so
+/// the text of millions of rows is never held whole. The table is printed into CI logs: no
+/// line of it is a workflow command ([`crate::log::neutral`], applied section by section and
+/// block by block: it works line by line).
+pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    write_sections(report, options, operations::BLOCK_ROWS, out)
+}
+
+/// [`write`] with `block_rows` operation rows per comfy-table call.
+fn write_sections(
+    report: &Report,
+    options: &RenderOptions,
+    block_rows: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let sections = sections(report, options);
+    for (i, section) in sections.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"\n\n")?;
+        }
+        match section {
+            Section::Text(text) => out.write_all(crate::log::neutral(text).as_bytes())?,
+            Section::Operations(ops) => operations::write(ops, options, block_rows, out)?,
+        }
+    }
+    if sections.iter().any(|s| !s.is_empty()) {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// One part of the report: text rendered whole, or the operations of a summary (written a
+/// block of rows at a time).
+enum Section<'a> {
+    Text(String),
+    Operations(&'a [OpStats]),
+}
+
+impl Section<'_> {
+    fn is_empty(&self) -> bool {
+        matches!(self, Section::Text(text) if text.is_empty())
+    }
+}
+
+/// The report's sections in the order they are printed.
+fn sections<'a>(report: &'a Report, options: &RenderOptions) -> Vec<Section<'a>> {
+    let mut sections: Vec<Section> = Vec::new();
     if let Some(c) = &report.comparison {
-        sections.push(compare::render(c, options));
+        sections.push(Section::Text(compare::render(c, options)));
         if let Some(m) = c.memory.as_ref().filter(|_| !options.brief) {
-            sections.push(memory::render_change(m, options));
+            sections.push(Section::Text(memory::render_change(m, options)));
         }
         if let Some(p) = &report.paired {
             let line = terminal(&crate::report::text::paired_line(p));
-            sections.push(wrap_text(&line, options.width));
+            sections.push(Section::Text(wrap_text(&line, options.width)));
         }
     } else if !report.operations.is_empty() {
-        sections.push(operations::render(&report.operations, options));
+        sections.push(Section::Operations(&report.operations));
     }
+    let mut text = |t: String| sections.push(Section::Text(t));
     if let Some(slowest) = &report.pictures.slowest {
-        sections.push(tree::render(slowest).trim_end().to_string());
+        text(tree::render(slowest).trim_end().to_string());
     }
     if !report.memory.is_empty() {
-        sections.push(memory::render(&report.memory, options));
+        text(memory::render(&report.memory, options));
     }
     if !report.budgets.is_empty() {
-        sections.push(budgets::render(&report.budgets, options));
+        text(budgets::render(&report.budgets, options));
     }
     if !report.findings.is_empty() {
-        sections.push(findings::render(&report.findings, options));
+        text(findings::render(&report.findings, options));
     } else if report.command == CommandKind::Check || !report.budgets.is_empty() {
         // The detectors ran and found nothing: say so, or a reader cannot tell that from
         // detectors that never ran.
-        sections.push("Red flags: none found".into());
+        text("Red flags: none found".into());
     }
     if let Some(verdict) = report.verdict {
-        sections.push(verdict::verdict_line(report, verdict, options));
+        text(verdict::verdict_line(report, verdict, options));
     }
-    let mut out = sections.join("\n\n");
-    if !out.is_empty() {
-        out.push('\n');
-    }
-    out
+    sections
 }
 
 /// A table with perfgate's style: condensed UTF-8 borders, wrapping to the terminal width.
@@ -158,29 +219,47 @@ pub(crate) fn fit_names(
     fixed: &[usize],
     width: Option<u16>,
 ) -> Vec<String> {
-    let Some(width) = width.map(usize::from) else {
+    let Some(width) = width else {
         return names.to_vec();
     };
+    let room = name_room(fixed, width);
+    let wrapped: Vec<String> = names.iter().map(|n| wrap_words(n, room)).collect();
+    let widest = name_column_width(wrapped.iter().map(|n| widest_line(n)), room);
+    set_name_column(table, widest);
+    wrapped
+}
+
+/// The columns a name may take at `width` beside the `fixed` columns (see [`fit_names`]).
+fn name_room(fixed: &[usize], width: u16) -> usize {
     // Borders: one left of each column and one at the right end; padding: one each side.
     let borders = fixed.len() + 2;
-    let room = width
+    usize::from(width)
         .saturating_sub(fixed.iter().sum::<usize>() + borders + 2)
-        .max(8);
-    let wrapped: Vec<String> = names.iter().map(|n| wrap_words(n, room)).collect();
-    let widest = wrapped
-        .iter()
-        .flat_map(|n| n.lines())
-        .map(|l| l.chars().count())
+        .max(8)
+}
+
+/// The name column's width without padding: its widest wrapped line (or the header), at
+/// most `room`.
+fn name_column_width(widest_lines: impl Iterator<Item = usize>, room: usize) -> usize {
+    widest_lines
         .chain(std::iter::once(9)) // "Operation"
         .max()
         .unwrap_or(0)
-        .min(room);
+        .min(room)
+}
+
+/// The number of characters of the longest line of `text`.
+fn widest_line(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// Fixes the name column at `widest` characters plus padding.
+fn set_name_column(table: &mut Table, widest: usize) {
     if let Some(column) = table.column_mut(0) {
         column.set_constraint(comfy_table::ColumnConstraint::Absolute(
             comfy_table::Width::Fixed((widest + 2) as u16),
         ));
     }
-    wrapped
 }
 
 /// Greedy word wrap at spaces; a word longer than `width` is broken after punctuation.
