@@ -51,6 +51,7 @@ VARIANTS = {
     "tail": "tail:traverse_graph:0.1:3",
     "count_key": "count:make_key:2",
     "count_llm": "count:call_llm:2",
+    "slow_llm2": "slow:call_llm:2",
 }
 
 # traces per (condition, variant)
@@ -61,7 +62,7 @@ PLANS = {
     },
     "full": {
         "quiet": {"base": 30, "slow2": 10, "slow1.2": 15, "tail": 15, "count_key": 5, "count_llm": 5},
-        "loaded": {"base": 30, "slow2": 10, "slow1.5": 15},
+        "loaded": {"base": 30, "slow2": 10, "slow1.5": 15, "slow_llm2": 10},
     },
 }
 
@@ -207,12 +208,40 @@ def trace_one(python, variant, path, requests):
     run_share = None
     if sampler.sched and sum(sampler.sched) > 0:
         run_share = round(sampler.sched[0] / sum(sampler.sched), 3)
+        write_schedstat(path, *sampler.sched)
     share_after = cpu_share(python)
     share = None if None in (share_before, share_after) else round((share_before + share_after) / 2, 3)
     return {
         "load": load, "load_end": loadavg(), "runnable": runnable, "seconds": seconds,
-        "cpu_share": share, "run_share": run_share,
+        "cpu_share": share, "run_share": run_share, "sched_ns": sampler.sched,
     }
+
+
+def write_schedstat(trace, cpu_ns, waiting_ns):
+    """The scheduler record `perfgate record` writes beside a trace (src/trace/schedstat.rs):
+    `perfgate compare` judges an after side that got less CPU relative to it."""
+    record = {
+        "perfgate_schedstat": 1,
+        "cpu_ms": cpu_ns / 1e6,
+        "waiting_ms": waiting_ns / 1e6,
+        "run_share": cpu_ns / (cpu_ns + waiting_ns),
+    }
+    Path(str(trace) + ".schedstat").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def write_missing_schedstat(out, manifest):
+    """Scheduler records for traces made before the harness wrote them, from the manifest:
+    the measured ns when it kept them, else the run share alone (cpu 1000 ms and the waiting
+    time that gives that share)."""
+    for name, info in manifest.items():
+        trace = out / name
+        if Path(str(trace) + ".schedstat").exists() or not trace.exists():
+            continue
+        if info.get("sched_ns"):
+            write_schedstat(trace, *info["sched_ns"])
+        elif info.get("run_share"):
+            share = info["run_share"]
+            write_schedstat(trace, 1e9, 1e9 * (1 / share - 1))
 
 
 def generate(args, plan):
@@ -314,10 +343,15 @@ def scenarios(manifest, smoke):
         ("ab", "2x slower 1+1 quiet, idle traces only", "p95", TARGET, pairs_1v1(qi, idle(t("quiet", "slow2")), cap, rng)),
         ("ab", "1.2x slower 5+5 quiet, idle traces only", "p95", TARGET, pairs_kvk(qi, idle(t("quiet", "slow1.2")), 5, draws, rng)),
         ("ab", "2x slower 1+1 loaded", "p95", TARGET, pairs_1v1(lb, t("loaded", "slow2"), cap, rng)),
+        ("ab", "2x slower 1+1 quiet-vs-contended", "p95", TARGET, pairs_1v1(qb, t("loaded", "slow2"), cap, rng)),
+        ("ab", "1.5x slower 5+5 quiet-vs-contended", "p95", TARGET, pairs_kvk(qb, t("loaded", "slow1.5"), 5, draws, rng)),
         ("ab", "1.5x slower 5+5 loaded", "p95", TARGET, pairs_kvk(lb, t("loaded", "slow1.5"), 5, draws, rng)),
         ("ab", "1.2x slower 5+5 quiet", "p95", TARGET, pairs_kvk(qb, t("quiet", "slow1.2"), 5, draws, rng)),
         ("ab", "tail 10% x3 5+5 quiet", "p95", TARGET, pairs_kvk(qb, t("quiet", "tail"), 5, draws, rng)),
         ("ab", "tail 10% x3 1+1 quiet", "p95", TARGET, pairs_1v1(qb, t("quiet", "tail"), cap, rng)),
+        # a sleep-bound slowdown on a contended after side: what judging relative to the CPU
+        # the after side got (docs/compare.md, rule 7) costs
+        ("ab", "call_llm (sleep) 2x slower 1+1 quiet-vs-contended", "p95", "call_llm (service.py)", pairs_1v1(qb, t("loaded", "slow_llm2"), cap, rng)),
         ("ab", "call_llm 2x calls 1+1 quiet", "p95", "call_llm (service.py)", pairs_1v1(qb, t("quiet", "count_llm"), cap, rng)),
         ("ab", "make_key 2x calls 1+1 quiet", "p95", "make_key (service.py)", pairs_1v1(qb, t("quiet", "count_key"), cap, rng)),
     ]
@@ -346,10 +380,13 @@ def run_compare(perfgate, before, after, extra=()):
 
 def perfgate_judge(perfgate, out, metric):
     def judge(before, after):
-        _, verdict = run_compare(
+        rep, verdict = run_compare(
             perfgate, [out / b for b in before], [out / a for a in after], ["--metric", metric]
         )
-        return dict(verdict, env_warning=None)
+        c = rep["comparison"]
+        measured = (c.get("measured_environment") or {}).get("after_scale", 1.0) > 1.0
+        estimated = (c.get("environment") or {}).get("notable", False)
+        return dict(verdict, env_warning=measured or estimated)
 
     return judge
 
@@ -482,6 +519,7 @@ def main():
         return
     if args.engine == "perfgate" and not os.access(args.perfgate, os.X_OK):
         raise SystemExit("no perfgate at %s: cargo build --release, or set PERFGATE" % args.perfgate)
+    write_missing_schedstat(Path(args.out), manifest)
     results = evaluate(args, manifest, args.engine)
     label = "%s, %d traces, load at judging %.2f" % ("smoke" if args.smoke else "full", len(manifest), loadavg())
     engine = args.engine if args.engine == "perfgate" else "prototype rules `%s`" % args.rule

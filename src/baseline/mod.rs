@@ -161,6 +161,7 @@ impl Baseline {
             key_mode,
             profile: Profile {
                 sampled: false,
+                run_shares: Vec::new(),
                 sources: profile.sources.clone(),
                 runs: profile.runs,
                 operations,
@@ -230,6 +231,7 @@ impl Baseline {
             key_mode: doc.key_mode,
             profile: Profile {
                 sampled: false,
+                run_shares: Vec::new(),
                 sources: doc.sources,
                 runs: doc.runs,
                 operations,
@@ -281,6 +283,7 @@ impl Baseline {
             key_mode: first.key_mode,
             profile: Profile {
                 sampled: false,
+                run_shares: Vec::new(),
                 sources: profiles.iter().flat_map(|p| p.sources.clone()).collect(),
                 runs: profiles.iter().map(|p| p.runs).sum(),
                 operations,

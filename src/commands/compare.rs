@@ -53,7 +53,10 @@ pub fn load_side(
     // Already expanded above: the baselines among them were picked out first.
     let (trees, mut inputs) = load::load_paths_with(&paths, catalog, Some(label), ahead)?;
     let profile = if baselines.is_empty() {
-        Profile::from_trees(&trees, catalog)
+        Profile {
+            run_shares: load::run_shares(&paths, label)?,
+            ..Profile::from_trees(&trees, catalog)
+        }
     } else {
         super::baseline::side_profile(baselines, &trees, catalog, label, &mut inputs)?
     };

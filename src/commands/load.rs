@@ -282,6 +282,29 @@ impl ReadAhead {
     }
 }
 
+/// The share of the CPU each run asked for that it got, from the scheduler records beside
+/// the traces `paths` (`trace::schedstat`), in order; empty unless every trace has one (a
+/// note says so when only some have). A record that cannot be read is an error.
+pub fn run_shares(paths: &[String], label: &str) -> anyhow::Result<Vec<f64>> {
+    let mut shares = Vec::with_capacity(paths.len());
+    for path in paths.iter().filter(|p| *p != "-") {
+        if let Some(env) = crate::trace::schedstat::read_beside(std::path::Path::new(path))? {
+            shares.push(env.run_share);
+        }
+    }
+    if shares.is_empty() || shares.len() == paths.len() {
+        return Ok(shares);
+    }
+    crate::log::say!(
+        "perfgate: note: {} of the {} {label} traces have a scheduler record ({}) beside them: \
+         the environment is judged only when every run has one",
+        shares.len(),
+        paths.len(),
+        crate::trace::schedstat::SUFFIX
+    );
+    Ok(Vec::new())
+}
+
 /// Garbage collection and counter series of the traces' call trees (none for a baseline).
 pub fn memory(trees: &[CallTree], catalog: &Catalog) -> Memory {
     Memory {

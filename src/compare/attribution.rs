@@ -151,6 +151,7 @@ mod tests {
         let sides = Sides {
             before: &before,
             after: &after,
+            after_scale: 1.0,
         };
         let split = attribute("parent", &sides, Metric::P95).unwrap();
         assert_eq!(split.basis, AttributionBasis::MeanPerCall);
@@ -178,6 +179,7 @@ mod tests {
         let sides = Sides {
             before: &before,
             after: &after,
+            after_scale: 1.0,
         };
         let split = attribute("parent", &sides, Metric::Mean).unwrap();
         let c = &split.children;
@@ -207,6 +209,7 @@ mod tests {
         let sides = Sides {
             before: &before,
             after: &after,
+            after_scale: 1.0,
         };
         let split = attribute("parent", &sides, Metric::Total).unwrap();
         assert_eq!(split.basis, AttributionBasis::TotalPerRun);
@@ -242,6 +245,7 @@ mod tests {
         let sides = Sides {
             before: &before,
             after: &after,
+            after_scale: 1.0,
         };
         let split = attribute("parent", &sides, Metric::Mean).unwrap();
         let listed: Vec<&str> = split
@@ -255,6 +259,7 @@ mod tests {
         let sides = Sides {
             before: &before,
             after: &before,
+            after_scale: 1.0,
         };
         let split = attribute("parent", &sides, Metric::P95).unwrap();
         assert!(split.children.is_empty(), "{:?}", split.children);
@@ -270,6 +275,7 @@ mod tests {
         let sides = Sides {
             before: &before,
             after: &after,
+            after_scale: 1.0,
         };
         let split = attribute("parent", &sides, Metric::Mean).unwrap();
         assert_eq!(split.basis, AttributionBasis::MeanPerCall);

@@ -414,6 +414,7 @@ mod tests {
             after: None,
             delta_us: Some(listed + own),
             delta_pct: Some(50.0),
+            adjusted_pct: None,
             p_value: Some(1e-5),
             test: Some("paired-t".into()),
             alpha: Some(0.01),
@@ -474,6 +475,7 @@ mod tests {
         let sides = Sides {
             before: &empty,
             after: &empty,
+            after_scale: 1.0,
         };
         let causes = find(&mut ops, &sides, Metric::P95);
         assert_eq!(causes.len(), 1, "{causes:?}");
@@ -508,6 +510,7 @@ mod tests {
         let sides = Sides {
             before: &empty,
             after: &empty,
+            after_scale: 1.0,
         };
         let causes = find(&mut ops, &sides, Metric::P95);
         assert!(causes.is_empty(), "{causes:?}");
@@ -553,6 +556,7 @@ mod tests {
         let sides = Sides {
             before: &empty,
             after: &empty,
+            after_scale: 1.0,
         };
         let child = || with_figures(regression("child", &[], 50.0), 100.0, 150.0, 2.0);
         // Exactly half of the parent's growth is the regressed child's: a symptom of it.

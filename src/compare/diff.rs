@@ -43,6 +43,10 @@ const MIN_TAIL_SAMPLE: usize = 40;
 pub struct Sides<'a> {
     pub before: &'a Profile,
     pub after: &'a Profile,
+    /// The after side's durations are judged divided by this (≥ 1): the CPU its runs lacked
+    /// against the before side's, as the scheduler measured it (`super::environment`); 1
+    /// when not measured. Figures in the rows stay as traced.
+    pub after_scale: f64,
 }
 
 /// The change of operation `name` judged alone (α not shared with other tests); `None` when
@@ -74,7 +78,43 @@ pub fn compare_op_among(
 pub fn assess_op(name: &str, sides: &Sides, settings: &Settings) -> Option<Assessment> {
     let b = sides.before.operations.get(name)?;
     let a = sides.after.operations.get(name)?;
+    if sides.after_scale > 1.0 {
+        return Some(assess_relative_to_cpu(b, a, sides, settings));
+    }
     Some(assess(b, a, sides, settings))
+}
+
+/// The assessment of an operation whose after side got less CPU than its before side
+/// (`Sides::after_scale` > 1, docs/compare.md rule 7): judged on its durations divided by
+/// the CPU it lacked, so that the machine alone does not make it slower. The adjustment
+/// excuses, it never accuses nor flatters: an operation faster relative to the CPU its side
+/// got is an improvement only if it is faster as traced too (a sleep is not shortened by
+/// the CPU a run lacked, so dividing it makes a false improvement); slower as traced but
+/// faster relative to the CPU is a change the machine explains, within the thresholds.
+fn assess_relative_to_cpu(
+    b: &OpProfile,
+    a: &OpProfile,
+    sides: &Sides,
+    settings: &Settings,
+) -> Assessment {
+    let relative = Assessment {
+        after_scale: sides.after_scale,
+        ..assess(b, &a.scaled(1.0 / sides.after_scale), sides, settings)
+    };
+    if relative.slower() {
+        return relative;
+    }
+    let as_traced = assess(b, a, sides, settings);
+    if !as_traced.slower() {
+        return as_traced;
+    }
+    Assessment {
+        beyond: false,
+        p_value: None,
+        test: None,
+        tail: None,
+        ..relative
+    }
 }
 
 /// The change of operation `name`, from its assessment (see [`assess_op`]), its test held to
@@ -145,6 +185,7 @@ fn empty_change(
         after: None,
         delta_us: None,
         delta_pct: None,
+        adjusted_pct: None,
         p_value: None,
         test: None,
         alpha: None,
@@ -212,6 +253,9 @@ pub struct Assessment {
     pub mean_ratio: Option<f64>,
     /// `calls` evidence: the fastest call's after / before (the single-run bar's third).
     pub min_ratio: Option<f64>,
+    /// The after side's durations were judged divided by this (`Sides::after_scale`, or 1
+    /// when they were judged as traced): `after_us` is the divided figure.
+    pub after_scale: f64,
 }
 
 impl Assessment {
@@ -295,6 +339,7 @@ pub fn assess(b: &OpProfile, a: &OpProfile, sides: &Sides, settings: &Settings) 
             tail: None,
             mean_ratio: None,
             min_ratio: None,
+            after_scale: 1.0,
         };
     }
     let (runs_b, runs_a) = (sides.before.runs, sides.after.runs);
@@ -316,6 +361,7 @@ pub fn assess(b: &OpProfile, a: &OpProfile, sides: &Sides, settings: &Settings) 
             tail: None,
             mean_ratio: None,
             min_ratio: None,
+            after_scale: 1.0,
         };
     }
     let slower = after_us > before_us;
@@ -352,6 +398,7 @@ pub fn assess(b: &OpProfile, a: &OpProfile, sides: &Sides, settings: &Settings) 
         tail,
         mean_ratio: mean_call_ratio(&b.durations_us, &a.durations_us),
         min_ratio: fastest_call_ratio(&b.durations_us, &a.durations_us),
+        after_scale: 1.0,
     }
 }
 
@@ -479,6 +526,7 @@ fn assess_pairs(b: &OpProfile, a: &OpProfile, settings: &Settings) -> Option<Ass
         tail: None,
         mean_ratio: None,
         min_ratio: None,
+        after_scale: 1.0,
     })
 }
 
@@ -665,16 +713,21 @@ fn both_sides(
         value_us,
         ..figures(op, runs, settings.metric)
     };
+    // The after figure as traced: the assessment may have judged it divided.
+    let after_us = x.after_us * x.after_scale;
     let before = figures_as_judged(b, runs_b, x.before_us);
-    let after = figures_as_judged(a, runs_a, x.after_us);
+    let after = figures_as_judged(a, runs_a, after_us);
     let placeholder = ChangeReason::Removed {
         calls_per_run: 0.0,
         cost_per_run_us: 0.0,
     };
     let mut c = empty_change(name, a, ChangeStatus::Unchanged, placeholder);
     c.evidence = x.evidence;
-    c.delta_us = Some(x.after_us - x.before_us);
-    c.delta_pct = relative_pct(x.before_us, x.after_us);
+    c.delta_us = Some(after_us - x.before_us);
+    c.delta_pct = relative_pct(x.before_us, after_us);
+    if x.after_scale > 1.0 {
+        c.adjusted_pct = relative_pct(x.before_us, x.after_us);
+    }
     c.p_value = x.p_value;
     c.test = x.test.map(str::to_string);
     c.alpha = x.p_value.map(|_| alpha);
@@ -907,6 +960,7 @@ mod tests {
         let sides = Sides {
             before: &b,
             after: &a,
+            after_scale: 1.0,
         };
         compare_op("f", &sides, &Settings::default()).unwrap()
     }
@@ -1131,6 +1185,7 @@ mod tests {
         let sides = Sides {
             before: &b,
             after: &a,
+            after_scale: 1.0,
         };
         let settings = Settings {
             paired: true,
@@ -1332,6 +1387,7 @@ mod tests {
         let sides = Sides {
             before: &b,
             after: &a,
+            after_scale: 1.0,
         };
         let alone = compare_op_among("f", &sides, &Settings::default(), 1).unwrap();
         assert_eq!(alone.status, ChangeStatus::Regressed);
@@ -1403,12 +1459,14 @@ mod tests {
             let sides = Sides {
                 before: &empty,
                 after: &after,
+                after_scale: 1.0,
             };
             let c = compare_op("f", &sides, &settings).unwrap();
             assert_eq!((c.status, c.severity), (ChangeStatus::Added, severity));
             let reverse = Sides {
                 before: &after,
                 after: &empty,
+                after_scale: 1.0,
             };
             let r = compare_op("f", &reverse, &settings).unwrap();
             assert_eq!((r.status, r.severity), (ChangeStatus::Removed, None));
@@ -1416,6 +1474,7 @@ mod tests {
         let none = Sides {
             before: &empty,
             after: &empty,
+            after_scale: 1.0,
         };
         assert!(compare_op("f", &none, &settings).is_none());
     }
@@ -1425,6 +1484,7 @@ mod tests {
         let sides = Sides {
             before: &b,
             after: &a,
+            after_scale: 1.0,
         };
         compare_op("f", &sides, settings).unwrap()
     }
@@ -1556,6 +1616,7 @@ mod tests {
             tail: None,
             mean_ratio,
             min_ratio: None,
+            after_scale: 1.0,
         }
     }
 
@@ -1771,5 +1832,81 @@ mod tests {
         };
         let c = change_with(&[calls(60, 10_000.0)], &[calls(60, 14_000.0)], &above);
         assert_eq!(time_of(&c), TimeJudgement::BelowSingleRunBar, "{c:?}");
+    }
+
+    #[test]
+    fn an_after_side_that_got_half_the_cpu_is_judged_at_half_its_durations() {
+        // The same code, the after run on a machine where it got half the CPU: every call
+        // twice as long as traced.
+        let (b, a) = (
+            profile(op(&[calls(20, 30_000.0)])),
+            profile(op(&[calls(20, 60_000.0)])),
+        );
+        let judged = |after_scale| {
+            let sides = Sides {
+                before: &b,
+                after: &a,
+                after_scale,
+            };
+            compare_op("f", &sides, &Settings::default()).unwrap()
+        };
+        assert_eq!(judged(1.0).status, ChangeStatus::Regressed, "as traced");
+        let c = judged(2.0);
+        assert_eq!(c.status, ChangeStatus::Unchanged, "{:?}", c.reason);
+        assert_eq!(c.severity, None);
+        // The row shows the figures as traced, and the change relative to the CPU it got.
+        assert!((c.delta_pct.unwrap() - 100.0).abs() < 1e-9, "{c:?}");
+        assert!(c.adjusted_pct.unwrap().abs() < 1e-9, "{c:?}");
+        assert!(
+            (c.after.as_ref().unwrap().value_us / c.before.as_ref().unwrap().value_us - 2.0).abs()
+                < 1e-9
+        );
+        // A real 2× slowdown on top of the contention is still found.
+        let slower = profile(op(&[calls(20, 120_000.0)]));
+        let sides = Sides {
+            before: &b,
+            after: &slower,
+            after_scale: 2.0,
+        };
+        let c = compare_op("f", &sides, &Settings::default()).unwrap();
+        assert_eq!(
+            (c.status, c.severity),
+            (ChangeStatus::Regressed, Some(Severity::Fail))
+        );
+        assert!((c.adjusted_pct.unwrap() - 100.0).abs() < 1e-9, "{c:?}");
+        assert!((c.delta_pct.unwrap() - 300.0).abs() < 1e-9, "{c:?}");
+        // Unmeasured: no adjusted figure.
+        assert_eq!(judged(1.0).adjusted_pct, None);
+    }
+
+    #[test]
+    fn the_cpu_an_after_side_lacked_never_makes_an_improvement() {
+        let before = profile(op(&[calls(40, 6_000.0)]));
+        let judged = |after: &Profile| {
+            let sides = Sides {
+                before: &before,
+                after,
+                after_scale: 1.75,
+            };
+            compare_op("f", &sides, &Settings::default()).unwrap()
+        };
+        // A sleep of the contended side 15 % longer (wake-up latency): 45 % faster relative
+        // to the CPU the side got, but a sleep does not need the CPU. Unchanged.
+        let c = judged(&profile(op(&[calls(40, 6_900.0)])));
+        assert_eq!(
+            (c.status, c.severity),
+            (ChangeStatus::Unchanged, None),
+            "{c:?}"
+        );
+        assert_eq!(time_of(&c), TimeJudgement::Within);
+        assert!(
+            (c.delta_pct.unwrap() - 15.0).abs() < 1e-9,
+            "as traced: {c:?}"
+        );
+        // Faster as traced too: an improvement, judged and shown as traced.
+        let c = judged(&profile(op(&[calls(40, 3_000.0)])));
+        assert_eq!(c.status, ChangeStatus::Improved, "{c:?}");
+        assert!((c.delta_pct.unwrap() + 50.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(c.adjusted_pct, None, "judged as traced");
     }
 }

@@ -7,9 +7,19 @@
 //! the judgement by (it never sees time-slicing contention, and adjusting by it made
 //! sleep-bound operations fail on idle A/A pairs), so it is reported only: beyond 1.25× either
 //! way the report says the run as a whole was slower or faster.
+//!
+//! What the trace cannot tell, the kernel can: [`measured`] takes the share of the CPU each
+//! run asked for that it got (the scheduler records `perfgate record` writes beside its
+//! traces, `trace::schedstat`). When the after side got less, its durations are judged
+//! divided by the CPU it lacked; never the other way (docs/compare.md, rule 7).
 
 use crate::ops::Profile;
-use crate::outcome::Environment;
+use crate::outcome::{Environment, MeasuredEnvironment};
+
+/// The after side is judged relative to the measured environment only when it got at least
+/// this much less CPU than the before side: below it the two are the same environment (the
+/// records are sampled every 100 ms).
+const MIN_SCALE: f64 = 1.05;
 
 /// Fewest operations the estimate is taken over.
 const MIN_OPERATIONS: usize = 3;
@@ -44,6 +54,27 @@ pub fn estimate(
         ratio,
         operations: logs.len(),
         notable: ratio >= NOTABLE || ratio <= 1.0 / NOTABLE,
+    })
+}
+
+/// The environment measured beside both sides' traces; `None` unless every run of both sides
+/// has a record, and with `paired` (pairs cancel what the machine did between them; the
+/// paired report says how much it drifted).
+pub fn measured(before: &Profile, after: &Profile, paired: bool) -> Option<MeasuredEnvironment> {
+    if paired {
+        return None;
+    }
+    let geometric_mean = |p: &Profile| -> Option<f64> {
+        let shares = &p.run_shares;
+        let complete = !shares.is_empty() && shares.len() == p.runs as usize;
+        complete.then(|| (shares.iter().map(|s| s.ln()).sum::<f64>() / shares.len() as f64).exp())
+    };
+    let (b, a) = (geometric_mean(before)?, geometric_mean(after)?);
+    let scale = b / a;
+    Some(MeasuredEnvironment {
+        before_run_share: b,
+        after_run_share: a,
+        after_scale: if scale >= MIN_SCALE { scale } else { 1.0 },
     })
 }
 
@@ -120,5 +151,44 @@ mod tests {
         assert_eq!(e.operations, 3);
         assert!((e.ratio - 0.9).abs() < 1e-12, "{e:?}");
         assert!(!e.notable, "{e:?}");
+    }
+
+    /// A side of `shares.len()` runs with these scheduler records (no operations).
+    fn measured_side(runs: u32, shares: &[f64]) -> Profile {
+        Profile {
+            runs,
+            run_shares: shares.to_vec(),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn the_after_side_is_judged_relative_to_the_cpu_it_lacked_never_the_other_way() {
+        // Before got the whole CPU, after half of it in both runs: its durations are judged
+        // divided by 2. Geometric means: before √(1 × 0.81) = 0.9, after √(0.5 × 0.32) = 0.4.
+        let quiet = measured_side(2, &[1.0, 0.81]);
+        let contended = measured_side(2, &[0.5, 0.32]);
+        let m = measured(&quiet, &contended, false).unwrap();
+        assert!((m.before_run_share - 0.9).abs() < 1e-12, "{m:?}");
+        assert!((m.after_run_share - 0.4).abs() < 1e-12, "{m:?}");
+        assert!((m.after_scale - 2.25).abs() < 1e-12, "{m:?}");
+        // The before side busier: the after side is judged as traced (a slowdown is never
+        // made out of the before side's contention).
+        let m = measured(&contended, &quiet, false).unwrap();
+        assert_eq!(m.after_scale, 1.0, "{m:?}");
+        // Less than 5 % apart: the same environment.
+        let m = measured(
+            &measured_side(1, &[1.0]),
+            &measured_side(1, &[0.953]),
+            false,
+        );
+        assert_eq!(m.unwrap().after_scale, 1.0);
+        let m = measured(&measured_side(1, &[1.0]), &measured_side(1, &[0.95]), false);
+        assert!((m.unwrap().after_scale - 1.0 / 0.95).abs() < 1e-12);
+        // Paired sides cancel the machine's drift by themselves; a run without a record
+        // leaves the environment unmeasured.
+        assert_eq!(measured(&quiet, &contended, true), None);
+        assert_eq!(measured(&quiet, &measured_side(2, &[0.5]), false), None);
+        assert_eq!(measured(&measured_side(1, &[]), &contended, false), None);
     }
 }

@@ -101,7 +101,12 @@ impl Default for Settings {
 /// Compares every operation of `before` and `after`: regressions first (largest change
 /// first), then improvements, then the rest by name.
 pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Comparison {
-    let sides = diff::Sides { before, after };
+    let measured = environment::measured(before, after, settings.paired);
+    let sides = diff::Sides {
+        before,
+        after,
+        after_scale: measured.map_or(1.0, |m| m.after_scale),
+    };
     let mut names: Vec<&String> = before.operations.keys().collect();
     names.extend(
         after
@@ -168,6 +173,7 @@ pub fn compare(before: &Profile, after: &Profile, settings: &Settings) -> Compar
         } else {
             environment::estimate(before, after, settings.min_samples)
         },
+        measured_environment: measured,
         before_runs: before.runs,
         after_runs: after.runs,
         coverage: coverage::coverage(before, after, settings.min_coverage),

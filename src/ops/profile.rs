@@ -28,6 +28,11 @@ pub struct Profile {
     /// so counts are not calls. Not stored in baselines.
     #[serde(skip)]
     pub sampled: bool,
+    /// The share of the CPU it asked for that each run got, in run order, from the
+    /// scheduler records beside its traces (`trace::schedstat`, written by `perfgate
+    /// record`); empty unless every run has one. Not stored in baselines.
+    #[serde(skip)]
+    pub run_shares: Vec<f64>,
 }
 
 /// One operation on one side.
@@ -85,6 +90,37 @@ pub struct ChildEdge {
 }
 
 impl OpProfile {
+    /// The operation with every time figure (durations, totals, self times, each run's
+    /// figures) multiplied by `factor`, for judging it against a measured environment;
+    /// counts as they are, child edges left out (judging an operation's own change does not
+    /// read them).
+    pub fn scaled(&self, factor: f64) -> OpProfile {
+        let run = |r: &RunFigures| RunFigures {
+            count: r.count,
+            total_us: r.total_us * factor,
+            mean_us: r.mean_us * factor,
+            p50_us: r.p50_us * factor,
+            p95_us: r.p95_us * factor,
+            max_us: r.max_us * factor,
+            min_us: r.min_us * factor,
+            self_us: r.self_us * factor,
+        };
+        OpProfile {
+            function: self.function.clone(),
+            file: self.file.clone(),
+            line: self.line,
+            origin: self.origin,
+            count: self.count,
+            total_us: self.total_us * factor,
+            self_us: self.self_us * factor,
+            min_us: self.min_us * factor,
+            max_us: self.max_us * factor,
+            durations_us: self.durations_us.iter().map(|d| d * factor).collect(),
+            per_run: self.per_run.iter().map(run).collect(),
+            children: BTreeMap::new(),
+        }
+    }
+
     /// Whether `durations_us` holds every call or only a sample.
     pub fn is_sampled(&self) -> bool {
         (self.durations_us.len() as u64) < self.count
@@ -161,6 +197,7 @@ impl Profile {
             runs: trees.len() as u32,
             operations,
             sampled: trees.iter().any(|t| t.notes.sampled),
+            run_shares: Vec::new(),
         }
     }
 }
@@ -351,6 +388,7 @@ mod tests {
             runs: trees.len() as u32,
             operations,
             sampled: false,
+            run_shares: Vec::new(),
         }
     }
 

@@ -347,6 +347,11 @@ pub struct OpChange {
     pub after: Option<SideFigures>,
     pub delta_us: Option<f64>,
     pub delta_pct: Option<f64>,
+    /// The change (%) once the after side's durations are divided by the CPU its runs lacked
+    /// against the before side's (`comparison.measured_environment`): what was judged. Absent
+    /// when no environment was measured or the after side got as much CPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted_pct: Option<f64>,
     /// One-sided p-value of the test that decided (`test`), in the direction of the change.
     pub p_value: Option<f64>,
     /// The test: `paired-t`, `paired-welch` (on the metric), `paired-t-mean`,
@@ -574,6 +579,22 @@ pub struct Environment {
     pub notable: bool,
 }
 
+/// The environment of both sides as the kernel's scheduler measured it (the
+/// `TRACE.schedstat` records `perfgate record` writes beside each trace): the share of the
+/// CPU time each side's runs asked for that they got.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct MeasuredEnvironment {
+    /// Geometric mean over the before side's runs.
+    pub before_run_share: f64,
+    /// Geometric mean over the after side's runs.
+    pub after_run_share: f64,
+    /// The after side's durations were judged divided by this: before / after run share when
+    /// the after runs got at least 5 % less CPU than the before runs, else 1 (never below 1:
+    /// a before side that got less is not held against the after side, whose sleep- and
+    /// I/O-bound operations would then look slower than they are).
+    pub after_scale: f64,
+}
+
 /// A root cause of a comparison's regressions (see `compare::causes`).
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Cause {
@@ -633,6 +654,10 @@ pub struct Comparison {
     /// operations: reported, never used to judge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
+    /// When every run of both sides has a scheduler record: what it measured, and how the
+    /// after side was judged relative to it. Unpaired comparisons only: pairs cancel it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_environment: Option<MeasuredEnvironment>,
     pub before_runs: u32,
     pub after_runs: u32,
     /// Whether the after side measured what the before side did.

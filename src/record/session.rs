@@ -152,6 +152,7 @@ impl Session<'_> {
             let what = format!("warm-up {} {k}/{}", side.as_str(), self.warmup);
             self.run_one(side, k, &trace, &what, scratch.path())?;
             let _ = std::fs::remove_file(&trace);
+            let _ = std::fs::remove_file(crate::trace::schedstat::path_for(&trace));
         }
         let mut recorded = Recorded::default();
         for (side, k) in schedule(self.runs) {
@@ -202,7 +203,8 @@ impl Session<'_> {
             .stderr(std::fs::File::create(&err_path)?)
             .spawn()
             .with_context(|| format!("could not run `{line}` in {}", dir.display()))?;
-        let status = wait(child, self.interrupted)?;
+        let mut sampler = super::schedstat::GroupSampler::new(child.id());
+        let status = wait(child, self.interrupted, &mut sampler)?;
         if self.interrupted.load(Ordering::SeqCst) {
             return Err(Interrupted.into());
         }
@@ -226,8 +228,16 @@ impl Session<'_> {
                 output_tail(&err_path, &out_path)
             );
         }
+        // The CPU the run got, for `compare` to judge the other side's runs against.
+        let share = match sampler.record() {
+            Some(env) => {
+                crate::trace::schedstat::write_beside(trace, &env)?;
+                format!(", {:.0}% of the CPU it asked for", env.run_share * 100.0)
+            }
+            None => String::new(),
+        };
         crate::log::say!(
-            "perfgate: record: {what}: {} ({:.2} s)",
+            "perfgate: record: {what}: {} ({:.2} s{share})",
             trace.display(),
             started.elapsed().as_secs_f64()
         );
@@ -235,12 +245,17 @@ impl Session<'_> {
     }
 }
 
-/// Waits for `child`; after Ctrl-C, passes SIGINT on to its process group (it is not in the
-/// terminal's foreground group), gives it [`INTERRUPT_GRACE`] to stop (viztracer saves its
-/// trace) and kills the group after that.
-fn wait(mut child: Child, interrupted: &AtomicBool) -> anyhow::Result<ExitStatus> {
+/// Waits for `child`, sampling its process group's scheduler figures; after Ctrl-C, passes
+/// SIGINT on to its process group (it is not in the terminal's foreground group), gives it
+/// [`INTERRUPT_GRACE`] to stop (viztracer saves its trace) and kills the group after that.
+fn wait(
+    mut child: Child,
+    interrupted: &AtomicBool,
+    sampler: &mut super::schedstat::GroupSampler,
+) -> anyhow::Result<ExitStatus> {
     let mut since: Option<Instant> = None;
     loop {
+        sampler.sample_when_due();
         if let Some(status) = child.try_wait()? {
             return Ok(status);
         }
@@ -292,10 +307,10 @@ fn output_tail(stderr: &Path, stdout: &Path) -> String {
     format!("--- its {label}{cut}:\n{}\n---", lines[skip..].join("\n"))
 }
 
-/// Traces of an earlier session in the output directory (`base_K.json`, `head_K.json`) are
-/// removed first, so the directory holds one session.
+/// Traces of an earlier session in the output directory (`base_K.json`, `head_K.json`, and
+/// their scheduler records) are removed first, so the directory holds one session.
 fn remove_old_traces(dir: &Path) -> anyhow::Result<()> {
-    let re = regex::Regex::new(r"^(base|head)_[0-9]+\.json$").expect("valid regex");
+    let re = regex::Regex::new(r"^(base|head)_[0-9]+\.json(\.schedstat)?$").expect("valid regex");
     for entry in
         std::fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))?
     {

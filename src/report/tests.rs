@@ -36,6 +36,7 @@ fn change(name: &str, status: ChangeStatus, severity: Option<Severity>) -> OpCha
         after: Some(side(12, 400_000.0)),
         delta_us: Some(-10_000.0),
         delta_pct: Some(-2.44),
+        adjusted_pct: None,
         p_value: None,
         test: None,
         evidence: crate::outcome::Evidence::Calls,
@@ -313,6 +314,7 @@ pub fn sample() -> Report {
         min_samples: 5,
         tested: 3,
         environment: None,
+        measured_environment: None,
         coverage: crate::outcome::Coverage {
             before_operations: 10,
             after_measured: 10,

@@ -9,7 +9,7 @@ use crate::outcome::units::{fmt_num, human_us, p_phrase, signed_pct, signed_us};
 use crate::outcome::{
     AttributionBasis, BudgetResult, BudgetStatus, Cause, CauseKind, ChangeReason, ChangeStatus,
     Comparison, Contribution, CountReason, CounterSummary, Evidence, Finding, FindingKind,
-    GcSummary, Metric, OpChange, TimeJudgement, Unit,
+    GcSummary, MeasuredEnvironment, Metric, OpChange, TimeJudgement, Unit,
 };
 
 /// A budget value in its unit: `412ms`, or `3.5 calls`.
@@ -408,8 +408,11 @@ fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Compar
         Evidence::Pairs => " (geometric mean over the pairs)",
         _ => "",
     };
+    let adjusted = o.adjusted_pct.map_or(String::new(), |p| {
+        format!(", {} relative to the CPU it got", signed_pct(p))
+    });
     let change = format!(
-        "{}{on} {} ({})",
+        "{}{on} {} ({}){adjusted}",
         c.metric.as_str(),
         o.delta_pct.map_or("-".into(), signed_pct),
         signed_us(o.delta_us.unwrap_or(0.0))
@@ -476,6 +479,9 @@ fn count_reason(n: &CountReason) -> String {
 /// `the whole run is 1.72× slower than before (the median of 23 operations' own time per
 /// call): environment, not code? …` when the environment moved beyond 1.25× either way.
 pub fn environment_note(c: &Comparison) -> Option<String> {
+    if let Some(note) = c.measured_environment.as_ref().and_then(measured_note) {
+        return Some(note);
+    }
     let e = c.environment.filter(|e| e.notable)?;
     let (factor, way) = if e.ratio >= 1.0 {
         (e.ratio, "slower")
@@ -488,6 +494,32 @@ pub fn environment_note(c: &Comparison) -> Option<String> {
          3+ runs per side (or use perfgate record) to be sure",
         e.operations
     ))
+}
+
+/// What the scheduler records beside the traces say, when the two sides' environments
+/// differ: `the after runs got 52% of the CPU time they asked for, the before runs 99% …`.
+fn measured_note(m: &MeasuredEnvironment) -> Option<String> {
+    let pct = |share: f64| format!("{:.0}%", share * 100.0);
+    let shares = format!(
+        "the after runs got {} of the CPU time they asked for, the before runs {} (the \
+         kernel's scheduler statistics, recorded beside the traces)",
+        pct(m.after_run_share),
+        pct(m.before_run_share)
+    );
+    if m.after_scale > 1.0 {
+        return Some(format!(
+            "{shares}: the after side's durations are judged divided by {:.2}, the CPU it \
+             lacked. A slowdown of code that waits (sleep, I/O) by up to that factor is not \
+             seen; compare on a quieter runner (or use perfgate record) to judge it",
+            m.after_scale
+        ));
+    }
+    (m.before_run_share < m.after_run_share / 1.05).then(|| {
+        format!(
+            "{shares}: a busier before side makes the after side look faster; slowdowns \
+             are judged on the durations as traced"
+        )
+    })
 }
 
 /// The sentence for a comparison whose after side lost what the before side measured, or

@@ -17,6 +17,7 @@ mod mapped;
 mod names;
 mod otlp;
 mod pipelined;
+pub mod schedstat;
 mod speedscope;
 mod whole;
 

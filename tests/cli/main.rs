@@ -21,6 +21,7 @@ mod init;
 mod install;
 mod live;
 mod many_names;
+mod measured_environment;
 mod memory_async;
 mod metrics;
 #[cfg(unix)]

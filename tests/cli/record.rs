@@ -149,8 +149,22 @@ fn finds_and_names_a_slowdown_against_the_merge_base() {
         for k in 1..=5 {
             let trace = work.join(format!(".perfgate/record/{side}_{k}.json"));
             assert!(trace.is_file(), "{}", trace.display());
+            // Beside each, the CPU the run got, as the kernel's scheduler counted it.
+            let record = work.join(format!(".perfgate/record/{side}_{k}.json.schedstat"));
+            let record: Value =
+                serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+            assert_eq!(record["perfgate_schedstat"], 1, "{record}");
+            let (cpu, waiting) = (
+                record["cpu_ms"].as_f64().unwrap(),
+                record["waiting_ms"].as_f64().unwrap(),
+            );
+            // The Python interpreter and viztracer alone take tens of ms of CPU.
+            assert!(cpu > 10.0 && waiting >= 0.0, "{record}");
+            let share = record["run_share"].as_f64().unwrap();
+            assert!((share - cpu / (cpu + waiting)).abs() < 1e-9, "{record}");
         }
     }
+    assert!(stderr.contains("% of the CPU it asked for"), "{stderr}");
     assert_eq!(worktrees(&work), 1);
 }
 

@@ -247,6 +247,7 @@ mod tests {
             }),
             delta_us: Some(310_000.0),
             delta_pct: Some(59.05),
+            adjusted_pct: None,
             p_value: Some(7.4e-7),
             test: Some("exact".into()),
             evidence: crate::outcome::Evidence::Calls,
@@ -362,6 +363,7 @@ mod tests {
             min_samples: 5,
             tested: 4,
             environment: None,
+            measured_environment: None,
             coverage: crate::outcome::Coverage {
                 before_operations: 10,
                 after_measured: 10,
