@@ -1387,3 +1387,43 @@ fn html_and_flame_graph_escape_every_hostile_name() {
     assert_eq!(svg.matches("<script").count(), 1, "inferno's own");
     assert!(!svg.contains("<img") && !svg.contains("<script>alert"));
 }
+
+#[test]
+fn the_measured_environment_says_what_was_done_and_supersedes_the_estimate() {
+    use crate::outcome::{Environment, MeasuredEnvironment};
+    let mut c = sample().comparison.unwrap();
+    c.environment = Some(Environment {
+        ratio: 1.4,
+        operations: 21,
+        notable: true,
+    });
+    let estimated = super::text::environment_note(&c).unwrap();
+    assert!(estimated.contains("1.40× slower"), "{estimated}");
+    let measured = |before: f64, after: f64, after_scale: f64| MeasuredEnvironment {
+        before_run_share: before,
+        after_run_share: after,
+        after_scale,
+    };
+    // Both sides got the CPU they asked for: no note, whatever the estimate says.
+    c.measured_environment = Some(measured(0.99, 0.98, 1.0));
+    assert_eq!(super::text::environment_note(&c), None);
+    // The after side got less: the divisor and its price are told.
+    c.measured_environment = Some(measured(0.99, 0.55, 0.99 / 0.55));
+    let note = super::text::environment_note(&c).unwrap();
+    assert!(
+        note.starts_with(
+            "the after runs got 55% of the CPU time they asked for, the before runs 99%"
+        ),
+        "{note}"
+    );
+    assert!(note.contains("judged divided by 1.80"), "{note}");
+    assert!(note.contains("code that waits (sleep, I/O)"), "{note}");
+    // The before side got less: judged as traced, and said so.
+    c.measured_environment = Some(measured(0.55, 0.99, 1.0));
+    let note = super::text::environment_note(&c).unwrap();
+    assert!(
+        note.contains("a busier before side makes the after side look faster"),
+        "{note}"
+    );
+    assert!(!note.contains("divided"), "{note}");
+}
