@@ -175,13 +175,14 @@ fn child_explains(
     everywhere > 0.0 && here < SHARED_GROWTH_HERE * everywhere
 }
 
-/// A significant slowdown, with one run per side, that the single-run bar held back to a
-/// warning.
+/// A significant slowdown that the single-run bar (or, under measured contention, the
+/// unmoved fastest calls) held back to a warning.
 fn held_back_by_the_single_run_bar(o: &OpChange) -> bool {
     matches!(
         o.reason,
         ChangeReason::Compared {
-            time: TimeJudgement::BelowSingleRunBar,
+            time: TimeJudgement::BelowSingleRunBar
+                | TimeJudgement::FastestCallUnmovedUnderContention,
             ..
         }
     )

@@ -483,6 +483,11 @@ pub enum TimeJudgement {
     /// than the single-run noise band (1.3×): what two runs of the same code differ by on an
     /// idle machine. Reported, not warned about: compare more runs.
     WithinSingleRunNoise,
+    /// Significant and beyond both relative to the CPU the after side got (a measured
+    /// environment, docs/compare.md rule 7), judged on runs, but the runs' fastest calls, as
+    /// traced, did not move beyond the threshold: contention stretches a run's slow calls and
+    /// leaves its fastest alone, slower code slows every call. A warning.
+    FastestCallUnmovedUnderContention,
     /// Beyond both and significant.
     Significant,
 }

@@ -457,7 +457,9 @@ fn change_kind(o: &OpChange) -> ChangeKind {
             let slower = o.delta_us.is_some_and(|d| d > 0.0)
                 && matches!(
                     time,
-                    TimeJudgement::Significant | TimeJudgement::BelowSingleRunBar
+                    TimeJudgement::Significant
+                        | TimeJudgement::BelowSingleRunBar
+                        | TimeJudgement::FastestCallUnmovedUnderContention
                 );
             if slower || !o.count_regressed {
                 ChangeKind::Slower

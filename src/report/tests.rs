@@ -419,6 +419,7 @@ pub fn assert_consistent(c: &Comparison) {
                     match time {
                         TimeJudgement::Significant
                         | TimeJudgement::BelowSingleRunBar
+                        | TimeJudgement::FastestCallUnmovedUnderContention
                         | TimeJudgement::WithinSingleRunNoise => {
                             assert!(o.p_value.unwrap() < alpha, "{name}: p ≥ α / tested");
                         }
@@ -430,7 +431,11 @@ pub fn assert_consistent(c: &Comparison) {
                         }
                         TimeJudgement::NotEnoughData => {}
                     }
-                    if *time == TimeJudgement::BelowSingleRunBar {
+                    if matches!(
+                        time,
+                        TimeJudgement::BelowSingleRunBar
+                            | TimeJudgement::FastestCallUnmovedUnderContention
+                    ) {
                         assert!(delta > 0.0 && o.severity == Some(Severity::Warn), "{name}");
                     }
                     if *time == TimeJudgement::WithinSingleRunNoise {

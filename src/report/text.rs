@@ -437,6 +437,14 @@ fn time_reason(time: TimeJudgement, evidence: Evidence, o: &OpChange, c: &Compar
             test_phrase(o, c),
             below_bar_phrase(o)
         ),
+        TimeJudgement::FastestCallUnmovedUnderContention => format!(
+            "{change}: significant ({}) but its runs' fastest calls moved only {:.2}×: the \
+             after runs got less CPU, which stretches slow calls and leaves the fastest \
+             alone, while slower code slows every call; compare on a quieter runner (or use \
+             perfgate record)",
+            test_phrase(o, c),
+            o.min_ratio.unwrap_or(1.0)
+        ),
         TimeJudgement::WithinSingleRunNoise => format!(
             "{change}: significant ({}) but its mean call moved only {:.2}×, within what two \
              runs of the same code differ by (1.3×); compare 3+ runs per side to judge it",
