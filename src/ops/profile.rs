@@ -447,4 +447,38 @@ mod tests {
             assert_eq!(format!("{got:?}"), format!("{want:?}"), "{files:?}");
         }
     }
+
+    #[test]
+    fn a_scaled_operation_has_every_time_figure_times_the_factor_and_its_counts() {
+        let run = |k: f64| RunFigures {
+            count: 3,
+            total_us: 30.0 * k,
+            mean_us: 10.0 * k,
+            p50_us: 9.0 * k,
+            p95_us: 14.0 * k,
+            max_us: 15.0 * k,
+            min_us: 6.0 * k,
+            self_us: 20.0 * k,
+        };
+        let op = OpProfile {
+            function: "f".into(),
+            count: 6,
+            total_us: 90.0,
+            self_us: 60.0,
+            min_us: 6.0,
+            max_us: 30.0,
+            durations_us: vec![6.0, 9.0, 15.0, 12.0, 18.0, 30.0],
+            per_run: vec![run(1.0), run(2.0)],
+            ..OpProfile::default()
+        };
+        let s = op.scaled(0.5);
+        assert_eq!((s.function.as_str(), s.count), ("f", 6));
+        assert_eq!(
+            (s.total_us, s.self_us, s.min_us, s.max_us),
+            (45.0, 30.0, 3.0, 15.0)
+        );
+        assert_eq!(s.durations_us, vec![3.0, 4.5, 7.5, 6.0, 9.0, 15.0]);
+        assert_eq!(s.per_run, vec![run(0.5), run(1.0)]);
+        assert!(s.children.is_empty());
+    }
 }
