@@ -993,6 +993,16 @@ mod tests {
         compare_op("f", &sides, &Settings::default()).unwrap()
     }
 
+    /// The change of `f` with the after side's durations judged divided by `after_scale`.
+    fn judged_at(before: &Profile, after: &Profile, after_scale: f64) -> OpChange {
+        let sides = Sides {
+            before,
+            after,
+            after_scale,
+        };
+        compare_op("f", &sides, &Settings::default()).unwrap()
+    }
+
     /// `n` calls around `centre` µs, spread by ±2 %, distinct.
     fn calls(n: usize, centre: f64) -> Vec<f64> {
         (0..n)
@@ -1870,14 +1880,7 @@ mod tests {
             profile(op(&[calls(20, 30_000.0)])),
             profile(op(&[calls(20, 60_000.0)])),
         );
-        let judged = |after_scale| {
-            let sides = Sides {
-                before: &b,
-                after: &a,
-                after_scale,
-            };
-            compare_op("f", &sides, &Settings::default()).unwrap()
-        };
+        let judged = |after_scale| judged_at(&b, &a, after_scale);
         assert_eq!(judged(1.0).status, ChangeStatus::Regressed, "as traced");
         let c = judged(2.0);
         assert_eq!(c.status, ChangeStatus::Unchanged, "{:?}", c.reason);
@@ -1891,12 +1894,7 @@ mod tests {
         );
         // A real 2× slowdown on top of the contention is still found.
         let slower = profile(op(&[calls(20, 120_000.0)]));
-        let sides = Sides {
-            before: &b,
-            after: &slower,
-            after_scale: 2.0,
-        };
-        let c = compare_op("f", &sides, &Settings::default()).unwrap();
+        let c = judged_at(&b, &slower, 2.0);
         assert_eq!(
             (c.status, c.severity),
             (ChangeStatus::Regressed, Some(Severity::Fail))
@@ -1910,14 +1908,7 @@ mod tests {
     #[test]
     fn the_cpu_an_after_side_lacked_never_makes_an_improvement() {
         let before = profile(op(&[calls(40, 6_000.0)]));
-        let judged = |after: &Profile| {
-            let sides = Sides {
-                before: &before,
-                after,
-                after_scale: 1.75,
-            };
-            compare_op("f", &sides, &Settings::default()).unwrap()
-        };
+        let judged = |after: &Profile| judged_at(&before, after, 1.75);
         // A sleep of the contended side 15 % longer (wake-up latency): 45 % faster relative
         // to the CPU the side got, but a sleep does not need the CPU. Unchanged.
         let c = judged(&profile(op(&[calls(40, 6_900.0)])));
@@ -1959,14 +1950,7 @@ mod tests {
             profile(op(&(0..5).map(|k| run(k, stretch)).collect::<Vec<_>>()))
         };
         let before = side(&|_, d| d);
-        let judged = |after: &Profile| {
-            let sides = Sides {
-                before: &before,
-                after,
-                after_scale: 1.75,
-            };
-            compare_op("f", &sides, &Settings::default()).unwrap()
-        };
+        let judged = |after: &Profile| judged_at(&before, after, 1.75);
         // The same code, contended: its slowest half stretched 4× (p95 2.3× relative to the
         // CPU), its fastest calls untouched.
         let c = judged(&side(&|i, d| if i >= 10 { d * 4.0 } else { d }));
@@ -2002,12 +1986,7 @@ mod tests {
             .map(|(i, d)| if i >= 20 { d * 1.8 } else { d })
             .collect();
         let after = profile(op(&[after]));
-        let sides = Sides {
-            before: &before,
-            after: &after,
-            after_scale: 1.75,
-        };
-        let c = compare_op("f", &sides, &Settings::default()).unwrap();
+        let c = judged_at(&before, &after, 1.75);
         assert!((c.min_ratio.unwrap() - 1.15).abs() < 1e-9, "{c:?}");
         assert!(c.mean_ratio.unwrap() > 1.5, "{c:?}");
         assert_eq!(time_of(&c), TimeJudgement::BelowSingleRunBar, "{c:?}");

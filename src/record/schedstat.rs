@@ -49,11 +49,7 @@ impl GroupSampler {
             return;
         };
         for entry in procs.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
+            let Some(pid) = numeric_name(&entry) else {
                 continue;
             };
             if process_group(pid) != Some(self.pgid) {
@@ -63,11 +59,7 @@ impl GroupSampler {
                 continue;
             };
             for task in tasks.flatten() {
-                let Some(tid) = task
-                    .file_name()
-                    .to_str()
-                    .and_then(|n| n.parse::<u32>().ok())
-                else {
+                let Some(tid) = numeric_name(&task) else {
                     continue;
                 };
                 if let Some(figures) = thread_figures(&task.path().join("schedstat")) {
@@ -86,6 +78,11 @@ impl GroupSampler {
             .fold((0u64, 0u64), |(c, w), (tc, tw)| (c + tc, w + tw));
         RunEnvironment::from_ns(cpu, waiting)
     }
+}
+
+/// The number a `/proc` entry is named by (a pid, a tid); `None` for the other entries.
+fn numeric_name(entry: &std::fs::DirEntry) -> Option<u32> {
+    entry.file_name().to_str()?.parse().ok()
 }
 
 /// The process group of `pid` (field 5 of `/proc/PID/stat`, read after the command name,

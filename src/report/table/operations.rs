@@ -82,18 +82,25 @@ struct Layout {
     names: Option<(usize, usize)>,
 }
 
+/// The number columns shown at the terminal's width (p50 and p99 only when wide enough),
+/// and the header: "Operation" then theirs.
+fn columns_and_header(options: &RenderOptions) -> (Vec<&'static Column>, Vec<&'static str>) {
+    let wide = options
+        .width
+        .is_none_or(|w| w >= WIDE_ENOUGH_FOR_ALL_COLUMNS);
+    let columns: Vec<&Column> = ALL_COLUMNS
+        .iter()
+        .filter(|(h, _)| wide || !matches!(*h, "p50" | "p99"))
+        .collect();
+    let mut header = vec!["Operation"];
+    header.extend(columns.iter().map(|(h, _)| *h));
+    (columns, header)
+}
+
 impl Layout {
     /// Measures the `shown` rows: one pass over the figures, one over the wrapped names.
     fn new(shown: &[OpStats], options: &RenderOptions) -> Layout {
-        let wide = options
-            .width
-            .is_none_or(|w| w >= WIDE_ENOUGH_FOR_ALL_COLUMNS);
-        let columns: Vec<&Column> = ALL_COLUMNS
-            .iter()
-            .filter(|(h, _)| wide || !matches!(*h, "p50" | "p99"))
-            .collect();
-        let mut header = vec!["Operation"];
-        header.extend(columns.iter().map(|(h, _)| *h));
+        let (columns, header) = columns_and_header(options);
         let fixed = number_widths(shown, &columns);
         let names = options.width.map(|width| {
             let room = name_room(&fixed, width);
@@ -206,15 +213,7 @@ mod tests {
 
     /// The table as it was rendered before blocks: every row through comfy-table at once.
     fn render_whole(ops: &[OpStats], options: &RenderOptions) -> String {
-        let wide = options
-            .width
-            .is_none_or(|w| w >= WIDE_ENOUGH_FOR_ALL_COLUMNS);
-        let columns: Vec<&Column> = ALL_COLUMNS
-            .iter()
-            .filter(|(h, _)| wide || !matches!(*h, "p50" | "p99"))
-            .collect();
-        let mut header = vec!["Operation"];
-        header.extend(columns.iter().map(|(h, _)| *h));
+        let (columns, header) = columns_and_header(options);
         let mut table = new_table(options, &header);
         let shown = options.top.unwrap_or(ops.len()).min(ops.len());
         let fixed = number_widths(&ops[..shown], &columns);
