@@ -5,8 +5,11 @@
 //!
 //! The verdict harness (benches/verdict/RESULTS.md) found the estimate too noisy to adjust
 //! the judgement by (it never sees time-slicing contention, and adjusting by it made
-//! sleep-bound operations fail on idle A/A pairs), so it is reported only: beyond 1.25× either
-//! way the report says the run as a whole was slower or faster.
+//! sleep-bound operations fail on idle A/A pairs), so it is reported only: beyond 2× either
+//! way the report says the run as a whole was slower or faster. (At 1.25× it said so of 55 %
+//! of the harness's idle same-code pairs: the own time of small functions, mostly the tracer's
+//! per-call cost, doubled between idle runs. At 2× it says so of 2.5 %; at no bar does it tell
+//! CPU contention from noise.)
 //!
 //! What the trace cannot tell, the kernel can: [`measured`] takes the share of the CPU each
 //! run asked for that it got (the scheduler records `perfgate record` writes beside its
@@ -26,7 +29,7 @@ const MIN_OPERATIONS: usize = 3;
 /// Self time per call below this measures the tracer, not the code (µs).
 const MIN_SELF_US: f64 = 1.0;
 /// From this ratio (either way) the drift is worth a sentence in the report.
-const NOTABLE: f64 = 1.25;
+const NOTABLE: f64 = 2.0;
 
 /// The drift from `before` to `after`; `None` with fewer than [`MIN_OPERATIONS`] operations.
 pub fn estimate(
@@ -104,16 +107,23 @@ mod tests {
 
     #[test]
     fn the_drift_is_the_median_ratio_of_own_time_per_call() {
-        // Own time per call: a 10 → 12.5 (1.25×), b 20 → 20, c 40 → 100 (2.5×): median 1.25.
+        // Own time per call: a 10 → 20 (2×), b 20 → 20, c 40 → 100 (2.5×): median 2.
         let before = side(&[("a", 5, 50.0), ("b", 5, 100.0), ("c", 5, 200.0)]);
-        let after = side(&[("a", 5, 62.5), ("b", 5, 100.0), ("c", 5, 500.0)]);
+        let after = side(&[("a", 5, 100.0), ("b", 5, 200.0), ("c", 5, 500.0)]);
         let e = estimate(&before, &after, 5).unwrap();
-        assert!((e.ratio - 1.25).abs() < 1e-12, "{e:?}");
+        assert!((e.ratio - 2.0).abs() < 1e-12, "{e:?}");
         assert_eq!(e.operations, 3);
-        assert!(e.notable, "1.25× is the least notable drift");
-        // The other way: 1 / 1.25 = 0.8 is notable too.
+        assert!(e.notable, "2× is the least notable drift");
+        // The other way: 1 / 2 = 0.5 is notable too.
         let e = estimate(&after, &before, 5).unwrap();
-        assert!((e.ratio - 0.8).abs() < 1e-12 && e.notable, "{e:?}");
+        assert!((e.ratio - 0.5).abs() < 1e-12 && e.notable, "{e:?}");
+        // 1.9× is not.
+        let e = estimate(
+            &before,
+            &side(&[("a", 5, 95.0), ("b", 5, 190.0), ("c", 5, 380.0)]),
+            5,
+        );
+        assert!(!e.unwrap().notable);
         // Fewer than 5 calls per run, or under 1 µs of own time per call: left out, and
         // with two operations left there is no estimate.
         let few = side(&[("a", 4, 50.0), ("b", 5, 100.0), ("c", 5, 200.0)]);

@@ -580,7 +580,7 @@ pub struct Coverage {
 pub struct Environment {
     pub ratio: f64,
     pub operations: usize,
-    /// The ratio is beyond 1.25× either way: the report says the whole run was slower.
+    /// The ratio is 2× or more either way: the report says the whole run was slower.
     pub notable: bool,
 }
 

@@ -485,7 +485,7 @@ fn count_reason(n: &CountReason) -> String {
 }
 
 /// `the whole run is 1.72× slower than before (the median of 23 operations' own time per
-/// call): environment, not code? …` when the environment moved beyond 1.25× either way.
+/// call): environment, not code? …` when the environment moved 2× or more either way.
 pub fn environment_note(c: &Comparison) -> Option<String> {
     // Measured, the CPU each side got supersedes the estimate from the traces (whose median
     // of own times per call moved 1.35× or more in 4 of 15 idle A/A pairs of the harness).
