@@ -1946,14 +1946,34 @@ mod tests {
                 .map(|(i, d)| stretch(i, d))
                 .collect()
         };
-        let side = |stretch: &dyn Fn(usize, f64) -> f64| {
-            profile(op(&(0..5).map(|k| run(k, stretch)).collect::<Vec<_>>()))
+        let runs = |n: usize, stretch: &dyn Fn(usize, f64) -> f64| {
+            (0..n).map(|k| run(k, stretch)).collect::<Vec<_>>()
         };
+        let side = |stretch: &dyn Fn(usize, f64) -> f64| profile(op(&runs(5, stretch)));
         let before = side(&|_, d| d);
         let judged = |after: &Profile| judged_at(&before, after, 1.75);
+        let contended = |i: usize, d: f64| if i >= 10 { d * 4.0 } else { d };
+        // Three runs a side (the fewest for runs evidence) are enough for the fastest calls.
+        let three = profile(op(&runs(3, &|_, d| d)));
+        let c = judged_at(&three, &profile(op(&runs(3, &contended))), 1.75);
+        assert_eq!(
+            time_of(&c),
+            TimeJudgement::FastestCallUnmovedUnderContention,
+            "{c:?}"
+        );
+        // A run whose fastest call took 0 µs has no fastest call to compare: two runs are
+        // too few, and the metric alone decides.
+        let mut zero = runs(3, &contended);
+        zero[0][0] = 0.0;
+        let c = judged_at(&three, &profile(op(&zero)), 1.75);
+        assert_eq!(
+            (c.status, c.min_ratio),
+            (ChangeStatus::Regressed, None),
+            "{c:?}"
+        );
         // The same code, contended: its slowest half stretched 4× (p95 2.3× relative to the
         // CPU), its fastest calls untouched.
-        let c = judged(&side(&|i, d| if i >= 10 { d * 4.0 } else { d }));
+        let c = judged(&side(&contended));
         assert_eq!(c.evidence, Evidence::Runs);
         assert_eq!(
             time_of(&c),
