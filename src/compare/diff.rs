@@ -2006,6 +2006,17 @@ mod tests {
             .map(|(i, d)| if i >= 20 { d * 1.8 } else { d })
             .collect();
         let after = profile(op(&[after]));
+        // A contended tail, one run a side: 40 of 200 calls 2× relative to the CPU, the mean
+        // call 1.2×: what two runs of the same code differ by (rule 4), not the runs' rule.
+        let tail: Vec<f64> = calls(200, 10_000.0 * 1.75)
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| if i >= 160 { d * 2.0 } else { d })
+            .collect();
+        let before200 = profile(op(&[calls(200, 10_000.0)]));
+        let c = judged_at(&before200, &profile(op(&[tail])), 1.75);
+        assert_eq!(time_of(&c), TimeJudgement::WithinSingleRunNoise, "{c:?}");
+        assert_eq!(c.severity, None, "{c:?}");
         let c = judged_at(&before, &after, 1.75);
         assert!((c.min_ratio.unwrap() - 1.15).abs() < 1e-9, "{c:?}");
         assert!(c.mean_ratio.unwrap() > 1.5, "{c:?}");
