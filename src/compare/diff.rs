@@ -1953,6 +1953,13 @@ mod tests {
         let before = side(&|_, d| d);
         let judged = |after: &Profile| judged_at(&before, after, 1.75);
         let contended = |i: usize, d: f64| if i >= 10 { d * 4.0 } else { d };
+        // Unmeasured, the runs decide alone and no fastest-call ratio is shown.
+        let c = judged_at(&before, &side(&contended), 1.0);
+        assert_eq!(
+            (c.status, c.min_ratio),
+            (ChangeStatus::Regressed, None),
+            "{c:?}"
+        );
         // Three runs a side (the fewest for runs evidence) are enough for the fastest calls.
         let three = profile(op(&runs(3, &|_, d| d)));
         let c = judged_at(&three, &profile(op(&runs(3, &contended))), 1.75);
