@@ -261,7 +261,9 @@ pub struct Assessment {
     pub tail: Option<TailCounts>,
     /// `calls` evidence: the mean call's after / before (the single-run bar's second figure).
     pub mean_ratio: Option<f64>,
-    /// `calls` evidence: the fastest call's after / before (the single-run bar's third).
+    /// `calls` evidence: the fastest call's after / before (the single-run bar's third);
+    /// `runs` evidence under a measured environment: the runs' fastest calls' after / before,
+    /// as traced (geometric means).
     pub min_ratio: Option<f64>,
     /// The after side's durations were judged divided by this (`Sides::after_scale`, or 1
     /// when they were judged as traced): `after_us` is the divided figure.
@@ -668,8 +670,6 @@ fn mean_call_ratio(before: &[f64], after: &[f64]) -> Option<f64> {
     (b > 0.0 && ratio.is_finite()).then_some(ratio)
 }
 
-/// after / before of the fastest call; `None` when either side has no calls or a zero
-/// fastest call.
 /// The ratio of the geometric means of the runs' fastest calls, after / before; `None` with
 /// fewer than [`MIN_RUNS`] runs on a side.
 fn runs_fastest_ratio(b: &OpProfile, a: &OpProfile) -> Option<f64> {
@@ -681,6 +681,8 @@ fn runs_fastest_ratio(b: &OpProfile, a: &OpProfile) -> Option<f64> {
     Some((mean(&la) - mean(&lb)).exp())
 }
 
+/// after / before of the fastest call; `None` when either side has no calls or a zero
+/// fastest call.
 fn fastest_call_ratio(before: &[f64], after: &[f64]) -> Option<f64> {
     let min = |v: &[f64]| v.iter().copied().reduce(f64::min);
     let (b, a) = (min(before)?, min(after)?);

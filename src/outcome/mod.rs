@@ -380,7 +380,8 @@ pub struct OpChange {
     pub mean_ratio: Option<f64>,
     /// With one run per side (`calls` evidence): the fastest call's after / before. A
     /// slowdown fails the single-run bar only when the fastest call moved too (docs/compare.md,
-    /// rule 4).
+    /// rule 4). With 3+ runs under a measured environment (rule 7): the runs' fastest calls'
+    /// after / before as traced (geometric means).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ratio: Option<f64>,
     /// The call count changed (per run), which is a regression of its own.
