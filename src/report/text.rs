@@ -484,11 +484,12 @@ fn count_reason(n: &CountReason) -> String {
     out
 }
 
-/// `the whole run is 1.72× slower than before (the median of 23 operations' own time per
+/// `the whole run is 2.31× slower than before (the median of 23 operations' own time per
 /// call): environment, not code? …` when the environment moved 2× or more either way.
 pub fn environment_note(c: &Comparison) -> Option<String> {
-    // Measured, the CPU each side got supersedes the estimate from the traces (whose median
-    // of own times per call moved 1.35× or more in 4 of 15 idle A/A pairs of the harness).
+    // Measured, the CPU each side got supersedes the estimate from the traces (noisy: its
+    // median of own times per call moved 1.25× or more in 55 % of the harness's idle A/A
+    // pairs, docs/compare.md rule 7).
     if let Some(m) = &c.measured_environment {
         return measured_note(m);
     }
