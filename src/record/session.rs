@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::hook::shell_quote;
+use crate::trace::schedstat::RunEnvironment;
 
 /// The tracer template used when neither `--tracer` nor `[record] tracer` gives one.
 pub const DEFAULT_TRACER: &str = "viztracer --quiet -o {trace} -- {command}";
@@ -152,13 +153,15 @@ impl Session<'_> {
             let what = format!("warm-up {} {k}/{}", side.as_str(), self.warmup);
             self.run_one(side, k, &trace, &what, scratch.path())?;
             let _ = std::fs::remove_file(&trace);
-            let _ = std::fs::remove_file(crate::trace::schedstat::path_for(&trace));
         }
         let mut recorded = Recorded::default();
         for (side, k) in schedule(self.runs) {
             let trace = self.out_dir.join(format!("{}_{k}.json", side.as_str()));
             let what = format!("{} {k}/{}", side.as_str(), self.runs);
-            self.run_one(side, k, &trace, &what, scratch.path())?;
+            // The CPU the run got, beside its trace, for an unpaired `compare` to judge by.
+            if let Some(env) = self.run_one(side, k, &trace, &what, scratch.path())? {
+                crate::trace::schedstat::write_beside(&trace, &env)?;
+            }
             match side {
                 Side::Base => recorded.base.push(trace),
                 Side::Head => recorded.head.push(trace),
@@ -167,6 +170,8 @@ impl Session<'_> {
         Ok(recorded)
     }
 
+    /// Runs the tracer once on `side` into `trace`; what the scheduler measured of the run
+    /// (`None` without `/proc`).
     fn run_one(
         &self,
         side: Side,
@@ -174,7 +179,7 @@ impl Session<'_> {
         trace: &Path,
         what: &str,
         logs: &Path,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Option<RunEnvironment>> {
         if self.interrupted.load(Ordering::SeqCst) {
             return Err(Interrupted.into());
         }
@@ -228,20 +233,16 @@ impl Session<'_> {
                 output_tail(&err_path, &out_path)
             );
         }
-        // The CPU the run got, for `compare` to judge the other side's runs against.
-        let share = match sampler.record() {
-            Some(env) => {
-                crate::trace::schedstat::write_beside(trace, &env)?;
-                format!(", {:.0}% of the CPU it asked for", env.run_share * 100.0)
-            }
-            None => String::new(),
-        };
+        let env = sampler.record();
+        let share = env.map_or(String::new(), |e| {
+            format!(", {:.0}% of the CPU it asked for", e.run_share * 100.0)
+        });
         crate::log::say!(
             "perfgate: record: {what}: {} ({:.2} s{share})",
             trace.display(),
             started.elapsed().as_secs_f64()
         );
-        Ok(())
+        Ok(env)
     }
 }
 
